@@ -1,0 +1,57 @@
+// /etc/converge/config.yml: which host this device is, where the fleet lives,
+// how often to look, and whom to trust. Strict: a typo is an error with file:line.
+import { z } from 'zod';
+import { HOST_NAME } from '../manifest/host-schema.js';
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+
+/** A duration like 30s, 15m, 1h. */
+export const Duration = z.string({ error: 'must be a duration like 30s, 15m or 1h' }).regex(DURATION, { error: 'must be a duration like 30s, 15m or 1h' });
+
+/** Milliseconds of a duration string. */
+export function durationMs(text: string): number {
+  const m = DURATION.exec(text);
+  if (!m) throw new Error(`not a duration: ${text}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+export const TrustConfig = z.strictObject({
+  allowedSigners: z.string().optional().describe('SSH allowed-signers file (git gpg.ssh.allowedSignersFile)'),
+  gpgKeyring: z.string().optional().describe('GnuPG home or keyring holding the keys allowed to sign'),
+  allowUnsigned: z.boolean().optional().describe('apply unsigned commits: only for a lab; logged loudly at every start'),
+});
+
+export const SecretsConfig = z.strictObject({
+  keyVault: z.url({ error: 'keyVault must be the vault URL, like https://kv-x.vault.azure.net' }).optional(),
+  credential: z.enum(['managed-identity', 'client-certificate', 'default']).default('default').optional(),
+  clientId: z.string().optional().describe('user-assigned managed identity or app registration client id'),
+  tenantId: z.string().optional().describe('Entra tenant, for client-certificate'),
+  certificateFile: z.string().optional().describe('PEM with the certificate and private key, for client-certificate'),
+  file: z.string().optional().describe('a local 0600 JSON or .env file of secrets (labs and tests)'),
+});
+
+export const GithubConfig = z.strictObject({
+  repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, { error: 'repository must be owner/name' }).optional(),
+  tokenFile: z.string().optional().describe('file holding a fine-grained token (commit statuses: write)'),
+  apiUrl: z.url().optional().describe('GitHub API URL (GitHub Enterprise)'),
+});
+
+export const AgentConfig = z.strictObject({
+  host: z.string().regex(HOST_NAME, { error: 'host must be a lowercase DNS label, the name of a folder under hosts/' }).describe('which hosts/<name>/ to converge'),
+  repo: z.string().min(1).describe('the fleet repository: any git URL, file:// too'),
+  branch: z.string().default('main'),
+  statusBranch: z.string().default('status'),
+  statusRepo: z.string().optional().describe('push reports to another repository'),
+  stateDir: z.string().default('/var/lib/converge'),
+  root: z.string().default('/').describe('a sandbox root for labs and tests, as --root'),
+  poll: Duration.default('30s'),
+  interval: Duration.default('15m'),
+  selfHeal: z.boolean().default(true),
+  mode: z.enum(['enforce', 'monitor']).default('enforce'),
+  trust: TrustConfig.default({}),
+  secrets: SecretsConfig.optional(),
+  github: GithubConfig.optional(),
+  metrics: z.string().regex(/^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d{1,5}$/, { error: 'metrics must be a loopback address like 127.0.0.1:9464' }).optional(),
+});
+export type AgentConfig = z.infer<typeof AgentConfig>;

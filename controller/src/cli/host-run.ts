@@ -1,0 +1,59 @@
+// What plan and apply share: find the repository, the host, the root and the
+// state directory (from flags, or the agent config), and load the host.
+import path from 'node:path';
+import process from 'node:process';
+import { loadHost } from '../manifest/load-host.js';
+import type { LoadedHost } from '../manifest/load-host.js';
+import { ManifestError } from '../manifest/diagnostics.js';
+import { loadConfig } from '../agent/config.js';
+import type { AgentConfig } from '../agent/config-schema.js';
+import { createBaseContext, defaultStateDir } from '../engine/context.js';
+import type { BaseContext } from '../engine/context.js';
+import { createLogger } from '../platform/logger.js';
+import type { LogLevel } from '../platform/logger.js';
+import { Scrubber } from '../platform/scrubber.js';
+import { machineFacts } from '../platform/facts.js';
+import { ConvergeError } from '../platform/errors.js';
+import { findRepo, headCommit } from '../source/git-head.js';
+
+export interface HostRunFlags {
+  host?: string;
+  root?: string;
+  stateDir?: string;
+  config?: string;
+  repo?: string;
+  json?: boolean;
+  logLevel?: LogLevel;
+}
+
+export interface HostRun {
+  repo: string;
+  config: AgentConfig | null;
+  loaded: LoadedHost;
+  base: BaseContext;
+  commit: string | null;
+}
+
+/** The fleet repository: --repo, else the one around the working directory. */
+export function resolveRepo(flag: string | undefined): string {
+  if (flag) return path.resolve(flag);
+  const found = findRepo(process.cwd());
+  if (!found) throw new ConvergeError('invalid-input', 'not inside a fleet repository (no hosts/ folder or .git above this directory); pass --repo DIR');
+  return found;
+}
+
+/** Load the host and build its context. Throws ManifestError when the host does not validate. */
+export function prepareHostRun(flags: HostRunFlags): HostRun {
+  const config = flags.config ? loadConfig(flags.config) : null;
+  const repo = resolveRepo(flags.repo);
+  const hostName = flags.host ?? config?.host;
+  if (!hostName) throw new ConvergeError('invalid-input', 'which host? pass --host NAME (or --config with host:)');
+  const root = path.resolve(flags.root ?? config?.root ?? '/');
+  const { host: loaded, diagnostics } = loadHost(repo, hostName, { facts: machineFacts() });
+  if (!loaded) throw new ManifestError(diagnostics);
+  const stateDir = path.resolve(flags.stateDir ?? config?.stateDir ?? defaultStateDir(root, loaded.host.os));
+  const scrubber = new Scrubber();
+  const log = createLogger({ level: flags.logLevel ?? 'warn', scrubber });
+  const base = createBaseContext(loaded, { root, stateDir, log, scrubber });
+  return { repo, config, loaded, base, commit: headCommit(repo) };
+}

@@ -1,0 +1,65 @@
+// The converge command line. Each command's code is imported only when it
+// runs, so `plan` does not pay for the agent's or GitHub's libraries.
+import { Command, Option } from 'commander';
+import { runCommand } from './run.js';
+import { AGENT_VERSION } from '../platform/version.js';
+
+const program = new Command('converge')
+  .description('Pull-based GitOps for a small mixed fleet: merge a PR, every device converges, drift comes back as commits.')
+  .version(AGENT_VERSION)
+  .showHelpAfterError('(run converge --help for usage)')
+  .configureHelp({ sortSubcommands: false });
+
+const repoOption = () => new Option('--repo <dir>', 'the fleet repository (default: the git repository around the working directory)');
+const jsonOption = () => new Option('--json', 'machine-readable output');
+const hostRunOptions = (cmd: Command) =>
+  cmd
+    .addOption(repoOption())
+    .option('--root <dir>', 'put every path under DIR and never touch the real system')
+    .option('--state-dir <dir>', 'inventory, backups, reports (default /var/lib/converge, or inside --root)')
+    .option('--config <file>', "the agent's config: host, root, state directory, secrets")
+    .addOption(new Option('--log-level <level>', 'operator log level on stderr').choices(['debug', 'info', 'warn', 'error', 'silent']).default('warn'))
+    .addOption(jsonOption());
+
+program
+  .command('validate')
+  .description('check every host (or one): YAML, schemas, roles, templates, ids, requires/notify, cycles')
+  .addOption(repoOption())
+  .option('--host <name>', 'only this host')
+  .addOption(jsonOption())
+  .action((flags) => runCommand(async () => (await import('./validate.js')).validateCommand(flags)));
+
+hostRunOptions(
+  program
+    .command('plan')
+    .description('show what would change, as a diff; exit 2 when there are changes')
+    .option('--host <name>', 'the host to plan'),
+).action((flags) => runCommand(async () => (await import('./plan.js')).planCommand(flags)));
+
+hostRunOptions(
+  program
+    .command('apply')
+    .description('converge once and write the report; exit 1 when anything failed')
+    .option('--host <name>', 'the host to converge')
+    .option('--detailed-exitcode', 'exit 2 when something changed')
+    .option('--diff', 'show content diffs of what changed')
+    .option('--lock-wait <seconds>', 'how long to wait for another converge to finish', '300'),
+).action((flags) => runCommand(async () => (await import('./apply.js')).applyCommand(flags)));
+
+program
+  .command('schema')
+  .description('write the JSON Schemas of host.yml, resource files, secrets-map.yml and the agent config')
+  .addOption(repoOption())
+  .option('--out <dir>', 'where to write them (default controller/schema/ of the repository)')
+  .option('--check', 'exit 1 when the written schemas are out of date')
+  .action((flags) => runCommand(async () => (await import('./schema.js')).schemaCommand(flags)));
+
+program
+  .command('demo')
+  .description('the whole loop on the example fleet, in a sandbox: nothing outside a temp folder is touched')
+  .addOption(repoOption())
+  .option('--host <name>', 'which example host', 'motoko')
+  .option('--keep', 'keep the sandbox folder afterwards')
+  .action((flags) => runCommand(async () => (await import('./demo.js')).demoCommand(flags)));
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,233 @@
+// One run over a validated host: for each resource in order, observe → diff →
+// apply → observe again; a failure fails only that resource and skips its
+// dependents; then prune from the inventory. Plan and monitor stop after diff.
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Change, Context, Provider, Resource, Spec } from '../resources/types.js';
+import { resourceType } from '../resources/registry.js';
+import type { LoadedHost } from '../manifest/load-host.js';
+import { formatLocation } from '../manifest/diagnostics.js';
+import type { Report, ResourceReport } from '../report/report.js';
+import { resultOf, summarize } from '../report/report.js';
+import { Backups, pruneBackups } from './backups.js';
+import { Inventory } from './inventory.js';
+import type { InventoryEntry } from './inventory.js';
+import type { BaseContext } from './context.js';
+import { hashOf } from './stable-json.js';
+import { describeChange } from '../report/changes.js';
+import { messageOf } from '../platform/errors.js';
+import { AGENT_VERSION } from '../platform/version.js';
+
+export type RunMode = 'apply' | 'plan' | 'monitor';
+
+export interface ConvergeOptions {
+  mode: RunMode;
+  /** The fleet commit the manifests came from. */
+  commit?: string | null;
+  /** Stop between resources (SIGTERM): the rest are skipped and the report is still written. */
+  signal?: AbortSignal;
+  /** Called as each resource finishes (one line per change in the CLI). */
+  onResource?(result: ResourceReport): void;
+  /** Backup folders to keep (default 20). */
+  keepBackups?: number;
+}
+
+/** What a run did, beyond the report: the backups it took (for rollback). */
+export interface RunOutcome {
+  report: Report;
+  runId: string;
+  backupDir: string | null;
+}
+
+/** Converge (or plan) one host. Never throws for a resource's failure; throws only if the state directory is unusable. */
+export async function converge(loaded: LoadedHost, base: BaseContext, options: ConvergeOptions): Promise<RunOutcome> {
+  const startedAt = new Date();
+  const runId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  const applying = options.mode === 'apply';
+  const backupDir = applying ? path.join(base.stateDir, 'backups', runId) : null;
+  const results: ResourceReport[] = [];
+  const ctx: Context = {
+    ...base,
+    backups: new Backups(backupDir),
+    cache: new Map(),
+    run: { id: runId, commit: options.commit ?? null, startedAt: startedAt.toISOString(), summary: () => summarize(results) },
+  };
+  const log = base.log.child({ component: 'engine', host: loaded.host.name });
+  const inventory = await Inventory.load(base.stateDir, loaded.host.name);
+  const record = (r: ResourceReport) => {
+    const clean = ctx.scrubber.scrubValue(r);
+    results.push(clean);
+    if (clean.status !== 'unchanged') log.info({ id: clean.id, status: clean.status, changes: clean.changes?.map(describeChange) }, 'resource');
+    options.onResource?.(clean);
+  };
+
+  await prefetch(loaded, ctx, log);
+  const changed = new Set<string>();
+  const broken = new Set<string>(); // failed, or skipped because something they need failed
+  for (const resource of loaded.resources) {
+    const source = formatLocation(resource.source);
+    if (options.signal?.aborted) {
+      record({ id: resource.id, status: 'skipped', error: 'interrupted: converge was asked to stop', source });
+      continue;
+    }
+    const blocker = (loaded.graph.after.get(resource.id) ?? []).find((e) => broken.has(e.to));
+    if (blocker) {
+      broken.add(resource.id);
+      const verb = blocker.kind === 'notify' ? 'is notified by' : blocker.kind === 'requires' ? 'requires' : 'follows';
+      record({ id: resource.id, status: 'skipped', error: `${verb} ${blocker.to}, which did not converge`, source });
+      continue;
+    }
+    const notifiers = (loaded.graph.notifiedBy.get(resource.id) ?? []).filter((id) => changed.has(id));
+    const result = await convergeOne(resource, notifiers, ctx, inventory, options.mode);
+    if (result.status === 'changed') changed.add(resource.id);
+    if (result.status === 'failed') broken.add(resource.id);
+    record({ ...result, source });
+  }
+
+  await prune(loaded, ctx, inventory, options.mode, record);
+  if (applying) {
+    await inventory.save();
+    await pruneBackups(path.join(base.stateDir, 'backups'), options.keepBackups ?? 20);
+  } else {
+    await inventory.close();
+  }
+
+  const endedAt = new Date();
+  const summary = summarize(results);
+  const report: Report = {
+    version: 1,
+    host: loaded.host.name,
+    agentVersion: AGENT_VERSION,
+    mode: options.mode,
+    commit: options.commit ?? null,
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationMs: endedAt.getTime() - startedAt.getTime(),
+    result: resultOf(summary),
+    summary,
+    resources: results,
+    errors: [],
+  };
+  return { report, runId, backupDir: applying && ctx.backups.entries().length > 0 ? backupDir : null };
+}
+
+async function prefetch(loaded: LoadedHost, ctx: Context, log: BaseContext['log']): Promise<void> {
+  const byType = new Map<string, Spec[]>();
+  for (const r of loaded.resources) {
+    if (!byType.has(r.type)) byType.set(r.type, []);
+    byType.get(r.type)!.push(r.spec);
+  }
+  for (const [name, specs] of byType) {
+    const provider = resourceType(name)!.provider(loaded.host.os);
+    if (!provider.prefetch) continue;
+    try {
+      await provider.prefetch(specs, ctx);
+    } catch (error) {
+      // Each resource's own observe will fail with the reason; the batch is an optimisation.
+      log.warn({ type: name, err: messageOf(error) }, 'prefetch failed');
+    }
+  }
+}
+
+async function convergeOne(resource: Resource, notifiers: string[], ctx: Context, inventory: Inventory, mode: RunMode): Promise<Omit<ResourceReport, 'source'>> {
+  const type = resourceType(resource.type)!;
+  const provider = type.provider(ctx.host.os) as Provider<Spec, unknown>;
+  const id = resource.id;
+  try {
+    const desired = provider.desire ? await provider.desire(resource.spec, ctx) : resource.spec;
+    const absent = desired.ensure === 'absent';
+    const observed = await provider.observe(desired, ctx);
+    const changes = absent ? (observed === null ? [] : [removal()]) : provider.diff(desired, observed);
+    const actionable = changes.filter((c) => !c.skipped);
+    const previous = inventory.get(id);
+    const specHash = hashOf(resource.spec);
+    const drift = actionable.length > 0 && previous?.specHash === specHash;
+    const remember = (created: boolean) =>
+      inventory.set(id, absent ? null : { type: resource.type, spec: type.inventorySpec?.(resource.spec) ?? resource.spec, created, specHash, since: previous?.since ?? ctx.run.startedAt });
+
+    if (actionable.length === 0) {
+      const skippedOnly = changes.length > 0;
+      if (mode !== 'apply') {
+        if (notifiers.length && provider.refresh && !absent) return { id, status: 'pending', changes: [...changes, refreshChange(notifiers, false)] };
+        return skippedOnly ? { id, status: 'skipped', changes, error: changes[0]!.skipped } : { id, status: 'unchanged' };
+      }
+      await provider.touch?.(desired, observed, ctx);
+      await remember(previous?.created ?? false);
+      if (notifiers.length && provider.refresh && !absent) {
+        await provider.refresh(desired, ctx);
+        return { id, status: 'changed', changes: [...changes, refreshChange(notifiers, true)] };
+      }
+      return skippedOnly ? { id, status: 'skipped', changes, error: changes[0]!.skipped } : { id, status: 'unchanged' };
+    }
+
+    if (mode !== 'apply') {
+      const all = notifiers.length && provider.refresh && !absent ? [...changes, refreshChange(notifiers, false)] : changes;
+      return { id, status: 'pending', changes: all, ...(drift ? { drift } : {}) };
+    }
+
+    if (absent) {
+      if (!provider.remove) throw new Error(`${resource.type} resources cannot be removed`);
+      await provider.remove(desired, ctx);
+    } else {
+      await provider.apply(desired, actionable, ctx);
+    }
+    const after = await provider.observe(desired, ctx);
+    const remaining = (absent ? (after === null ? [] : [removal()]) : provider.diff(desired, after)).filter((c) => !c.skipped);
+    if (remaining.length > 0) {
+      return { id, status: 'failed', changes, error: `still differs after apply: ${remaining.map(describeChange).join('; ')}`, ...(drift ? { drift } : {}) };
+    }
+    await remember(previous?.created ?? observed === null);
+    const done = [...changes];
+    if (notifiers.length && provider.refresh && !absent) {
+      await provider.refresh(desired, ctx);
+      done.push(refreshChange(notifiers, true));
+    }
+    return { id, status: 'changed', changes: done, ...(drift ? { drift } : {}) };
+  } catch (error) {
+    return { id, status: 'failed', error: messageOf(error) };
+  }
+}
+
+async function prune(loaded: LoadedHost, ctx: Context, inventory: Inventory, mode: RunMode, record: (r: ResourceReport) => void): Promise<void> {
+  const declared = new Set(loaded.resources.map((r) => r.id));
+  const gone = [...inventory.entries].filter(([id]) => !declared.has(id));
+  // Deepest paths first: files before the directories that hold them.
+  gone.sort(([a], [b]) => b.length - a.length);
+  for (const [id, entry] of gone) {
+    const result = await pruneOne(id, entry, loaded, ctx, inventory, mode);
+    record(result);
+  }
+}
+
+async function pruneOne(id: string, entry: InventoryEntry, loaded: LoadedHost, ctx: Context, inventory: Inventory, mode: RunMode): Promise<ResourceReport> {
+  const apply = mode === 'apply';
+  const type = resourceType(entry.type);
+  if (!loaded.prune || !entry.created || !type) {
+    if (apply) await inventory.set(id, null);
+    const why = !type
+      ? `no longer declared, and converge no longer knows type ${entry.type}; left in place`
+      : !entry.created
+        ? 'no longer declared; left in place because it existed before converge managed it'
+        : 'no longer declared; left in place (prune is off for this host)';
+    return { id, status: 'unmanaged', error: why };
+  }
+  const provider = type.provider(loaded.host.os) as Provider<Spec, unknown>;
+  if (!apply) return { id, status: 'pending', changes: [{ ...removal(), to: 'absent (pruned: no longer declared)' }] };
+  try {
+    if (!provider.remove) throw new Error(`${entry.type} resources cannot be removed`);
+    await provider.remove(entry.spec, ctx);
+    await inventory.set(id, null);
+    return { id, status: 'pruned', changes: [{ ...removal(), to: 'absent (no longer declared)' }] };
+  } catch (error) {
+    // A delete that failed stays in the inventory and is retried next run.
+    return { id, status: 'failed', error: `prune failed: ${messageOf(error)}` };
+  }
+}
+
+function removal(): Change {
+  return { property: 'ensure', from: 'present', to: 'absent' };
+}
+
+function refreshChange(notifiers: string[], done: boolean): Change {
+  return { property: 'refresh', from: null, to: `${done ? 'refreshed' : 'would refresh'} (notified by ${notifiers.join(', ')})` };
+}

@@ -1,0 +1,99 @@
+// What converge created, per host, in the state directory. Prune works from
+// this inventory, never by scanning the machine. Changes during a run go to an
+// append-only journal first, so a crash mid-run loses nothing; the snapshot is
+// rewritten atomically at the end.
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { Spec } from '../resources/types.js';
+import { writeFileAtomic } from '../platform/fs-atomic.js';
+import { errnoOf } from '../platform/errors.js';
+
+export interface InventoryEntry {
+  type: string;
+  /** The spec as last converged (large fields dropped), enough to remove it. */
+  spec: Spec;
+  /** True when converge created it; false when it existed before and was adopted. */
+  created: boolean;
+  /** Hash of the manifest spec last converged: unchanged hash + out of sync = drift. */
+  specHash: string;
+  since: string;
+}
+
+type JournalLine = { id: string; entry: InventoryEntry | null };
+
+/** The inventory of one host, with a journal for changes not yet in the snapshot. */
+export class Inventory {
+  private journal: FileHandle | null = null;
+  private dirty = false;
+
+  private constructor(
+    private readonly file: string,
+    readonly entries: Map<string, InventoryEntry>,
+  ) {}
+
+  /** Load the snapshot and replay any journal a crashed run left. */
+  static async load(stateDir: string, host: string): Promise<Inventory> {
+    const file = path.join(stateDir, 'inventory', `${host}.json`);
+    const entries = new Map<string, InventoryEntry>();
+    try {
+      const snapshot = JSON.parse(await readFile(file, 'utf8')) as { resources?: Record<string, InventoryEntry> };
+      for (const [id, e] of Object.entries(snapshot.resources ?? {})) entries.set(id, e);
+    } catch (error) {
+      if (errnoOf(error) !== 'ENOENT') throw new Error(`cannot read the inventory ${file}: ${String(error)}`, { cause: error });
+    }
+    const inventory = new Inventory(file, entries);
+    try {
+      for (const line of (await readFile(`${file}.journal`, 'utf8')).split('\n')) {
+        if (!line) continue;
+        try {
+          const { id, entry } = JSON.parse(line) as JournalLine;
+          if (entry) entries.set(id, entry);
+          else entries.delete(id);
+          inventory.dirty = true;
+        } catch {
+          // a line torn by a crash: everything before it was applied
+        }
+      }
+    } catch (error) {
+      if (errnoOf(error) !== 'ENOENT') throw error;
+    }
+    return inventory;
+  }
+
+  get(id: string): InventoryEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** Record (or with null, forget) a resource; journaled at once. */
+  async set(id: string, entry: InventoryEntry | null): Promise<void> {
+    const before = this.entries.get(id);
+    if (entry ? before && JSON.stringify(before) === JSON.stringify(entry) : !before) return;
+    if (entry) this.entries.set(id, entry);
+    else this.entries.delete(id);
+    this.dirty = true;
+    if (!this.journal) {
+      await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      this.journal = await open(`${this.file}.journal`, 'a', 0o600);
+    }
+    await this.journal.write(JSON.stringify({ id, entry } satisfies JournalLine) + '\n');
+  }
+
+  /** Write the snapshot atomically and drop the journal. */
+  async save(): Promise<void> {
+    await this.journal?.close();
+    this.journal = null;
+    if (!this.dirty) return;
+    await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    const resources = Object.fromEntries([...this.entries].sort(([a], [b]) => a.localeCompare(b)));
+    await writeFileAtomic(this.file, JSON.stringify({ version: 1, resources }, null, 1) + '\n', { mode: 0o600 });
+    await rm(`${this.file}.journal`, { force: true });
+    this.dirty = false;
+  }
+
+  /** Close the journal without writing the snapshot (plan). */
+  async close(): Promise<void> {
+    await this.journal?.close();
+    this.journal = null;
+  }
+}

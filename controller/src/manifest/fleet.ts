@@ -1,0 +1,107 @@
+// The whole fleet: every host folder, every role, secrets-map.yml. What
+// `converge validate` checks and PR CI runs.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Diagnostic } from './diagnostics.js';
+import { sortDiagnostics } from './diagnostics.js';
+import { loadHost } from './load-host.js';
+import type { LoadedHost } from './load-host.js';
+import { parseYamlFile } from './yaml.js';
+import { zodDiagnostics } from './zod-diagnostics.js';
+import { ResourceFileTop } from './host-schema.js';
+import { TemplateEngine } from './template.js';
+import { SecretsMap } from '../secrets/schema.js';
+
+export interface FleetValidation {
+  hosts: { name: string; loaded: LoadedHost | null }[];
+  diagnostics: Diagnostic[];
+}
+
+/** Host folder names (not starting with _ or .), sorted. */
+export function listHosts(repo: string): string[] {
+  try {
+    return readdirSync(path.join(repo, 'hosts'))
+      .filter((d) => !d.startsWith('_') && !d.startsWith('.') && statSync(path.join(repo, 'hosts', d)).isDirectory())
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Validate every host (or one), every role file's syntax, and secrets-map.yml. */
+export function validateFleet(repo: string, only?: string): FleetValidation {
+  const diagnostics: Diagnostic[] = [];
+  if (!isDir(path.join(repo, 'hosts'))) {
+    return { hosts: [], diagnostics: [{ file: 'hosts', line: 1, column: 1, message: `no hosts/ folder in ${repo}: is this the fleet repository? (pass --repo DIR)` }] };
+  }
+  const names = only ? [only] : listHosts(repo);
+  let templates: TemplateEngine | undefined;
+  try {
+    templates = new TemplateEngine(repo);
+  } catch {
+    templates = undefined;
+  }
+  const hosts = names.map((name) => {
+    const { host, diagnostics: found } = loadHost(repo, name, { templates });
+    diagnostics.push(...found);
+    return { name, loaded: host };
+  });
+  if (!only) {
+    diagnostics.push(...checkRoles(repo));
+    diagnostics.push(...checkSecretsMap(repo));
+  }
+  return { hosts, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/** Syntax and shape of every role file, used by a host or not. */
+function checkRoles(repo: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const rolesDir = path.join(repo, 'hosts', '_roles');
+  for (const role of safeList(rolesDir)) {
+    const dir = path.join(rolesDir, role);
+    if (!isDir(dir)) continue;
+    const ymls = safeList(dir).filter((f) => /\.ya?ml$/.test(f));
+    if (ymls.length === 0) out.push({ file: `hosts/_roles/${role}`, line: 1, column: 1, message: `role '${role}' has no *.yml file` });
+    for (const f of ymls) {
+      const rel = `hosts/_roles/${role}/${f}`;
+      const { yaml, diagnostics } = parseYamlFile(rel, readFileSync(path.join(dir, f)));
+      out.push(...diagnostics);
+      if (!yaml || yaml.value == null) continue;
+      const top = ResourceFileTop.safeParse(yaml.value);
+      if (!top.success) out.push(...zodDiagnostics(top.error, yaml, [], { what: 'a role file', knownKeys: () => ['resources', 'vars'] }));
+    }
+  }
+  return out;
+}
+
+/** secrets-map.yml at the repository root, when present. */
+export function checkSecretsMap(repo: string): Diagnostic[] {
+  const rel = 'secrets-map.yml';
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path.join(repo, rel));
+  } catch {
+    return [];
+  }
+  const { yaml, diagnostics } = parseYamlFile(rel, bytes);
+  if (!yaml) return diagnostics;
+  const parsed = SecretsMap.safeParse(yaml.value ?? {});
+  if (parsed.success) return [];
+  return zodDiagnostics(parsed.error, yaml, [], { what: 'secrets-map.yml', knownKeys: (p) => (p.length === 0 ? ['envFiles'] : ['path', 'owner', 'group', 'vars']) });
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,422 @@
+// Load one host: host.yml, its roles, every resource file; template, validate
+// and order everything. All problems are collected as diagnostics with
+// file:line:column; a host with any diagnostic yields no resources at all.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Diagnostic, SourceLocation } from './diagnostics.js';
+import { formatLocation } from './diagnostics.js';
+import { locate, locateInScalar, nodeAt, parseYamlFile } from './yaml.js';
+import type { YamlFile } from './yaml.js';
+import { HOST_NAME, HostFile, ResourceFileTop } from './host-schema.js';
+import { zodDiagnostics } from './zod-diagnostics.js';
+import { TemplateEngine, TemplateError } from './template.js';
+import type { TemplateContext } from './template.js';
+import { isMapping, renderDeep } from './render.js';
+import type { RenderProblem } from './render.js';
+import { whenHolds } from './when.js';
+import { suggest } from './suggest.js';
+import { When } from '../resources/shared/fields.js';
+import { resourceType, resourceTypes } from '../resources/registry.js';
+import type { HostInfo, PrepareHelper, Resource, ResourceType, Spec } from '../resources/types.js';
+import { buildGraph, describeCycle } from '../engine/graph.js';
+import type { Graph } from '../engine/graph.js';
+import { hostPaths } from '../platform/paths.js';
+import type { HostPaths } from '../platform/paths.js';
+import { placeholderFacts } from '../platform/facts.js';
+import type { Facts } from '../platform/facts.js';
+import { messageOf } from '../platform/errors.js';
+
+/** A host that validated: everything the engine needs. */
+export interface LoadedHost {
+  repo: string;
+  host: HostInfo;
+  prune: boolean;
+  paths: HostPaths;
+  /** Resources in convergence order. */
+  resources: Resource[];
+  graph: Graph;
+  /** Repository-relative files this host was built from (manifests and templates). */
+  files: string[];
+}
+
+export interface LoadOptions {
+  /** Facts of the machine; placeholders when validating for another machine. */
+  facts?: Facts;
+  /** Reuse one template engine across hosts of the same repository. */
+  templates?: TemplateEngine;
+}
+
+interface Origin {
+  yaml: YamlFile;
+  path: (string | number)[];
+}
+
+/** Load and validate `hosts/<name>/` of `repo`. */
+export function loadHost(repo: string, name: string, options: LoadOptions = {}): { host: LoadedHost | null; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const hostDirRel = `hosts/${name}`;
+  const hostFileRel = `${hostDirRel}/host.yml`;
+  if (!HOST_NAME.test(name)) {
+    return { host: null, diagnostics: [{ file: hostDirRel, line: 1, column: 1, message: `'${name}' is not a valid host name: a lowercase DNS label (a-z, 0-9, -; at most 63)` }] };
+  }
+  if (!isDir(path.join(repo, hostDirRel))) {
+    const known = safeList(path.join(repo, 'hosts')).filter((d) => !d.startsWith('_') && !d.startsWith('.'));
+    const hint = suggest(name, known);
+    return { host: null, diagnostics: [{ file: hostDirRel, line: 1, column: 1, message: `no host '${name}' in this repository${hint ? ` (did you mean '${hint}'?)` : known.length ? `; hosts: ${known.join(', ')}` : ''}` }] };
+  }
+  const hostYaml = readYaml(repo, hostFileRel, diagnostics, 'every host folder needs a host.yml (os, roles, vars)');
+  if (!hostYaml) return { host: null, diagnostics };
+  const parsedHost = HostFile.safeParse(hostYaml.value ?? undefined);
+  if (!parsedHost.success) {
+    diagnostics.push(...zodDiagnostics(parsedHost.error, hostYaml, [], { what: 'host.yml', knownKeys: () => Object.keys(HostFile.shape) }));
+    return { host: null, diagnostics };
+  }
+  const hostSpec = parsedHost.data;
+  const files = [hostFileRel];
+
+  // Roles: each a folder under hosts/_roles/ with at least one *.yml.
+  const roleFiles: { role: string; rel: string }[] = [];
+  hostSpec.roles.forEach((role, i) => {
+    const dirRel = `hosts/_roles/${role}`;
+    const ymls = isDir(path.join(repo, dirRel)) ? yamlFilesIn(path.join(repo, dirRel)) : [];
+    if (ymls.length === 0) {
+      const known = safeList(path.join(repo, 'hosts/_roles'));
+      const hint = suggest(role, known);
+      const why = isDir(path.join(repo, dirRel)) ? `role '${role}' has no *.yml file in ${dirRel}/` : `no role '${role}' (no folder ${dirRel}/)`;
+      diagnostics.push({ ...locate(hostYaml, ['roles', i]), message: `${why}${hint ? ` (did you mean '${hint}'?)` : ''}` });
+    }
+    for (const f of ymls) roleFiles.push({ role, rel: `${dirRel}/${f}` });
+  });
+  const hostFiles = yamlFilesIn(path.join(repo, hostDirRel)).filter((f) => f !== 'host.yml' && f !== 'host.yaml').map((f) => `${hostDirRel}/${f}`);
+
+  // Parse every resource file once.
+  const parsed: { rel: string; yaml: YamlFile; top: ResourceFileTop; isRole: boolean }[] = [];
+  for (const { rel, isRole } of [...roleFiles.map((r) => ({ rel: r.rel, isRole: true })), ...hostFiles.map((rel) => ({ rel, isRole: false }))]) {
+    const yaml = readYaml(repo, rel, diagnostics);
+    if (!yaml) continue;
+    files.push(rel);
+    if (yaml.value === null || yaml.value === undefined) continue; // an empty file is allowed
+    const top = ResourceFileTop.safeParse(yaml.value);
+    if (!top.success) {
+      diagnostics.push(...zodDiagnostics(top.error, yaml, [], { what: 'a resource file', knownKeys: () => (isRole ? ['resources', 'vars'] : ['resources']) }));
+      continue;
+    }
+    if (!isRole && top.data.vars !== undefined) {
+      diagnostics.push({ ...locate(yaml, ['vars'], true), message: `vars belong in ${hostFileRel}; only role files may set default vars` });
+    }
+    parsed.push({ rel, yaml, top: top.data, isRole });
+  }
+
+  // Vars: role defaults (in role order) < host vars, then rendered.
+  const origins = new Map<string, Origin>();
+  const rawVars: Record<string, unknown> = {};
+  for (const p of parsed.filter((x) => x.isRole)) {
+    for (const [k, v] of Object.entries(p.top.vars ?? {})) {
+      rawVars[k] = v;
+      origins.set(k, { yaml: p.yaml, path: ['vars', k] });
+    }
+  }
+  for (const [k, v] of Object.entries(hostSpec.vars)) {
+    rawVars[k] = v;
+    origins.set(k, { yaml: hostYaml, path: ['vars', k] });
+  }
+  // The machine's facts apply only to a host of the same OS (plan --root of a Windows host on Linux gets placeholders).
+  const facts = options.facts && options.facts.os === hostSpec.os ? options.facts : placeholderFacts(name, hostSpec.os, hostSpec.arch);
+  const arch = hostSpec.arch ?? facts.arch;
+  const hostRef = { name, os: hostSpec.os, arch };
+  let templates: TemplateEngine;
+  try {
+    templates = options.templates ?? new TemplateEngine(repo);
+  } catch (error) {
+    return { host: null, diagnostics: [{ file: hostFileRel, line: 1, column: 1, message: messageOf(error) }] };
+  }
+  const vars = renderVars(rawVars, origins, templates, { host: hostRef, facts: facts as unknown as Record<string, unknown> }, diagnostics);
+  const user = typeof vars.user === 'string' ? vars.user : undefined;
+  const paths = hostPaths(hostSpec.os, user);
+  const host: HostInfo = { ...hostRef, vars };
+
+  // Resources.
+  const resources: Resource[] = [];
+  const declared = new Map<string, { at: SourceLocation }>();
+  const refs: { from: Resource; origin: Origin; field: 'requires' | 'notify' }[] = [];
+  for (const p of parsed) {
+    const dirRel = path.posix.dirname(p.rel);
+    (p.top.resources ?? []).forEach((item, index) => {
+      const origin: Origin = { yaml: p.yaml, path: ['resources', index] };
+      const resource = loadResource(item, origin, dirRel, { host, paths, templates, facts, repo, files }, diagnostics);
+      if (!resource) return;
+      const key = `${resource.type}:${paths.key(resource.title)}`;
+      const prior = declared.get(key);
+      if (prior) {
+        diagnostics.push({ ...resource.source, message: `duplicate id ${resource.id}: already declared at ${formatLocation(prior.at)}; ids are unique per host (a host does not override a role's resource: vary it with vars)` });
+        return;
+      }
+      declared.set(key, { at: resource.source });
+      resources.push(resource);
+      for (const field of ['requires', 'notify'] as const) refs.push({ from: resource, origin, field });
+    });
+  }
+
+  // requires/notify must name resources of this host.
+  const ids = new Set(resources.map((r) => r.id));
+  for (const { from, origin, field } of refs) {
+    from[field].forEach((target, i) => {
+      if (ids.has(target)) return;
+      const hint = suggest(target, [...ids]);
+      diagnostics.push({
+        ...locate(origin.yaml, [...origin.path, field, i]),
+        message: `${field} ${target}, which ${name} does not declare${hint ? ` (did you mean ${hint}?)` : ''}`,
+      });
+    });
+  }
+  for (const r of resources) {
+    const type = resourceType(r.type)!;
+    if (!type.runsLast) {
+      for (const t of r.requires) {
+        if (resourceType(t.split(':')[0]!)?.runsLast && ids.has(t)) {
+          diagnostics.push({ ...r.source, message: `${r.id} requires ${t}, which is always converged last` });
+        }
+      }
+    }
+  }
+
+  const graph = buildGraph(resources, resourceType, host, paths);
+  for (const cycle of graph.cycles) {
+    const first = resources.find((r) => r.id === cycle.ids[0])!;
+    diagnostics.push({ ...first.source, message: describeCycle(cycle) });
+  }
+  if (diagnostics.length > 0) return { host: null, diagnostics };
+  return { host: { repo, host, prune: hostSpec.prune, paths, resources: graph.order, graph, files: [...new Set(files)] }, diagnostics };
+}
+
+interface HostScope {
+  host: HostInfo;
+  paths: HostPaths;
+  templates: TemplateEngine;
+  facts: Facts;
+  repo: string;
+  files: string[];
+}
+
+function loadResource(item: unknown, origin: Origin, dirRel: string, scope: HostScope, diagnostics: Diagnostic[]): Resource | null {
+  const { yaml } = origin;
+  const at = (sub: (string | number)[], key = false) => locate(yaml, [...origin.path, ...sub], key);
+  if (!isMapping(item)) {
+    diagnostics.push({ ...at([]), message: 'a resource is a mapping whose first key names its type, like "- file: /etc/x"' });
+    return null;
+  }
+  const keys = Object.keys(item);
+  const typeName = keys[0] ?? '';
+  const type = resourceType(typeName);
+  if (!type) {
+    const known = resourceTypes.map((t) => t.name);
+    const elsewhere = keys.find((k) => resourceType(k));
+    const hint = suggest(typeName, known);
+    const message = elsewhere
+      ? `the first key of a resource names its type: put '${elsewhere}:' first (found '${typeName}' first)`
+      : `unknown resource type '${typeName}'${hint ? ` (did you mean '${hint}'?)` : ''}; known types: ${known.join(', ')}`;
+    diagnostics.push({ ...at([typeName], true), message });
+    return null;
+  }
+  const whenParsed = When.optional().safeParse(item.when);
+  if (!whenParsed.success) {
+    diagnostics.push(...zodDiagnostics(whenParsed.error, yaml, [...origin.path, 'when'], { what: 'when', knownKeys: () => ['os', 'host', 'var'] }));
+    return null;
+  }
+  if (!whenHolds(whenParsed.data, scope.host)) return null;
+  if (!type.os.includes(scope.host.os)) {
+    diagnostics.push({ ...at([typeName], true), message: `${typeName} resources exist only on ${type.os.join(', ')} hosts; ${scope.host.name} is ${scope.host.os} (add when: { os: ${type.os[0]} })` });
+    return null;
+  }
+
+  const problems: RenderProblem[] = [];
+  const baseContext: TemplateContext = { host: scope.host, vars: scope.host.vars, facts: scope.facts as unknown as Record<string, unknown> };
+  let vars = scope.host.vars;
+  if (item.vars !== undefined) {
+    if (!isMapping(item.vars)) {
+      diagnostics.push({ ...at(['vars']), message: 'vars must be a mapping' });
+      return null;
+    }
+    vars = { ...vars, ...(renderDeep(item.vars, scope.templates, baseContext, problems, ['vars']) as Record<string, unknown>) };
+  }
+  const context: TemplateContext = { ...baseContext, vars };
+  const rendered: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) {
+    rendered[k] = k === 'when' || k === 'vars' ? v : renderDeep(v, scope.templates, context, problems, [k]);
+  }
+  if (problems.length > 0) {
+    for (const p of problems) diagnostics.push(templateDiagnostic(p, origin));
+    return null;
+  }
+  if (typeof rendered[typeName] === 'number') rendered[typeName] = String(rendered[typeName]);
+
+  const parsed = type.schema.safeParse(rendered);
+  if (!parsed.success) {
+    diagnostics.push(...zodDiagnostics(parsed.error, yaml, origin.path, { what: `a ${typeName} resource`, knownKeys: () => shapeKeys(type) }));
+    return null;
+  }
+  let spec = parsed.data as Spec;
+  let title = String(spec[typeName]);
+  if (type.titleIsPath) {
+    try {
+      title = scope.paths.normalize(title);
+      spec = { ...spec, [typeName]: title };
+    } catch (error) {
+      diagnostics.push({ ...at([typeName]), message: messageOf(error) });
+      return null;
+    }
+  }
+  const problemsOf = type.check?.(spec, scope.host) ?? [];
+  for (const p of problemsOf) diagnostics.push({ ...at(p.path, true), message: p.message });
+  if (problemsOf.length > 0) return null;
+
+  if (type.prepare) {
+    try {
+      spec = type.prepare(spec, prepareHelper(dirRel, scope, context));
+    } catch (error) {
+      diagnostics.push(prepareDiagnostic(error, origin, `${typeName}:${title}`));
+      return null;
+    }
+  }
+  return {
+    id: `${typeName}:${title}`,
+    type: typeName,
+    title,
+    spec,
+    requires: (spec.requires as string[] | undefined) ?? [],
+    notify: (spec.notify as string[] | undefined) ?? [],
+    source: at([]),
+  };
+}
+
+/** An error from prepare: which field, and (for templates) where inside the template file. */
+class FieldError extends Error {
+  constructor(readonly field: string, readonly inner: unknown) {
+    super(messageOf(inner));
+  }
+}
+
+function prepareHelper(dirRel: string, scope: HostScope, context: TemplateContext): PrepareHelper {
+  const resolve = (field: string, written: string): string => {
+    try {
+      return scope.templates.resolveRepoPath(dirRel, written);
+    } catch (error) {
+      throw new FieldError(field, error);
+    }
+  };
+  return {
+    readSource(written) {
+      const rel = resolve('source', written);
+      scope.files.push(rel);
+      try {
+        const full = path.join(scope.templates.root, rel);
+        const size = statSync(full).size;
+        if (size > 64 * 2 ** 20) throw new Error(`'${written}' is ${(size / 2 ** 20).toFixed(0)} MiB; sources may be at most 64 MiB`);
+        return readFileSync(full);
+      } catch (error) {
+        throw new FieldError('source', error);
+      }
+    },
+    renderTemplate(written) {
+      const rel = resolve('template', written);
+      scope.files.push(rel);
+      try {
+        return scope.templates.renderFile(rel, context);
+      } catch (error) {
+        throw new FieldError('template', error);
+      }
+    },
+  };
+}
+
+function prepareDiagnostic(error: unknown, origin: Origin, id: string): Diagnostic {
+  const field = error instanceof FieldError ? error.field : undefined;
+  const inner = error instanceof FieldError ? error.inner : error;
+  const declared = locate(origin.yaml, field ? [...origin.path, field] : origin.path);
+  if (inner instanceof TemplateError && inner.file) {
+    return { file: inner.file, line: inner.line, column: inner.column, message: `${inner.message} (rendering ${id}, declared at ${formatLocation(declared)})` };
+  }
+  return { ...declared, message: `${field ? `${field}: ` : ''}${messageOf(inner)}` };
+}
+
+function templateDiagnostic(problem: RenderProblem, origin: Origin): Diagnostic {
+  const fullPath = [...origin.path, ...problem.path];
+  if (problem.error instanceof TemplateError) {
+    const node = nodeAt(origin.yaml, fullPath);
+    const where = locateInScalar(origin.yaml, node, problem.error.line, problem.error.column);
+    return { ...where, message: `template: ${problem.error.message}` };
+  }
+  return { ...locate(origin.yaml, fullPath), message: `template: ${messageOf(problem.error)}` };
+}
+
+/** Render vars that refer to other vars, facts or the host, until nothing changes. */
+function renderVars(
+  raw: Record<string, unknown>,
+  origins: Map<string, Origin>,
+  templates: TemplateEngine,
+  base: Omit<TemplateContext, 'vars'>,
+  diagnostics: Diagnostic[],
+): Record<string, unknown> {
+  let current = raw;
+  for (let pass = 0; pass < 8; pass++) {
+    const next: Record<string, unknown> = {};
+    const problems: RenderProblem[] = [];
+    for (const [k, v] of Object.entries(current)) next[k] = renderDeep(v, templates, { ...base, vars: current }, problems, [k]);
+    if (problems.length > 0) {
+      for (const p of problems) {
+        const origin = origins.get(String(p.path[0]))!;
+        diagnostics.push(templateDiagnostic({ ...p, path: p.path.slice(1) }, { yaml: origin.yaml, path: origin.path }));
+      }
+      return next;
+    }
+    if (JSON.stringify(next) === JSON.stringify(current)) return next;
+    current = next;
+  }
+  return current;
+}
+
+function readYaml(repo: string, rel: string, diagnostics: Diagnostic[], missingHint?: string): YamlFile | null {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path.join(repo, rel));
+  } catch (error) {
+    diagnostics.push({ file: rel, line: 1, column: 1, message: missingHint && (error as { code?: string }).code === 'ENOENT' ? `missing: ${missingHint}` : `cannot read: ${messageOf(error)}` });
+    return null;
+  }
+  const { yaml, diagnostics: found } = parseYamlFile(rel, bytes);
+  diagnostics.push(...found);
+  return yaml;
+}
+
+function shapeKeys(type: ResourceType): string[] {
+  const schema = type.schema as unknown as { shape?: Record<string, unknown>; _zod?: { def?: { in?: { shape?: Record<string, unknown> } } } };
+  return Object.keys(schema.shape ?? schema._zod?.def?.in?.shape ?? {});
+}
+
+function yamlFilesIn(dir: string): string[] {
+  return safeList(dir).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.') && isFile(path.join(dir, f))).sort();
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}

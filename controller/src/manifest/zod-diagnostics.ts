@@ -1,0 +1,93 @@
+// zod issues → diagnostics that point at the YAML node and say what was expected.
+import type { z } from 'zod';
+import type { Diagnostic } from './diagnostics.js';
+import { locate } from './yaml.js';
+import type { YamlFile } from './yaml.js';
+import { suggest } from './suggest.js';
+
+/** Diagnostics for a failed parse of the value at `base` in `yaml`; `knownKeys` helps "did you mean". */
+export function zodDiagnostics(
+  error: z.ZodError,
+  yaml: YamlFile,
+  base: readonly (string | number)[],
+  options: { what?: string; knownKeys?: (path: PropertyKey[]) => string[] } = {},
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const issue of flatten(error.issues)) {
+    const path = [...base, ...issue.path] as PropertyKey[];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const known = options.knownKeys?.(issue.path as PropertyKey[]) ?? [];
+        const hint = suggest(key, known);
+        const where = options.what ? ` in ${options.what}` : '';
+        const expected = known.length ? `; expected one of: ${known.join(', ')}` : '';
+        out.push({ ...locate(yaml, [...path, key], true), message: `unknown field '${key}'${where}${hint ? ` (did you mean '${hint}'?)` : expected}` });
+      }
+      continue;
+    }
+    out.push({ ...locate(yaml, path), message: describe(issue, path) });
+  }
+  return out;
+}
+
+function flatten(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const out: z.core.$ZodIssue[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      // Report the branch that got furthest: the one with the fewest issues.
+      const best = [...issue.errors].sort((a, b) => a.length - b.length)[0]!;
+      const nested = best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }));
+      if (nested.every((i) => i.code === 'invalid_type')) {
+        out.push(issue);
+        continue;
+      }
+      out.push(...flatten(nested as z.core.$ZodIssue[]));
+      continue;
+    }
+    out.push(issue);
+  }
+  return out;
+}
+
+function describe(issue: z.core.$ZodIssue, path: PropertyKey[]): string {
+  const field = fieldName(path);
+  const prefix = field ? `${field}: ` : '';
+  const custom = !/^Invalid (input|option)/.test(issue.message);
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (custom) return issue.message.startsWith(field ?? '\u0000') ? issue.message : `${prefix}${issue.message}`;
+      const got = (issue as { input?: unknown }).input;
+      if (got === undefined) return `${prefix}is required (${article(issue.expected)})`;
+      return `${prefix}expected ${article(issue.expected)}, got ${kindOf(got)}`;
+    }
+    case 'invalid_value':
+      return `${prefix}must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_union':
+      return `${prefix}${custom ? issue.message : 'is not any of the accepted forms'}`;
+    default:
+      return issue.message.startsWith(field ?? '\u0000') ? issue.message : `${prefix}${issue.message}`;
+  }
+}
+
+function fieldName(path: PropertyKey[]): string | undefined {
+  for (let i = path.length - 1; i >= 0; i--) {
+    if (typeof path[i] === 'string') {
+      const rest = path.slice(i + 1).map((p) => `[${String(p)}]`).join('');
+      return `${String(path[i])}${rest}`;
+    }
+  }
+  return undefined;
+}
+
+function article(expected: string): string {
+  const map: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'true or false', array: 'a list', object: 'a mapping', int: 'an integer' };
+  return map[expected] ?? expected;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'nothing (null)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+  return `${typeof value} ${String(value)}`;
+}

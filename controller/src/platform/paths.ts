@@ -1,0 +1,121 @@
+// Path rules of the host being managed, not of the machine this code runs on:
+// POSIX paths for linux/macos, drive-letter paths (C:/…) for windows. `validate`
+// and `plan --root` of a Windows host work on Linux because nothing here uses
+// the local `path` module's defaults for manifest paths.
+import path from 'node:path';
+import type { OS } from './os.js';
+import { ConvergeError } from './errors.js';
+
+const DRIVE = /^([A-Za-z]):(?:[\\/]|$)/;
+
+/** Path operations for one host's OS. Paths in and out use forward slashes. */
+export interface HostPaths {
+  readonly os: OS;
+  /** True for an absolute path in this OS's terms (`/x`, or `C:/x` on windows). */
+  isAbsolute(p: string): boolean;
+  /** Normalise an absolute path: `~` expanded, separators and `..` resolved, no trailing slash. */
+  normalize(p: string): string;
+  /** The parent of a normalised absolute path; the root's parent is itself. */
+  dirname(p: string): string;
+  /** The last component. */
+  basename(p: string): string;
+  /** Join a normalised absolute path with relative parts. */
+  join(base: string, ...parts: string[]): string;
+  /** True when `child` is `parent` or lies below it. */
+  isWithin(child: string, parent: string): boolean;
+  /** A key that compares paths the way the OS does (case-insensitive on windows). */
+  key(p: string): string;
+  /** Where a normalised host path lives on this machine: below `root` when sandboxed. */
+  toLocal(p: string, root: string): string;
+  /** The home directory of a user on this OS. */
+  home(user: string): string;
+}
+
+/** Path rules for `os`; `user` is the host's `vars.user`, used to expand `~`. */
+export function hostPaths(os: OS, user?: string): HostPaths {
+  return os === 'windows' ? windowsPaths(user) : posixPaths(os, user);
+}
+
+function posixPaths(os: OS, user: string | undefined): HostPaths {
+  const p = path.posix;
+  const home = (u: string): string => {
+    if (u === 'root') return os === 'macos' ? '/var/root' : '/root';
+    return os === 'macos' ? `/Users/${u}` : `/home/${u}`;
+  };
+  const self: HostPaths = {
+    os,
+    isAbsolute: (x) => x.startsWith('/') || x === '~' || x.startsWith('~/'),
+    normalize(x) {
+      const expanded = expandTilde(x, user, home);
+      if (!expanded.startsWith('/')) throw notAbsolute(x, os);
+      const n = p.normalize(expanded);
+      return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
+    },
+    dirname: (x) => p.dirname(x),
+    basename: (x) => p.basename(x),
+    join: (base, ...parts) => self.normalize(p.join(base, ...parts)),
+    isWithin: (child, parent) => child === parent || parent === '/' || child.startsWith(parent + '/'),
+    key: (x) => x,
+    toLocal(x, root) {
+      return root === '/' ? x : path.join(root, x);
+    },
+    home,
+  };
+  return self;
+}
+
+function windowsPaths(user: string | undefined): HostPaths {
+  const p = path.win32;
+  const home = (u: string): string => `C:/Users/${u}`;
+  const fwd = (x: string): string => x.replace(/\\/g, '/');
+  const self: HostPaths = {
+    os: 'windows',
+    isAbsolute: (x) => DRIVE.test(x) || x === '~' || x.startsWith('~/') || x.startsWith('~\\'),
+    normalize(x) {
+      const expanded = expandTilde(fwd(x), user, home);
+      const m = DRIVE.exec(expanded);
+      if (!m) throw notAbsolute(x, 'windows');
+      let n = fwd(p.normalize(expanded));
+      n = n[0]!.toUpperCase() + n.slice(1);
+      if (n.length === 2) n += '/';
+      return n.length > 3 && n.endsWith('/') ? n.slice(0, -1) : n;
+    },
+    dirname: (x) => {
+      const d = fwd(p.dirname(x));
+      return d.length === 2 ? d + '/' : d;
+    },
+    basename: (x) => p.basename(x),
+    join: (base, ...parts) => self.normalize(p.join(base, ...parts)),
+    isWithin(child, parent) {
+      const c = self.key(child);
+      const q = self.key(parent);
+      return c === q || c.startsWith(q.endsWith('/') ? q : q + '/');
+    },
+    key: (x) => x.toLowerCase(),
+    toLocal(x, root) {
+      if (root === '/') {
+        if (process.platform !== 'win32') {
+          throw new ConvergeError('unsupported', `${x} is a Windows path: on this machine it can only be planned or applied under --root`);
+        }
+        return p.normalize(x);
+      }
+      // C:/ProgramData/x → <root>/C/ProgramData/x
+      return path.join(root, x[0]!.toUpperCase(), x.slice(3));
+    },
+    home,
+  };
+  return self;
+}
+
+function expandTilde(x: string, user: string | undefined, home: (u: string) => string): string {
+  if (x !== '~' && !x.startsWith('~/')) return x;
+  if (!user) {
+    throw new ConvergeError('invalid-input', `'${x}' uses ~, which means the home of the host's vars.user, but vars.user is not set`);
+  }
+  return home(user) + x.slice(1);
+}
+
+function notAbsolute(x: string, os: OS): ConvergeError {
+  const example = os === 'windows' ? 'C:/ProgramData/converge/x' : '/etc/x';
+  return new ConvergeError('invalid-input', `'${x}' is not an absolute ${os} path (like ${example}, or ~/x)`);
+}

@@ -1,0 +1,18 @@
+// `directory`: a directory with mode and owner. Resources below it follow it.
+import type { ResourceType } from '../types.js';
+import { DirectorySpec } from './schema.js';
+import { posixDirectoryProvider } from './provider.js';
+import { rejectPosixOnWindows } from '../shared/windows-attributes.js';
+import { OSES } from '../../platform/os.js';
+
+export const directory: ResourceType<DirectorySpec> = {
+  name: 'directory',
+  description: 'a directory: mode, owner, group; ensure absent',
+  schema: DirectorySpec,
+  os: OSES,
+  titleIsPath: true,
+  holdsPaths: true,
+  check: rejectPosixOnWindows,
+  watchPaths: (spec) => [spec.directory],
+  provider: () => posixDirectoryProvider,
+};

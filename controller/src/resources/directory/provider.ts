@@ -1,0 +1,72 @@
+// Directories on Linux and macOS (and under --root anywhere).
+import { mkdir, rm, rmdir, unlink } from 'node:fs/promises';
+import type { Change, Provider } from '../types.js';
+import type { DirectorySpec } from './schema.js';
+import { attributeChanges, ensureParent, setAttributes, statPath } from '../shared/posix-path.js';
+import type { PathState } from '../shared/posix-path.js';
+import { ConvergeError, errnoOf } from '../../platform/errors.js';
+
+export interface DirectoryObserved {
+  state: PathState;
+  privileged: boolean;
+}
+
+export const posixDirectoryProvider: Provider<DirectorySpec, DirectoryObserved> = {
+  async observe(spec, ctx) {
+    const state = await statPath(ctx.local(spec.directory), ctx);
+    return state ? { state, privileged: ctx.privileged } : null;
+  },
+
+  diff(spec, observed) {
+    const changes: Change[] = [];
+    if (!observed) changes.push({ property: 'ensure', from: null, to: 'directory' });
+    else if (observed.state.kind !== 'directory') changes.push({ property: 'type', from: observed.state.kind, to: 'directory' });
+    const isDir = observed?.state.kind === 'directory';
+    const attrs = { ...spec, mode: spec.mode ?? (isDir ? undefined : '0755') };
+    changes.push(...attributeChanges(attrs, isDir ? observed!.state : null, { privileged: observed?.privileged ?? true }));
+    return changes;
+  },
+
+  async apply(spec, changes, ctx) {
+    const local = ctx.local(spec.directory);
+    const current = await statPath(local, ctx);
+    if (current && current.kind !== 'directory') {
+      if (!spec.force) {
+        throw new ConvergeError('invalid-input', `${spec.directory} is a ${current.kind}; refusing to replace it with a directory (set force: true to allow)`);
+      }
+      await ctx.backups.save(local);
+      await unlink(local);
+    }
+    if (!current || current.kind !== 'directory') {
+      await ensureParent(local, ctx);
+      await ctx.backups.save(local);
+      await mkdir(local, { mode: parseInt(spec.mode ?? '0755', 8) });
+    }
+    const want = (p: string) => changes.some((c) => c.property === p && !c.skipped) || !current || current.kind !== 'directory';
+    await setAttributes(local, {
+      mode: want('mode') ? spec.mode ?? '0755' : undefined,
+      owner: want('owner') ? spec.owner : undefined,
+      group: want('group') ? spec.group : undefined,
+    }, ctx);
+  },
+
+  async remove(spec, ctx) {
+    const local = ctx.local(spec.directory);
+    const current = await statPath(local, ctx);
+    if (!current) return;
+    if (current.kind !== 'directory') throw new ConvergeError('invalid-input', `${spec.directory} is a ${current.kind}, not a directory; not removing it`);
+    await ctx.backups.save(local);
+    if (spec.force) {
+      await rm(local, { recursive: true });
+      return;
+    }
+    try {
+      await rmdir(local);
+    } catch (error) {
+      if (errnoOf(error) === 'ENOTEMPTY' || errnoOf(error) === 'EEXIST') {
+        throw new ConvergeError('invalid-input', `${spec.directory} is not empty; not removing it (set force: true to remove it with its contents)`, { cause: error });
+      }
+      throw error;
+    }
+  },
+};

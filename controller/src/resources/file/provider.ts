@@ -1,0 +1,97 @@
+// Files on Linux and macOS (and under --root anywhere): lstat, compare bytes,
+// write atomically. A symlink standing at a managed path is replaced, never followed.
+import { readFile, rm, unlink } from 'node:fs/promises';
+import type { Change, Context, Provider } from '../types.js';
+import type { FileDesired } from './schema.js';
+import { contentChange } from '../shared/content-diff.js';
+import { attributeChanges, describeKind, ensureParent, resolveIds, setAttributes, statPath } from '../shared/posix-path.js';
+import type { PathState } from '../shared/posix-path.js';
+import { writeFileAtomic } from '../../platform/fs-atomic.js';
+import { ConvergeError } from '../../platform/errors.js';
+
+export interface FileObserved {
+  state: PathState;
+  /** The bytes, when the path is a file and the spec manages content. */
+  bytes?: Uint8Array;
+  privileged: boolean;
+}
+
+/** The bytes a spec wants, or null when it does not manage content. */
+export function desiredBytes(spec: FileDesired): Uint8Array | null {
+  if (spec.contentBase64 !== undefined) return Buffer.from(spec.contentBase64, 'base64');
+  if (spec.content !== undefined) return Buffer.from(spec.content, 'utf8');
+  return null;
+}
+
+export const posixFileProvider: Provider<FileDesired, FileObserved> = {
+  async observe(spec, ctx) {
+    const local = ctx.local(spec.file);
+    const state = await statPath(local, ctx);
+    if (!state) return null;
+    const observed: FileObserved = { state, privileged: ctx.privileged };
+    if (state.kind === 'file' && desiredBytes(spec) !== null) observed.bytes = await readFile(local);
+    return observed;
+  },
+
+  diff(spec, observed) {
+    const changes: Change[] = [];
+    const want = desiredBytes(spec);
+    if (!observed) {
+      changes.push({ property: 'ensure', from: null, to: 'file' });
+    } else if (observed.state.kind !== 'file') {
+      changes.push({ property: 'type', from: observed.state.kind, to: 'file' });
+    }
+    const isFile = observed?.state.kind === 'file';
+    if (want) {
+      const change = contentChange(spec.file, isFile ? observed!.bytes ?? new Uint8Array() : null, want, { sensitive: spec.sensitive });
+      if (change) changes.push(change);
+    }
+    const attrs = { ...spec, mode: spec.mode ?? (isFile ? undefined : '0644') };
+    changes.push(...attributeChanges(attrs, isFile ? observed!.state : null, { privileged: observed?.privileged ?? true }));
+    return changes;
+  },
+
+  async apply(spec, changes, ctx) {
+    const local = ctx.local(spec.file);
+    const current = await statPath(local, ctx);
+    const rewrite = !current || current.kind !== 'file' || changes.some((c) => c.property === 'content');
+    if (!rewrite) {
+      await setAttributes(local, attributesToSet(spec, changes), ctx);
+      return;
+    }
+    if (current?.kind === 'directory') {
+      if (!spec.force) throw new ConvergeError('invalid-input', `${spec.file} is a directory; refusing to replace it with a file (set force: true to allow)`);
+      await ctx.backups.save(local);
+      await rm(local, { recursive: true });
+    } else if (current?.kind === 'other') {
+      throw new ConvergeError('unsupported', `${spec.file} is ${describeKind(current.kind)}; refusing to replace it`);
+    }
+    await ensureParent(local, ctx);
+    await ctx.backups.save(local);
+    const bytes = desiredBytes(spec) ?? (current?.kind === 'file' ? await readFile(local) : new Uint8Array());
+    const mode = parseInt(spec.mode ?? (current?.kind === 'file' ? current.mode : '0644'), 8);
+    await writeFileAtomic(local, bytes, { mode, ...resolveIds(spec, ctx) });
+  },
+
+  async remove(spec, ctx) {
+    const local = ctx.local(spec.file);
+    const current = await statPath(local, ctx);
+    if (!current) return;
+    if (current.kind === 'directory') {
+      throw new ConvergeError('invalid-input', `${spec.file} is a directory, not a file; not removing it`);
+    }
+    await ctx.backups.save(local);
+    await unlink(local);
+  },
+};
+
+function attributesToSet(spec: FileDesired, changes: Change[]): { mode?: string; owner?: string; group?: string } {
+  const has = (p: string) => changes.some((c) => c.property === p && !c.skipped);
+  return {
+    mode: has('mode') ? spec.mode ?? '0644' : undefined,
+    owner: has('owner') ? spec.owner : undefined,
+    group: has('group') ? spec.group : undefined,
+  };
+}
+
+export type { Context };

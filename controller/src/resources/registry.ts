@@ -1,0 +1,20 @@
+// Every resource type, one line each. A test checks this list and the folders agree.
+import type { ResourceType } from './types.js';
+import { file } from './file/index.js';
+import { directory } from './directory/index.js';
+import { symlink } from './symlink/index.js';
+import { statusFile } from './status-file/index.js';
+
+export const resourceTypes: readonly ResourceType[] = [
+  file as ResourceType,
+  directory as ResourceType,
+  symlink as ResourceType,
+  statusFile as ResourceType,
+];
+
+const byName = new Map(resourceTypes.map((t) => [t.name, t]));
+
+/** The type named by a manifest key, if it exists. */
+export function resourceType(name: string): ResourceType | undefined {
+  return byName.get(name);
+}

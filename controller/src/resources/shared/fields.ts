@@ -1,0 +1,64 @@
+// Schema pieces every resource type shares: ordering, conditions, attributes.
+import { z } from 'zod';
+import { OSES } from '../../platform/os.js';
+
+const ID = /^[a-zA-Z][a-zA-Z0-9]*:.+$/;
+
+/** A resource id, `<type>:<title>`. */
+export const ResourceId = z.string({ error: 'must be a resource id like file:/etc/x' }).regex(ID, {
+  error: 'must be a resource id like file:/etc/x or service:netdata',
+});
+
+const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item)]);
+
+/** `when:` keeps a resource only where every given key holds. */
+export const When = z.strictObject({
+  os: oneOrMany(z.enum(OSES)).optional().describe('linux | macos | windows, or a list'),
+  host: oneOrMany(z.string()).optional().describe('a host name, or a list'),
+  var: z.record(z.string(), z.unknown()).optional().describe('vars that must have these values (a list means any of them)'),
+});
+export type When = z.infer<typeof When>;
+
+/** Fields every resource accepts, whatever its type. */
+export const commonFields = {
+  requires: z.array(ResourceId).optional().describe('ids this resource is converged after'),
+  notify: z.array(ResourceId).optional().describe('ids converged after this one and refreshed (restarted) when it changes'),
+  when: When.optional().describe('keep this resource only where all of these hold'),
+  vars: z.record(z.string(), z.unknown()).optional().describe("vars merged over the host's for this resource's templates"),
+};
+
+/** present (default) or absent. */
+export const Ensure = z.enum(['present', 'absent'], { error: 'ensure must be present or absent' }).default('present');
+
+const MODE_HELP = 'mode must be an octal string like "0644"';
+
+/** A POSIX mode as an octal string. A YAML number (0644 unquoted reads as 644) gets a hint. */
+export const Mode = z
+  .string({
+    error: (issue) =>
+      typeof issue.input === 'number'
+        ? `${MODE_HELP}: quote it (YAML reads an unquoted 0644 as the decimal number ${issue.input})`
+        : MODE_HELP,
+  })
+  .regex(/^0?[0-7]{3}$|^[0-7]{4}$/, { error: MODE_HELP });
+
+/** A user or group: a name or a numeric id. */
+export const Principal = z.union([
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*\$?$|^\d+$/, { error: 'must be a user/group name or a numeric id' }),
+  z.number().int().nonnegative().transform(String),
+]);
+
+/** POSIX attributes of a path. */
+export const posixAttributes = {
+  mode: Mode.optional(),
+  owner: Principal.optional().describe('user name or uid'),
+  group: Principal.optional().describe('group name or gid'),
+};
+
+/** A path on the host (normalised by the loader for path-titled types). */
+export const HostPath = z.string({ error: 'must be a path' }).min(1, { error: 'must not be empty' });
+
+/** Mode as a 4-digit string ("644" → "0644"). */
+export function normalizeMode(mode: string): string {
+  return mode.padStart(4, '0');
+}

@@ -1,0 +1,136 @@
+// What a path is on a POSIX system (lstat: a symlink is never followed), its
+// attributes as changes, and setting them. Shared by file, directory, symlink
+// and every type that writes a file (units, env files).
+import { lstat, chmod, lchown, mkdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import type { Change, Context } from '../types.js';
+import { normalizeMode } from './fields.js';
+import { ConvergeError, errnoOf } from '../../platform/errors.js';
+
+export type PathKind = 'file' | 'directory' | 'symlink' | 'other';
+
+/** What lstat says about a path, with names for its owner and group. */
+export interface PathState {
+  kind: PathKind;
+  mode: string;
+  uid: number;
+  gid: number;
+  owner: string;
+  group: string;
+  size: number;
+}
+
+export interface PosixAttributes {
+  mode?: string;
+  owner?: string;
+  group?: string;
+}
+
+/** The state of a local path, or null when nothing is there. */
+export async function statPath(local: string, ctx: Pick<Context, 'users'>): Promise<PathState | null> {
+  let st;
+  try {
+    st = await lstat(local);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return null;
+    throw error;
+  }
+  const kind: PathKind = st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
+  return {
+    kind,
+    mode: normalizeMode((st.mode & 0o7777).toString(8)),
+    uid: st.uid,
+    gid: st.gid,
+    owner: ctx.users.userName(st.uid),
+    group: ctx.users.groupName(st.gid),
+    size: st.size,
+  };
+}
+
+/** Attribute changes (mode, owner, group) between desired and observed. Pure. */
+export function attributeChanges(want: PosixAttributes, have: PathState | null, options: { privileged: boolean } = { privileged: true }): Change[] {
+  const changes: Change[] = [];
+  if (want.mode !== undefined) {
+    const mode = normalizeMode(want.mode);
+    if (!have || have.mode !== mode) changes.push({ property: 'mode', from: have?.mode ?? null, to: mode });
+  }
+  for (const key of ['owner', 'group'] as const) {
+    const desired = want[key];
+    if (desired === undefined) continue;
+    const id = key === 'owner' ? have?.uid : have?.gid;
+    const name = key === 'owner' ? have?.owner : have?.group;
+    if (have && (desired === name || desired === String(id))) continue;
+    const change: Change = { property: key, from: have ? name ?? null : null, to: desired };
+    if (!options.privileged) change.skipped = `setting the ${key} needs root`;
+    changes.push(change);
+  }
+  return changes;
+}
+
+/** uid/gid for the desired owner/group; throws a clear error for unknown names. */
+export function resolveIds(want: PosixAttributes, ctx: Pick<Context, 'users' | 'privileged'>): { uid?: number; gid?: number } {
+  if (!ctx.privileged) return {};
+  const ids: { uid?: number; gid?: number } = {};
+  if (want.owner !== undefined) {
+    ids.uid = ctx.users.uid(want.owner);
+    if (ids.uid === undefined) throw new ConvergeError('invalid-input', `no user '${want.owner}' on this system`);
+  }
+  if (want.group !== undefined) {
+    ids.gid = ctx.users.gid(want.group);
+    if (ids.gid === undefined) throw new ConvergeError('invalid-input', `no group '${want.group}' on this system`);
+  }
+  return ids;
+}
+
+/** Set mode/owner/group on an existing path (never following a symlink for ownership). */
+export async function setAttributes(local: string, want: PosixAttributes, ctx: Pick<Context, 'users' | 'privileged'>): Promise<void> {
+  const { uid, gid } = resolveIds(want, ctx);
+  if (uid !== undefined || gid !== undefined) await lchown(local, uid ?? -1, gid ?? -1);
+  if (want.mode !== undefined) await chmod(local, parseInt(want.mode, 8));
+}
+
+/**
+ * Make sure the parent directory of `local` exists (created 0755 where missing) and,
+ * under a sandbox root, really lies inside it: a symlink in the sandbox must not
+ * carry a write out to the real system.
+ */
+export async function ensureParent(local: string, ctx: Pick<Context, 'root' | 'sandboxed' | 'cache'>): Promise<void> {
+  const parent = path.dirname(local);
+  const seen = parentCache(ctx);
+  if (seen.has(parent)) return;
+  if (ctx.sandboxed) {
+    // Check the deepest existing ancestor before creating anything below it.
+    let existing = parent;
+    while (!(await exists(existing))) existing = path.dirname(existing);
+    const rootReal = await realpath(ctx.root);
+    const real = await realpath(existing);
+    if (real !== rootReal && !real.startsWith(rootReal + path.sep)) {
+      throw new ConvergeError('unsupported', `${existing} resolves to ${real}, outside the sandbox root ${ctx.root}; refusing to write there`);
+    }
+  }
+  await mkdir(parent, { recursive: true, mode: 0o755 });
+  seen.add(parent);
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parentCache(ctx: Pick<Context, 'cache'>): Set<string> {
+  let set = ctx.cache.get('posix-path:parents') as Set<string> | undefined;
+  if (!set) {
+    set = new Set();
+    ctx.cache.set('posix-path:parents', set);
+  }
+  return set;
+}
+
+/** "a directory" / "a symlink"…, for messages. */
+export function describeKind(kind: PathKind): string {
+  return kind === 'other' ? 'a special file' : `a ${kind}`;
+}

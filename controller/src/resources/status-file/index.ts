@@ -1,0 +1,19 @@
+// `statusFile`: the health signal devices write after a converge (the seed's
+// `_status.json`). Converged after every other resource of the host.
+import type { ResourceType } from '../types.js';
+import { StatusFileSpec } from './schema.js';
+import { statusFileProvider } from './provider.js';
+import { rejectPosixOnWindows } from '../shared/windows-attributes.js';
+import { OSES } from '../../platform/os.js';
+
+export const statusFile: ResourceType<StatusFileSpec> = {
+  name: 'statusFile',
+  description: 'the _status.json health signal: host, time, commit, result counts',
+  schema: StatusFileSpec,
+  os: OSES,
+  titleIsPath: true,
+  runsLast: true,
+  check: rejectPosixOnWindows,
+  watchPaths: (spec) => [spec.statusFile],
+  provider: () => statusFileProvider,
+};

@@ -1,0 +1,96 @@
+// The health signal is rewritten after every converge with a fresh time; a new
+// time alone is not a change. Its content: host, time, commit, agent, the
+// result so far (ok or degraded) and resource counts that do not move on a
+// quiet run (total, failed, skipped), plus the manifest's own fields.
+import { readFile } from 'node:fs/promises';
+import type { Change, Context, Provider } from '../types.js';
+import type { StatusFileSpec } from './schema.js';
+import { attributeChanges, ensureParent, resolveIds, setAttributes, statPath } from '../shared/posix-path.js';
+import type { PathState } from '../shared/posix-path.js';
+import { unifiedDiff } from '../shared/content-diff.js';
+import { writeFileAtomic } from '../../platform/fs-atomic.js';
+import { AGENT_VERSION } from '../../platform/version.js';
+
+type StatusDocument = Record<string, unknown>;
+type StatusDesired = StatusFileSpec & { document?: StatusDocument };
+
+export interface StatusObserved {
+  state: PathState;
+  document: StatusDocument | null;
+  privileged: boolean;
+}
+
+function documentFor(spec: StatusFileSpec, ctx: Context): StatusDocument {
+  const summary = ctx.run.summary();
+  return {
+    host: ctx.host.name,
+    time: new Date().toISOString(),
+    commit: ctx.run.commit,
+    agent: `converge ${AGENT_VERSION}`,
+    result: summary.failed > 0 ? 'degraded' : 'ok',
+    resources: { total: summary.total, failed: summary.failed, skipped: summary.skipped },
+    ...(spec.fields ?? {}),
+  };
+}
+
+const render = (doc: StatusDocument): string => JSON.stringify(doc, null, 2) + '\n';
+const withoutTime = ({ time: _t, ...rest }: StatusDocument): string => JSON.stringify(rest);
+
+export const statusFileProvider: Provider<StatusDesired, StatusObserved> = {
+  async desire(spec, ctx) {
+    return { ...spec, document: documentFor(spec, ctx) };
+  },
+
+  async observe(spec, ctx) {
+    const local = ctx.local(spec.statusFile);
+    const state = await statPath(local, ctx);
+    if (!state) return null;
+    let document: StatusDocument | null = null;
+    if (state.kind === 'file') {
+      try {
+        document = JSON.parse(await readFile(local, 'utf8')) as StatusDocument;
+      } catch {
+        document = null;
+      }
+    }
+    return { state, document, privileged: ctx.privileged };
+  },
+
+  diff(spec, observed) {
+    const changes: Change[] = [];
+    const want = spec.document ?? {};
+    if (!observed) changes.push({ property: 'ensure', from: null, to: 'file' });
+    else if (observed.state.kind !== 'file') changes.push({ property: 'type', from: observed.state.kind, to: 'file' });
+    const have = observed?.document ?? null;
+    if (!have || withoutTime(have) !== withoutTime(want)) {
+      const before = have ? render({ ...have, time: want.time }) : '';
+      changes.push({ property: 'content', from: have ? 'previous status' : null, to: 'status', diff: unifiedDiff(spec.statusFile, before, render(want), !have) });
+    }
+    const isFile = observed?.state.kind === 'file';
+    changes.push(...attributeChanges({ ...spec, mode: spec.mode ?? (isFile ? undefined : '0644') }, isFile ? observed!.state : null, { privileged: observed?.privileged ?? true }));
+    return changes;
+  },
+
+  async apply(spec, _changes, ctx) {
+    const local = ctx.local(spec.statusFile);
+    await ensureParent(local, ctx);
+    const current = await statPath(local, ctx);
+    const mode = parseInt(spec.mode ?? (current?.kind === 'file' ? current.mode : '0644'), 8);
+    await writeFileAtomic(local, render(spec.document ?? {}), { mode, ...resolveIds(spec, ctx) });
+  },
+
+  async touch(spec, observed, ctx) {
+    if (!observed || observed.state.kind !== 'file') return;
+    const local = ctx.local(spec.statusFile);
+    await writeFileAtomic(local, render(spec.document ?? {}), { mode: parseInt(observed.state.mode, 8) });
+    if (ctx.privileged) await setAttributes(local, { owner: observed.state.owner, group: observed.state.group }, ctx).catch(() => undefined);
+  },
+
+  async remove(spec, ctx) {
+    const local = ctx.local(spec.statusFile);
+    if (!(await statPath(local, ctx))) return;
+    await ctx.backups.save(local);
+    const { unlink } = await import('node:fs/promises');
+    await unlink(local);
+  },
+};

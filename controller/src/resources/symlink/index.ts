@@ -1,0 +1,25 @@
+// `symlink`: a symbolic link (macOS ~/flux → ~/.mkt/flux and the like).
+import type { ResourceType } from '../types.js';
+import { SymlinkSpec } from './schema.js';
+import { posixSymlinkProvider } from './provider.js';
+import { rejectPosixOnWindows } from '../shared/windows-attributes.js';
+import { OSES } from '../../platform/os.js';
+import { hostPaths } from '../../platform/paths.js';
+
+export const symlink: ResourceType<SymlinkSpec> = {
+  name: 'symlink',
+  description: 'a symbolic link to target',
+  schema: SymlinkSpec,
+  os: OSES,
+  titleIsPath: true,
+  check: rejectPosixOnWindows,
+  autoRequires(spec, host) {
+    // A link follows the resource that creates its target, when the host manages it.
+    const paths = hostPaths(host.os, typeof host.vars.user === 'string' ? host.vars.user : undefined);
+    if (!paths.isAbsolute(spec.target)) return [];
+    const target = paths.normalize(spec.target);
+    return [`directory:${target}`, `file:${target}`, `mount:${target}`];
+  },
+  watchPaths: (spec) => [spec.symlink],
+  provider: () => posixSymlinkProvider,
+};

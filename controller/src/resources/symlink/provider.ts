@@ -1,0 +1,79 @@
+// Symbolic links on Linux and macOS: created under a temp name and renamed into
+// place, so the link is replaced atomically and never followed.
+import { readlink, rename, rm, symlink as makeSymlink, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Change, Context, Provider } from '../types.js';
+import type { SymlinkSpec } from './schema.js';
+import { attributeChanges, ensureParent, setAttributes, statPath } from '../shared/posix-path.js';
+import type { PathState } from '../shared/posix-path.js';
+import { ConvergeError } from '../../platform/errors.js';
+
+export interface SymlinkObserved {
+  state: PathState;
+  target?: string;
+  privileged: boolean;
+}
+
+/** The link text to write: `~` expanded with the host's rules, otherwise as written. */
+function linkText(spec: SymlinkSpec, ctx: Pick<Context, 'paths'>): string {
+  return spec.target === '~' || spec.target.startsWith('~/') ? ctx.paths.normalize(spec.target) : spec.target;
+}
+
+export const posixSymlinkProvider: Provider<SymlinkSpec, SymlinkObserved> = {
+  async desire(spec, ctx) {
+    return { ...spec, target: linkText(spec, ctx) };
+  },
+
+  async observe(spec, ctx) {
+    const local = ctx.local(spec.symlink);
+    const state = await statPath(local, ctx);
+    if (!state) return null;
+    return { state, target: state.kind === 'symlink' ? await readlink(local) : undefined, privileged: ctx.privileged };
+  },
+
+  diff(spec, observed) {
+    const changes: Change[] = [];
+    if (!observed) changes.push({ property: 'ensure', from: null, to: `symlink → ${spec.target}` });
+    else if (observed.state.kind !== 'symlink') changes.push({ property: 'type', from: observed.state.kind, to: `symlink → ${spec.target}` });
+    else if (observed.target !== spec.target) changes.push({ property: 'target', from: observed.target ?? null, to: spec.target });
+    const isLink = observed?.state.kind === 'symlink';
+    changes.push(...attributeChanges({ owner: spec.owner, group: spec.group }, isLink ? observed!.state : null, { privileged: observed?.privileged ?? true }));
+    return changes;
+  },
+
+  async apply(spec, changes, ctx) {
+    const local = ctx.local(spec.symlink);
+    const current = await statPath(local, ctx);
+    const relink = !current || current.kind !== 'symlink' || changes.some((c) => c.property === 'target');
+    if (relink) {
+      if (current?.kind === 'directory') {
+        if (!spec.force) {
+          throw new ConvergeError('invalid-input', `${spec.symlink} is a directory; refusing to replace it with a link (set force: true to remove it and its contents)`);
+        }
+        await ctx.backups.save(local);
+        await rm(local, { recursive: true });
+      }
+      await ensureParent(local, ctx);
+      await ctx.backups.save(local);
+      const tmp = path.join(path.dirname(local), `.${path.basename(local)}.converge-${randomBytes(4).toString('hex')}`);
+      await makeSymlink(spec.target, tmp);
+      try {
+        await rename(tmp, local);
+      } catch (error) {
+        await unlink(tmp).catch(() => undefined);
+        throw error;
+      }
+    }
+    if (spec.owner !== undefined || spec.group !== undefined) await setAttributes(local, { owner: spec.owner, group: spec.group }, ctx);
+  },
+
+  async remove(spec, ctx) {
+    const local = ctx.local(spec.symlink);
+    const current = await statPath(local, ctx);
+    if (!current) return;
+    if (current.kind !== 'symlink') throw new ConvergeError('invalid-input', `${spec.symlink} is a ${current.kind}, not a symlink; not removing it`);
+    await ctx.backups.save(local);
+    await unlink(local);
+  },
+};

@@ -1,0 +1,156 @@
+// The contract between the engine and every resource type: a type says *what*
+// (schema, ordering hints), a provider says *how* on one OS (observe, diff,
+// apply). The engine drives every type through the same steps.
+import type { z } from 'zod';
+import type { OS } from '../platform/os.js';
+import type { HostPaths } from '../platform/paths.js';
+import type { Runner } from '../platform/runner.js';
+import type { Logger } from '../platform/logger.js';
+import type { Scrubber } from '../platform/scrubber.js';
+import type { SourceLocation } from '../manifest/diagnostics.js';
+import type { Backups } from '../engine/backups.js';
+import type { UserDb } from '../platform/users.js';
+import type { SecretSource } from '../secrets/source.js';
+import type { RunSummary } from '../report/report.js';
+
+/** One difference between desired and observed state, as shown to people. */
+export interface Change {
+  /** What differs: `ensure`, `content`, `mode`, `owner`, `target`, `running`… */
+  property: string;
+  /** The observed value in human form; null when absent. */
+  from?: string | null;
+  /** The desired value in human form; null when it is to be removed. */
+  to?: string | null;
+  /** A unified diff, for content. */
+  diff?: string;
+  /** The values are secret: rendered only as "(secret changed)". */
+  secret?: boolean;
+  /** Why this change cannot be made here (e.g. no running service manager under --root); reported, not applied. */
+  skipped?: string;
+}
+
+/** The host being converged, as templates and providers see it. */
+export interface HostInfo {
+  name: string;
+  os: OS;
+  arch: string;
+  vars: Record<string, unknown>;
+}
+
+/** The spec of one resource after templating and validation: the zod output of its type. */
+export type Spec = Record<string, unknown>;
+
+/** A resource of a host, loaded and validated. */
+export interface Resource<S extends Spec = Spec> {
+  /** `<type>:<title>`, unique per host. */
+  id: string;
+  type: string;
+  title: string;
+  spec: S;
+  /** Explicit ordering (ids). */
+  requires: string[];
+  /** Explicit ordering plus a refresh of the target when this resource changed (ids). */
+  notify: string[];
+  /** Where the resource is declared. */
+  source: SourceLocation;
+}
+
+/** Facts about the run that providers may need (the statusFile reports them). */
+export interface RunInfo {
+  id: string;
+  commit: string | null;
+  startedAt: string;
+  /** Counts of the run so far. */
+  summary(): RunSummary;
+}
+
+/** Everything a provider may use; providers never reach for globals. */
+export interface Context {
+  host: HostInfo;
+  /** `/` on a real system, or the sandbox directory every path is placed under. */
+  root: string;
+  sandboxed: boolean;
+  /** True when this process may chown (root); otherwise owner/group are reported, not applied. */
+  privileged: boolean;
+  paths: HostPaths;
+  /** Where a host path lives on this machine (under root when sandboxed). */
+  local(hostPath: string): string;
+  runner: Runner;
+  log: Logger;
+  scrubber: Scrubber;
+  secrets: SecretSource;
+  users: UserDb;
+  stateDir: string;
+  backups: Backups;
+  run: RunInfo;
+  /** Per-run scratch space for a type (batched observations, pending reloads). Keyed by type name. */
+  cache: Map<string, unknown>;
+}
+
+/**
+ * How one resource type is converged on one OS. `observe` only reads; `diff`
+ * is pure; `apply` runs only for a non-empty diff. After `apply` the engine
+ * observes again: the resource is `changed` only if the new diff is empty.
+ */
+export interface Provider<S extends Spec = Spec, O = unknown> {
+  /** Run-time desired state (secrets, the run's counts); defaults to the spec itself. */
+  desire?(spec: S, ctx: Context): Promise<S>;
+  /** Once per run, before any observe: batch the reads for all resources of this type. */
+  prefetch?(specs: S[], ctx: Context): Promise<void>;
+  /** Read the current state; null when absent. Changes nothing. */
+  observe(spec: S, ctx: Context): Promise<O | null>;
+  /** What differs; [] when in sync. Pure. */
+  diff(spec: S, observed: O | null): Change[];
+  /** Make the changes. Throw with a message that says what was tried. */
+  apply(spec: S, changes: Change[], ctx: Context): Promise<void>;
+  /** Remove what the resource manages (ensure: absent, prune). */
+  remove?(spec: S, ctx: Context): Promise<void>;
+  /** React to a notify: restart, reload. */
+  refresh?(spec: S, ctx: Context): Promise<void>;
+  /** Unreported upkeep on every run while in sync (the statusFile's timestamp). */
+  touch?(spec: S, observed: O | null, ctx: Context): Promise<void>;
+}
+
+/** A problem found by a type's own host-aware check, at a field path of the resource. */
+export interface SpecProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/** Load-time help for types that read files from the repository. */
+export interface PrepareHelper {
+  /** Read a file written relative to the manifest's folder (never outside the repository). */
+  readSource(written: string): Uint8Array;
+  /** Render a template file written relative to the manifest's folder, with the resource's vars. */
+  renderTemplate(written: string): string;
+}
+
+/** A resource type: its schema, its ordering hints and its providers. */
+export interface ResourceType<S extends Spec = Spec, O = unknown> {
+  /** The key that names this type in manifests (`file`, `directory`…). */
+  readonly name: string;
+  /** One line for `--help` and the JSON Schema. */
+  readonly description: string;
+  /** The strict schema of the whole resource mapping, type key included. */
+  readonly schema: z.ZodType<S>;
+  /** The systems this type exists on. */
+  readonly os: readonly OS[];
+  /** The title is an absolute path on the host: normalised, `~` expanded, watched for drift. */
+  readonly titleIsPath?: boolean;
+  /** Paths below this one belong to it: resources there follow it (directory, mount). */
+  readonly holdsPaths?: boolean;
+  /** Converged after every other resource of the host (the statusFile). */
+  readonly runsLast?: boolean;
+  /** Host-aware checks beyond the schema (attributes a Windows host cannot have…). */
+  check?(spec: S, host: HostInfo): SpecProblem[];
+  /** Load-time resolution of files from the repository (source, template → content). */
+  prepare?(spec: S, helper: PrepareHelper): S;
+  /** Ids this resource follows implicitly, beyond path containment. */
+  autoRequires?(spec: S, host: HostInfo): string[];
+  /** Host paths a change by hand to which is drift. */
+  watchPaths?(spec: S): string[];
+  /** Keep this in the inventory instead of the full spec (drop large or derived fields). */
+  inventorySpec?(spec: S): Spec;
+  /** The provider for an OS. */
+  provider(os: OS): Provider<S, O>;
+}

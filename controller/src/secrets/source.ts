@@ -1,0 +1,17 @@
+// Where secret values come from. Providers ask by vault secret name; errors
+// name the secret and the backend, never a value.
+
+export interface SecretSource {
+  /** "Key Vault https://kv-x.vault.azure.net", "file /etc/converge/secrets.json"… */
+  readonly description: string;
+  /** The value of one secret. Throws a ConvergeError naming the secret (never a value). */
+  get(name: string): Promise<string>;
+}
+
+/** The source when none is configured: every read fails with a clear message. */
+export const noSecrets: SecretSource = {
+  description: 'no secret backend',
+  get(name) {
+    return Promise.reject(new Error(`secret '${name}' is needed but no secret backend is configured (secrets: in the agent config)`));
+  },
+};
