@@ -4,7 +4,7 @@ import path from 'node:path';
 import process from 'node:process';
 import { prepareHostRun } from './host-run.js';
 import type { HostRunFlags } from './host-run.js';
-import { converge } from '../engine/converge.js';
+import { runHost } from '../engine/run-host.js';
 import { Printer, Progress } from './output.js';
 import { applyLine, changeLines, summaryText } from '../report/format.js';
 import { acquireLock } from '../platform/lock.js';
@@ -17,7 +17,7 @@ export interface ApplyFlags extends HostRunFlags {
 }
 
 export async function applyCommand(flags: ApplyFlags): Promise<number> {
-  const run = prepareHostRun(flags);
+  const run = await prepareHostRun(flags);
   const out = new Printer();
   const err = new Printer(process.stderr);
   const lock = await acquireLock(run.base.stateDir, {
@@ -33,7 +33,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<number> {
   let done = 0;
   const total = run.loaded.resources.length;
   try {
-    const { report } = await converge(run.loaded, run.base, {
+    const { report } = await runHost(run.loaded, run.base, {
       mode: 'apply',
       commit: run.commit,
       signal: stop.signal,

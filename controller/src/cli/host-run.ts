@@ -15,6 +15,7 @@ import { Scrubber } from '../platform/scrubber.js';
 import { machineFacts } from '../platform/facts.js';
 import { ConvergeError } from '../platform/errors.js';
 import { findRepo, headCommit } from '../source/git-head.js';
+import { createSecretSource } from '../secrets/backend.js';
 
 export interface HostRunFlags {
   host?: string;
@@ -43,7 +44,7 @@ export function resolveRepo(flag: string | undefined): string {
 }
 
 /** Load the host and build its context. Throws ManifestError when the host does not validate. */
-export function prepareHostRun(flags: HostRunFlags): HostRun {
+export async function prepareHostRun(flags: HostRunFlags): Promise<HostRun> {
   const config = flags.config ? loadConfig(flags.config) : null;
   const repo = resolveRepo(flags.repo);
   const hostName = flags.host ?? config?.host;
@@ -54,6 +55,7 @@ export function prepareHostRun(flags: HostRunFlags): HostRun {
   const stateDir = path.resolve(flags.stateDir ?? config?.stateDir ?? defaultStateDir(root, loaded.host.os));
   const scrubber = new Scrubber();
   const log = createLogger({ level: flags.logLevel ?? 'warn', scrubber });
-  const base = createBaseContext(loaded, { root, stateDir, log, scrubber });
+  const secrets = await createSecretSource(config?.secrets, log, scrubber);
+  const base = createBaseContext(loaded, { root, stateDir, log, scrubber, secrets });
   return { repo, config, loaded, base, commit: headCommit(repo) };
 }

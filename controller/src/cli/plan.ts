@@ -1,13 +1,13 @@
 // converge plan: what would change, as diffs. Exit 0 in sync, 2 with changes.
 import { prepareHostRun } from './host-run.js';
 import type { HostRunFlags } from './host-run.js';
-import { converge } from '../engine/converge.js';
+import { runHost } from '../engine/run-host.js';
 import { Printer } from './output.js';
 import { planLines, summaryText } from '../report/format.js';
 
 export async function planCommand(flags: HostRunFlags): Promise<number> {
-  const run = prepareHostRun(flags);
-  const { report } = await converge(run.loaded, run.base, { mode: 'plan', commit: run.commit });
+  const run = await prepareHostRun(flags);
+  const { report } = await runHost(run.loaded, run.base, { mode: 'plan', commit: run.commit });
   const out = new Printer();
   if (flags.json) {
     out.line(JSON.stringify(report, null, 2));
