@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The converge command: the compiled CLI in ../dist.
-import '../dist/cli/main.js';
+// The converge command: the bundled CLI in ../dist (npm run build).
+import '../dist/main.js';

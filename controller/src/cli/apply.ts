@@ -17,7 +17,7 @@ export interface ApplyFlags extends HostRunFlags {
 }
 
 export async function applyCommand(flags: ApplyFlags): Promise<number> {
-  const run = await prepareHostRun(flags);
+  const run = await prepareHostRun(flags, { writeCache: true });
   const out = new Printer();
   const err = new Printer(process.stderr);
   const lock = await acquireLock(run.base.stateDir, {

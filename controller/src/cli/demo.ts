@@ -5,13 +5,13 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Printer } from './output.js';
 import { validateCommand } from './validate.js';
 import { planCommand } from './plan.js';
 import { applyCommand } from './apply.js';
 import { createRunner } from '../platform/runner.js';
 import { ConvergeError } from '../platform/errors.js';
+import { installRoot } from '../platform/install-root.js';
 
 export interface DemoFlags {
   repo?: string;
@@ -21,7 +21,7 @@ export interface DemoFlags {
 
 /** The example fleet shipped with converge (this checkout's hosts/). */
 export function exampleFleet(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+  return installRoot();
 }
 
 export async function demoCommand(flags: DemoFlags): Promise<number> {

@@ -2,7 +2,7 @@
 // state directory (from flags, or the agent config), and load the host.
 import path from 'node:path';
 import process from 'node:process';
-import { loadHost } from '../manifest/load-host.js';
+import { loadHostCached } from '../manifest/load-cache.js';
 import type { LoadedHost } from '../manifest/load-host.js';
 import { ManifestError } from '../manifest/diagnostics.js';
 import { loadConfig } from '../agent/config.js';
@@ -44,15 +44,20 @@ export function resolveRepo(flag: string | undefined): string {
 }
 
 /** Load the host and build its context. Throws ManifestError when the host does not validate. */
-export async function prepareHostRun(flags: HostRunFlags): Promise<HostRun> {
+export async function prepareHostRun(flags: HostRunFlags, options: { writeCache?: boolean } = {}): Promise<HostRun> {
   const config = flags.config ? loadConfig(flags.config) : null;
   const repo = resolveRepo(flags.repo);
   const hostName = flags.host ?? config?.host;
   if (!hostName) throw new ConvergeError('invalid-input', 'which host? pass --host NAME (or --config with host:)');
   const root = path.resolve(flags.root ?? config?.root ?? '/');
-  const { host: loaded, diagnostics } = loadHost(repo, hostName, { facts: machineFacts() });
+  // The state dir depends on the host's OS only for a Windows default; the cache lives in it.
+  const stateDir = path.resolve(flags.stateDir ?? config?.stateDir ?? defaultStateDir(root, 'linux'));
+  const { host: loaded, diagnostics } = await loadHostCached(repo, hostName, {
+    facts: machineFacts(),
+    cacheDir: path.join(stateDir, 'cache', 'hosts'),
+    write: options.writeCache ?? false,
+  });
   if (!loaded) throw new ManifestError(diagnostics);
-  const stateDir = path.resolve(flags.stateDir ?? config?.stateDir ?? defaultStateDir(root, loaded.host.os));
   const scrubber = new Scrubber();
   const log = createLogger({ level: flags.logLevel ?? 'warn', scrubber });
   const secrets = await createSecretSource(config?.secrets, log, scrubber);

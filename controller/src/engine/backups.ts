@@ -1,7 +1,8 @@
 // Before a provider overwrites or removes a path it saves what was there, so an
 // operator (or a rollback) can restore it. One folder per run under
 // <stateDir>/backups/<run-id>/, readable only by root: backups may hold secrets.
-import { appendFile, copyFile, lstat, mkdir, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { copyFileSync, lstatSync, mkdirSync, openSync, readlinkSync, writeSync, closeSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { errnoOf } from '../platform/errors.js';
 
@@ -21,20 +22,26 @@ export interface BackupEntry {
 /** The backups of one run. A `null` folder makes every call a no-op (plan, monitor). */
 export class Backups {
   private readonly saved = new Map<string, BackupEntry>();
-  private ready = false;
+  private index: number | null = null;
 
   constructor(readonly dir: string | null) {}
 
   /** Save what is at `local` now, once per path per run. */
   async save(local: string): Promise<void> {
     if (!this.dir || this.saved.has(local)) return;
-    if (!this.ready) {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      this.ready = true;
+    if (this.index === null) {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      this.index = openSync(path.join(this.dir, 'index.jsonl'), 'a', 0o600);
     }
-    const entry = await this.snapshot(local);
+    const entry = this.snapshot(local);
     this.saved.set(local, entry);
-    await appendFile(path.join(this.dir, 'index.jsonl'), JSON.stringify(entry) + '\n', { mode: 0o600 });
+    writeSync(this.index, JSON.stringify(entry) + '\n');
+  }
+
+  /** Close the index (end of run). */
+  close(): void {
+    if (this.index !== null) closeSync(this.index);
+    this.index = null;
   }
 
   /** Everything saved in this run, in order. */
@@ -42,19 +49,19 @@ export class Backups {
     return [...this.saved.values()];
   }
 
-  private async snapshot(local: string): Promise<BackupEntry> {
+  private snapshot(local: string): BackupEntry {
     let st;
     try {
-      st = await lstat(local);
+      st = lstatSync(local);
     } catch (error) {
       if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return { local, kind: 'absent' };
       throw error;
     }
     const base = { local, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
-    if (st.isSymbolicLink()) return { ...base, kind: 'symlink', target: await readlink(local) };
+    if (st.isSymbolicLink()) return { ...base, kind: 'symlink', target: readlinkSync(local) };
     if (st.isDirectory()) return { ...base, kind: 'directory' };
     const blob = `${this.saved.size}.blob`;
-    await copyFile(local, path.join(this.dir!, blob));
+    copyFileSync(local, path.join(this.dir!, blob));
     return { ...base, kind: 'file', blob };
   }
 }

@@ -16,6 +16,8 @@ import type { BaseContext } from './context.js';
 import { hashOf } from './stable-json.js';
 import { describeChange } from '../report/changes.js';
 import { messageOf } from '../platform/errors.js';
+import { syncDirectory } from '../platform/fs-atomic.js';
+import { dirtyDirectories } from './durability.js';
 import { AGENT_VERSION } from '../platform/version.js';
 
 export type RunMode = 'apply' | 'plan' | 'monitor';
@@ -85,6 +87,8 @@ export async function converge(loaded: LoadedHost, base: BaseContext, options: C
   }
 
   await prune(loaded, ctx, inventory, options.mode, record);
+  for (const dir of dirtyDirectories(ctx)) await syncDirectory(dir);
+  ctx.backups.close();
   if (applying) {
     await inventory.save();
     await pruneBackups(path.join(base.stateDir, 'backups'), options.keepBackups ?? 20);

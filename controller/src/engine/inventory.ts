@@ -2,8 +2,8 @@
 // this inventory, never by scanning the machine. Changes during a run go to an
 // append-only journal first, so a crash mid-run loses nothing; the snapshot is
 // rewritten atomically at the end.
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Spec } from '../resources/types.js';
 import { writeFileAtomic } from '../platform/fs-atomic.js';
@@ -24,7 +24,7 @@ type JournalLine = { id: string; entry: InventoryEntry | null };
 
 /** The inventory of one host, with a journal for changes not yet in the snapshot. */
 export class Inventory {
-  private journal: FileHandle | null = null;
+  private journal: number | null = null;
   private dirty = false;
 
   private constructor(
@@ -72,19 +72,18 @@ export class Inventory {
     if (entry) this.entries.set(id, entry);
     else this.entries.delete(id);
     this.dirty = true;
-    if (!this.journal) {
-      await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      this.journal = await open(`${this.file}.journal`, 'a', 0o600);
+    if (this.journal === null) {
+      mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      this.journal = openSync(`${this.file}.journal`, 'a', 0o600);
     }
-    await this.journal.write(JSON.stringify({ id, entry } satisfies JournalLine) + '\n');
+    writeSync(this.journal, JSON.stringify({ id, entry } satisfies JournalLine) + '\n');
   }
 
   /** Write the snapshot atomically and drop the journal. */
   async save(): Promise<void> {
-    await this.journal?.close();
-    this.journal = null;
+    this.closeJournal();
     if (!this.dirty) return;
-    await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
     const resources = Object.fromEntries([...this.entries].sort(([a], [b]) => a.localeCompare(b)));
     await writeFileAtomic(this.file, JSON.stringify({ version: 1, resources }, null, 1) + '\n', { mode: 0o600 });
     await rm(`${this.file}.journal`, { force: true });
@@ -93,7 +92,11 @@ export class Inventory {
 
   /** Close the journal without writing the snapshot (plan). */
   async close(): Promise<void> {
-    await this.journal?.close();
+    this.closeJournal();
+  }
+
+  private closeJournal(): void {
+    if (this.journal !== null) closeSync(this.journal);
     this.journal = null;
   }
 }

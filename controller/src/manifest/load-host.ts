@@ -186,6 +186,7 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
     diagnostics.push({ ...first.source, message: describeCycle(cycle) });
   }
   if (diagnostics.length > 0) return { host: null, diagnostics };
+  for (const f of templates.filesRead) files.push(f);
   return { host: { repo, host, prune: hostSpec.prune, paths, resources: graph.order, graph, files: [...new Set(files)] }, diagnostics };
 }
 

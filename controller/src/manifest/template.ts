@@ -28,10 +28,12 @@ export class TemplateEngine {
   private readonly env: nunjucks.Environment;
   private readonly compiled = new Map<string, nunjucks.Template>();
   private readonly repoReal: string;
+  /** Repository-relative files the templates read (includes too). */
+  readonly filesRead = new Set<string>();
 
   constructor(repo: string) {
     this.repoReal = realpathSync(repo);
-    const loader = new RepoLoader(this.repoReal);
+    const loader = new RepoLoader(this.repoReal, this.filesRead);
     this.env = new nunjucks.Environment(loader, {
       throwOnUndefined: true,
       autoescape: false,
@@ -133,12 +135,16 @@ export function resolveInside(repoReal: string, baseDir: string, written: string
 
 /** Loads templates by repository-relative name, only from inside the repository. */
 class RepoLoader extends nunjucks.Loader implements nunjucks.ILoader {
-  constructor(private readonly repoReal: string) {
+  constructor(
+    private readonly repoReal: string,
+    private readonly read: Set<string>,
+  ) {
     super();
   }
 
   getSource(name: string): nunjucks.LoaderSource {
     const rel = resolveInside(this.repoReal, this.repoReal, name);
+    this.read.add(rel);
     const full = path.join(this.repoReal, rel);
     const size = statSync(full).size;
     if (size > MAX_TEMPLATE_BYTES) throw new Error(`template ${rel} is ${(size / 2 ** 20).toFixed(1)} MiB; templates may be at most 1 MiB`);

@@ -23,7 +23,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? 'warn',
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
-      hooks: scrubber ? { streamWrite: (line: string) => scrubber.scrub(line) } : undefined,
+      ...(scrubber ? { hooks: { streamWrite: (line: string) => scrubber.scrub(line) } } : {}),
       redact: { paths: ['*.password', '*.token', '*.secret', '*.value', 'secrets'], censor: '(secret)' },
     },
     pino.destination({ dest: options.destination ?? 2, sync: true }),

@@ -1,5 +1,6 @@
 // Directories on Linux and macOS (and under --root anywhere).
-import { mkdir, rm, rmdir, unlink } from 'node:fs/promises';
+import { rm, rmdir, unlink } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import type { Change, Provider } from '../types.js';
 import type { DirectorySpec } from './schema.js';
 import { attributeChanges, ensureParent, setAttributes, statPath } from '../shared/posix-path.js';
@@ -40,7 +41,7 @@ export const posixDirectoryProvider: Provider<DirectorySpec, DirectoryObserved> 
     if (!current || current.kind !== 'directory') {
       await ensureParent(local, ctx);
       await ctx.backups.save(local);
-      await mkdir(local, { mode: parseInt(spec.mode ?? '0755', 8) });
+      mkdirSync(local, { mode: parseInt(spec.mode ?? '0755', 8) });
     }
     const want = (p: string) => changes.some((c) => c.property === p && !c.skipped) || !current || current.kind !== 'directory';
     await setAttributes(local, {

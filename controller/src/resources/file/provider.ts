@@ -1,12 +1,14 @@
 // Files on Linux and macOS (and under --root anywhere): lstat, compare bytes,
 // write atomically. A symlink standing at a managed path is replaced, never followed.
 import { readFile, rm, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { Change, Context, Provider } from '../types.js';
 import type { FileDesired } from './schema.js';
 import { contentChange } from '../shared/content-diff.js';
 import { attributeChanges, describeKind, ensureParent, resolveIds, setAttributes, statPath } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
+import { dirtyDirectories } from '../../engine/durability.js';
 import { ConvergeError } from '../../platform/errors.js';
 
 export interface FileObserved {
@@ -29,7 +31,8 @@ export const posixFileProvider: Provider<FileDesired, FileObserved> = {
     const state = await statPath(local, ctx);
     if (!state) return null;
     const observed: FileObserved = { state, privileged: ctx.privileged };
-    if (state.kind === 'file' && desiredBytes(spec) !== null) observed.bytes = await readFile(local);
+    // sync read: see statPath; files that converge manages are small
+    if (state.kind === 'file' && desiredBytes(spec) !== null) observed.bytes = readFileSync(local);
     return observed;
   },
 
@@ -70,7 +73,7 @@ export const posixFileProvider: Provider<FileDesired, FileObserved> = {
     await ctx.backups.save(local);
     const bytes = desiredBytes(spec) ?? (current?.kind === 'file' ? await readFile(local) : new Uint8Array());
     const mode = parseInt(spec.mode ?? (current?.kind === 'file' ? current.mode : '0644'), 8);
-    await writeFileAtomic(local, bytes, { mode, ...resolveIds(spec, ctx) });
+    await writeFileAtomic(local, bytes, { mode, ...resolveIds(spec, ctx), deferDirSync: dirtyDirectories(ctx) });
   },
 
   async remove(spec, ctx) {

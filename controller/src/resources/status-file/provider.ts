@@ -9,6 +9,7 @@ import { attributeChanges, ensureParent, resolveIds, setAttributes, statPath } f
 import type { PathState } from '../shared/posix-path.js';
 import { unifiedDiff } from '../shared/content-diff.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
+import { dirtyDirectories } from '../../engine/durability.js';
 import { AGENT_VERSION } from '../../platform/version.js';
 
 type StatusDocument = Record<string, unknown>;
@@ -76,13 +77,13 @@ export const statusFileProvider: Provider<StatusDesired, StatusObserved> = {
     await ensureParent(local, ctx);
     const current = await statPath(local, ctx);
     const mode = parseInt(spec.mode ?? (current?.kind === 'file' ? current.mode : '0644'), 8);
-    await writeFileAtomic(local, render(spec.document ?? {}), { mode, ...resolveIds(spec, ctx) });
+    await writeFileAtomic(local, render(spec.document ?? {}), { mode, ...resolveIds(spec, ctx), deferDirSync: dirtyDirectories(ctx) });
   },
 
   async touch(spec, observed, ctx) {
     if (!observed || observed.state.kind !== 'file') return;
     const local = ctx.local(spec.statusFile);
-    await writeFileAtomic(local, render(spec.document ?? {}), { mode: parseInt(observed.state.mode, 8) });
+    await writeFileAtomic(local, render(spec.document ?? {}), { mode: parseInt(observed.state.mode, 8), deferDirSync: dirtyDirectories(ctx) });
     if (ctx.privileged) await setAttributes(local, { owner: observed.state.owner, group: observed.state.group }, ctx).catch(() => undefined);
   },
 
