@@ -15,9 +15,10 @@ import type { InventoryEntry } from './inventory.js';
 import type { BaseContext } from './context.js';
 import { hashOf } from './stable-json.js';
 import { describeChange } from '../report/changes.js';
-import { messageOf } from '../platform/errors.js';
+import { describeError, messageOf } from '../platform/errors.js';
 import { syncDirectory } from '../platform/fs-atomic.js';
 import { dirtyDirectories } from './durability.js';
+import { beginRun, endRun, removeStaleTempFiles } from './recovery.js';
 import { AGENT_VERSION } from '../platform/version.js';
 
 export type RunMode = 'apply' | 'plan' | 'monitor';
@@ -63,6 +64,10 @@ export async function converge(loaded: LoadedHost, base: BaseContext, options: C
     options.onResource?.(clean);
   };
 
+  if (applying && beginRun(base.stateDir, loaded.host.name, runId)) {
+    const removed = removeStaleTempFiles(loaded, ctx);
+    log.warn({ removed }, 'the previous run was interrupted; removed the temp files it left');
+  }
   await prefetch(loaded, ctx, log);
   const changed = new Set<string>();
   const broken = new Set<string>(); // failed, or skipped because something they need failed
@@ -91,6 +96,7 @@ export async function converge(loaded: LoadedHost, base: BaseContext, options: C
   ctx.backups.close();
   if (applying) {
     await inventory.save();
+    endRun(base.stateDir, loaded.host.name);
     await pruneBackups(path.join(base.stateDir, 'backups'), options.keepBackups ?? 20);
   } else {
     await inventory.close();
@@ -188,7 +194,7 @@ async function convergeOne(resource: Resource, notifiers: string[], ctx: Context
     }
     return { id, status: 'changed', changes: done, ...(drift ? { drift } : {}) };
   } catch (error) {
-    return { id, status: 'failed', error: messageOf(error) };
+    return { id, status: 'failed', error: inHostTerms(describeError(error, (p) => hostPathOf(p, ctx)), ctx) };
   }
 }
 
@@ -224,7 +230,7 @@ async function pruneOne(id: string, entry: InventoryEntry, loaded: LoadedHost, c
     return { id, status: 'pruned', changes: [{ ...removal(), to: 'absent (no longer declared)' }] };
   } catch (error) {
     // A delete that failed stays in the inventory and is retried next run.
-    return { id, status: 'failed', error: `prune failed: ${messageOf(error)}` };
+    return { id, status: 'failed', error: inHostTerms(`prune failed: ${describeError(error, (p) => hostPathOf(p, ctx))}`, ctx) };
   }
 }
 
@@ -234,4 +240,15 @@ function removal(): Change {
 
 function refreshChange(notifiers: string[], done: boolean): Change {
   return { property: 'refresh', from: null, to: `${done ? 'refreshed' : 'would refresh'} (notified by ${notifiers.join(', ')})` };
+}
+
+/** A local path shown as the host sees it (the sandbox root removed; temp names kept). */
+function hostPathOf(local: string, ctx: Context): string {
+  if (!ctx.sandboxed) return local;
+  return local.startsWith(ctx.root + path.sep) ? local.slice(ctx.root.length) : local;
+}
+
+/** A message with sandbox-local paths shown as host paths. */
+function inHostTerms(message: string, ctx: Context): string {
+  return ctx.sandboxed ? message.split(ctx.root + path.sep).join('/') : message;
 }

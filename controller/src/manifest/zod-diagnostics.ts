@@ -61,6 +61,7 @@ function describe(issue: z.core.$ZodIssue, path: PropertyKey[]): string {
       return `${prefix}expected ${article(issue.expected)}, got ${kindOf(got)}`;
     }
     case 'invalid_value':
+      if (custom) return issue.message;
       return `${prefix}must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_union':
       return `${prefix}${custom ? issue.message : 'is not any of the accepted forms'}`;

@@ -31,3 +31,31 @@ export function errnoOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }
+
+const PHRASES: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on device',
+  EROFS: 'read-only file system',
+  ENOTDIR: 'a parent is not a directory',
+  EISDIR: 'is a directory',
+  EEXIST: 'already exists',
+  ENOENT: 'no such file or directory',
+  ENOTEMPTY: 'directory not empty',
+  EBUSY: 'busy',
+  ELOOP: 'too many levels of symbolic links',
+  EXDEV: 'crosses filesystems',
+};
+
+/**
+ * An operator's message for an error: Node's file-system errors become
+ * "permission denied: open /etc/x" with paths shown as the host sees them.
+ */
+export function describeError(error: unknown, toHostPath: (local: string) => string = (p) => p): string {
+  const e = error as { code?: unknown; syscall?: unknown; path?: unknown; dest?: unknown } | null;
+  if (error instanceof Error && typeof e?.code === 'string' && typeof e.syscall === 'string' && PHRASES[e.code]) {
+    const where = typeof e.path === 'string' ? ` ${toHostPath(e.path)}` : '';
+    return `${PHRASES[e.code]} (${e.syscall}${where})`;
+  }
+  return messageOf(error);
+}

@@ -75,7 +75,7 @@ function windowsPaths(user: string | undefined): HostPaths {
       const expanded = expandTilde(fwd(x), user, home);
       const m = DRIVE.exec(expanded);
       if (!m) throw notAbsolute(x, 'windows');
-      let n = fwd(p.normalize(expanded));
+      let n = fwd(p.normalize(expanded.length === 2 ? expanded + '/' : expanded));
       n = n[0]!.toUpperCase() + n.slice(1);
       if (n.length === 2) n += '/';
       return n.length > 3 && n.endsWith('/') ? n.slice(0, -1) : n;

@@ -20,6 +20,7 @@ export function converge(args: string[], options: { cwd?: string; env?: Record<s
     input: options.input,
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 60_000,
+    maxBuffer: 256 * 1024 * 1024,
   });
   return { exitCode: r.status ?? (r.signal ? 128 : 1), stdout: r.stdout, stderr: r.stderr };
 }

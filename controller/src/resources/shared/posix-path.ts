@@ -113,7 +113,19 @@ export async function ensureParent(local: string, ctx: Pick<Context, 'root' | 's
       throw new ConvergeError('unsupported', `${existing} resolves to ${real}, outside the sandbox root ${ctx.root}; refusing to write there`);
     }
   }
-  mkdirSync(parent, { recursive: true, mode: 0o755 });
+  try {
+    mkdirSync(parent, { recursive: true, mode: 0o755 });
+  } catch (error) {
+    if (errnoOf(error) !== 'EEXIST' && errnoOf(error) !== 'ENOTDIR') throw error;
+    // Some ancestor is a file (or a link to one): name it.
+    let blocker = parent;
+    while (blocker !== path.dirname(blocker) && lstatSync(blocker, { throwIfNoEntry: false })?.isDirectory() !== true) {
+      const up = path.dirname(blocker);
+      if (lstatSync(up, { throwIfNoEntry: false })?.isDirectory()) break;
+      blocker = up;
+    }
+    throw new ConvergeError('io', `cannot create ${path.basename(local)}: ${blocker} is not a directory`, { cause: error });
+  }
   seen.add(parent);
 }
 

@@ -1,0 +1,53 @@
+// A run leaves a marker in the state directory while it works. If a run finds
+// the marker of an earlier one, that run was killed (kill -9, power cut): the
+// temp files its atomic writes may have left beside managed paths are removed.
+// The inventory journal already kept what it created.
+import { readdirSync, rmSync, unlinkSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Context } from '../resources/types.js';
+import type { LoadedHost } from '../manifest/load-host.js';
+import { resourceType } from '../resources/registry.js';
+
+const TEMP = /^\..+\.converge-[0-9a-f]{8}$/;
+
+/** Mark a run as started; returns true when the previous run did not finish. */
+export function beginRun(stateDir: string, host: string, runId: string): boolean {
+  const dir = path.join(stateDir, 'runs');
+  const marker = path.join(dir, `${host}.running`);
+  const crashed = existsSync(marker);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(marker, runId + '\n', { mode: 0o600 });
+  return crashed;
+}
+
+/** Mark a run as finished. */
+export function endRun(stateDir: string, host: string): void {
+  rmSync(path.join(stateDir, 'runs', `${host}.running`), { force: true });
+}
+
+/** Remove temp files an interrupted atomic write left beside managed paths; returns their host paths. */
+export function removeStaleTempFiles(loaded: LoadedHost, ctx: Pick<Context, 'local'>): string[] {
+  const dirs = new Set<string>();
+  for (const r of loaded.resources) {
+    if (resourceType(r.type)?.titleIsPath) dirs.add(loaded.paths.dirname(r.title));
+  }
+  const removed: string[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(ctx.local(dir));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!TEMP.test(name)) continue;
+      try {
+        unlinkSync(path.join(ctx.local(dir), name));
+        removed.push(loaded.paths.join(dir, name));
+      } catch {
+        // not ours to remove, or already gone
+      }
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,77 @@
+// Exit codes and output forms of plan and apply, as scripts and CI read them.
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createFleet } from '../helpers/fleet.js';
+import { converge } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+import { acquireLock } from '../../src/platform/lock.js';
+
+const files = {
+  'hosts/h/host.yml': 'os: linux\n',
+  'hosts/h/a.yml': 'resources:\n  - file: /etc/a.conf\n    content: "a\\n"\n',
+};
+
+describe('plan', () => {
+  it('exits 2 with changes and 0 in sync; --json carries the report', () => {
+    const fleet = createFleet(files);
+    const root = tempDir();
+    const plan = converge(['plan', '--repo', fleet.dir, '--host', 'h', '--root', root, '--json']);
+    expect(plan.exitCode).toBe(2);
+    const report = JSON.parse(plan.stdout);
+    expect(report).toMatchObject({ version: 1, host: 'h', mode: 'plan', result: 'converged', summary: { pending: 1, total: 1 } });
+    expect(report.resources[0]).toMatchObject({ id: 'file:/etc/a.conf', status: 'pending', source: 'hosts/h/a.yml:2:5' });
+    expect(report.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(converge(['apply', '--repo', fleet.dir, '--host', 'h', '--root', root]).exitCode).toBe(0);
+    expect(converge(['plan', '--repo', fleet.dir, '--host', 'h', '--root', root]).exitCode).toBe(0);
+  });
+
+  it('exits 1 with the diagnostics when the host does not validate, and applies nothing', () => {
+    const fleet = createFleet({ ...files, 'hosts/h/b.yml': 'resources:\n  - file: /etc/b.conf\n    mode: 600\n' });
+    const root = tempDir();
+    const r = converge(['apply', '--repo', fleet.dir, '--host', 'h', '--root', root]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('hosts/h/b.yml:3:11: mode must be an octal string');
+    expect(converge(['plan', '--repo', fleet.dir, '--host', 'nope', '--root', root]).stderr).toContain("no host 'nope' in this repository; hosts: h");
+  });
+});
+
+describe('apply', () => {
+  it('--detailed-exitcode exits 2 when it changed something, 0 when not, 1 on failure', () => {
+    const fleet = createFleet(files);
+    const root = tempDir();
+    const args = ['apply', '--detailed-exitcode', '--repo', fleet.dir, '--host', 'h', '--root', root];
+    expect(converge(args).exitCode).toBe(2);
+    expect(converge(args).exitCode).toBe(0);
+    fleet.commit({ 'hosts/h/a.yml': 'resources:\n  - file: /etc/blocked/a.conf\n    content: "a\\n"\n' });
+    mkdirSync(path.join(root, 'etc'), { recursive: true });
+    writeFileSync(path.join(root, 'etc/blocked'), 'a file');
+    const failed = converge(args);
+    expect(failed.exitCode).toBe(1);
+    expect(failed.stdout).toContain('failed    file:/etc/blocked/a.conf: cannot create a.conf: /etc/blocked is not a directory');
+  });
+
+  it('waits for another converge holding the lock, or says who holds it', async () => {
+    const fleet = createFleet(files);
+    const root = tempDir();
+    const stateDir = path.join(root, 'var/lib/converge');
+    const lock = await acquireLock(stateDir, { command: 'converge agent (test)' });
+    try {
+      const r = converge(['apply', '--repo', fleet.dir, '--host', 'h', '--root', root, '--lock-wait', '0']);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`another converge holds .*lock: converge agent \\(test\\) \\(pid ${process.pid}\\) since `));
+    } finally {
+      await lock.release();
+    }
+    expect(converge(['apply', '--repo', fleet.dir, '--host', 'h', '--root', root, '--lock-wait', '0']).exitCode).toBe(0);
+  });
+
+  it('takes over the lock of a process that died', () => {
+    const fleet = createFleet(files);
+    const root = tempDir();
+    const stateDir = path.join(root, 'var/lib/converge');
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(path.join(stateDir, 'lock'), JSON.stringify({ pid: 2 ** 22 + 12345, command: 'converge apply h', host: 'x', since: 'then' }));
+    expect(converge(['apply', '--repo', fleet.dir, '--host', 'h', '--root', root, '--lock-wait', '0']).exitCode).toBe(0);
+  });
+});

@@ -1,0 +1,202 @@
+// Every family of bad input gets one clear error at the file, line and column
+// where the problem starts, and all of them are reported in one run.
+import { describe, expect, it } from 'vitest';
+import { createFleet } from '../helpers/fleet.js';
+import { converge } from '../helpers/cli.js';
+import { validateFleet } from '../../src/manifest/fleet.js';
+import { formatDiagnostic } from '../../src/manifest/diagnostics.js';
+
+/** Validate a one-host fleet and return the formatted diagnostics. */
+function errorsOf(files: Record<string, string | Uint8Array>): string[] {
+  const fleet = createFleet({ 'hosts/web/host.yml': 'os: linux\nvars:\n  user: mike\n', ...files });
+  return validateFleet(fleet.dir).diagnostics.map(formatDiagnostic);
+}
+
+describe('YAML syntax', () => {
+  it('points an unclosed quote at the line where it opens', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: "/etc/x\n    mode: "0644"\n  - directory: /y\n' });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^hosts\/web\/a\.yml:2:11: YAML: a quoted string is opened here and never closed/);
+  });
+
+  it('reports a duplicate key where it repeats', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    mode: "0644"\n    mode: "0600"\n' });
+    expect(errors[0]).toMatch(/^hosts\/web\/a\.yml:4:5: YAML: Map keys must be unique/);
+  });
+
+  it('refuses an alias bomb quickly with a clear message', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const [i, n] of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].entries()) {
+      const prev = i === 0 ? 'a' : ['b', 'c', 'd', 'e', 'f', 'g', 'h'][i - 1];
+      bomb.push(`${n}: &${n} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    const errors = errorsOf({ 'hosts/web/bomb.yml': bomb.join('\n') + '\nresources: []\n' });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^hosts\/web\/bomb\.yml:\d+:\d+: YAML: aliases expand to too many nodes/);
+  });
+
+  it('refuses a 2 MB junk file without parsing it', () => {
+    const errors = errorsOf({ 'hosts/web/junk.yml': 'x'.repeat(2 * 1024 * 1024) });
+    expect(errors).toEqual(['hosts/web/junk.yml:1:1: file is 2.0 MiB; a manifest may be at most 1 MiB (is this really a manifest?)']);
+  });
+
+  it('points a non-UTF-8 byte at its line and column', () => {
+    const bytes = Buffer.concat([Buffer.from('resources:\n  - file: /etc/caf'), Buffer.from([0xe9]), Buffer.from('\n')]);
+    const errors = errorsOf({ 'hosts/web/latin1.yml': bytes });
+    expect(errors).toEqual(['hosts/web/latin1.yml:2:19: not valid UTF-8: byte 0xe9 at this position; manifests must be UTF-8 text']);
+  });
+});
+
+describe('schemas', () => {
+  it('says what a mode must look like, with a hint for an unquoted YAML number', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    mode: 0644\n  - file: /etc/y\n    mode: "rw-r--r--"\n' });
+    expect(errors).toEqual([
+      'hosts/web/a.yml:3:11: mode must be an octal string like "0644": quote it (YAML reads an unquoted 0644 as the decimal number 644)',
+      'hosts/web/a.yml:5:11: mode must be an octal string like "0644"',
+    ]);
+  });
+
+  it('names an unknown field and suggests the right one', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    contnet: hello\n' });
+    expect(errors).toEqual(["hosts/web/a.yml:3:5: unknown field 'contnet' in a file resource (did you mean 'content'?)"]);
+  });
+
+  it('names an unknown resource type and suggests one', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - fiel: /etc/x\n' });
+    expect(errors[0]).toMatch(/^hosts\/web\/a\.yml:2:5: unknown resource type 'fiel' \(did you mean 'file'\?\); known types: file, /);
+  });
+
+  it('says when the type key is not first', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - mode: "0644"\n    file: /etc/x\n' });
+    expect(errors).toEqual(["hosts/web/a.yml:2:5: the first key of a resource names its type: put 'file:' first (found 'mode' first)"]);
+  });
+
+  it('rejects a relative path', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - directory: etc/x\n' });
+    expect(errors).toEqual(["hosts/web/a.yml:2:16: 'etc/x' is not an absolute linux path (like /etc/x, or ~/x)"]);
+  });
+
+  it('checks host.yml strictly', () => {
+    const fleet = createFleet({ 'hosts/web/host.yml': 'os: solaris\nrole: [x]\n' });
+    const errors = validateFleet(fleet.dir).diagnostics.map(formatDiagnostic);
+    expect(errors).toEqual(['hosts/web/host.yml:1:5: os must be one of linux, macos, windows', "hosts/web/host.yml:2:1: unknown field 'role' in host.yml (did you mean 'roles'?)"]);
+  });
+
+  it('rejects an unknown when: key and a type where it cannot exist', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    when: { platform: linux }\n' });
+    expect(errors).toEqual(["hosts/web/a.yml:3:13: unknown field 'platform' in when; expected one of: os, host, var"]);
+  });
+
+  it('rejects POSIX attributes on a Windows host', () => {
+    const fleet = createFleet({
+      'hosts/win/host.yml': 'os: windows\n',
+      'hosts/win/a.yml': 'resources:\n  - file: C:/ProgramData/app/x.conf\n    content: hi\n    mode: "0644"\n',
+    });
+    const errors = validateFleet(fleet.dir).diagnostics.map(formatDiagnostic);
+    expect(errors).toEqual(['hosts/win/a.yml:4:5: mode is a POSIX attribute; win is a windows host, where it has no meaning (Windows ACLs will be their own field)']);
+  });
+});
+
+describe('hosts, roles, ids and the graph', () => {
+  it('rejects a host name that is not a DNS label and a missing role', () => {
+    const fleet = createFleet({ 'hosts/Web_1/host.yml': 'os: linux\n', 'hosts/ok/host.yml': 'os: linux\nroles: [netdta]\n', 'hosts/_roles/netdata/a.yml': 'resources: []\n' });
+    const errors = validateFleet(fleet.dir).diagnostics.map(formatDiagnostic);
+    expect(errors).toContain("hosts/Web_1:1:1: 'Web_1' is not a valid host name: a lowercase DNS label (a-z, 0-9, -; at most 63)");
+    expect(errors).toContain("hosts/ok/host.yml:2:9: no role 'netdta' (no folder hosts/_roles/netdta/) (did you mean 'netdata'?)");
+  });
+
+  it('reports a duplicate id across a role and the host, pointing at both', () => {
+    const fleet = createFleet({
+      'hosts/web/host.yml': 'os: linux\nroles: [base]\n',
+      'hosts/_roles/base/a.yml': 'resources:\n  - directory: /srv\n',
+      'hosts/web/b.yml': 'resources:\n  - directory: /srv/\n    mode: "0700"\n',
+    });
+    const errors = validateFleet(fleet.dir).diagnostics.map(formatDiagnostic);
+    expect(errors).toEqual([
+      'hosts/web/b.yml:2:5: duplicate id directory:/srv: already declared at hosts/_roles/base/a.yml:2:5; ids are unique per host (a host does not override a role\'s resource: vary it with vars)',
+    ]);
+  });
+
+  it('points a requires target that does not exist at the entry', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - directory: /srv\n  - file: /etc/x\n    requires: [directory:/srvv, "file:/nope"]\n' });
+    expect(errors).toEqual([
+      'hosts/web/a.yml:4:16: requires directory:/srvv, which web does not declare (did you mean directory:/srv?)',
+      'hosts/web/a.yml:4:33: requires file:/nope, which web does not declare',
+    ]);
+  });
+
+  it('names a cycle, counting implicit edges', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - directory: /srv\n    requires: [file:/srv/app.conf]\n  - file: /srv/app.conf\n    content: x\n' });
+    expect(errors).toEqual([
+      'hosts/web/a.yml:2:5: dependency cycle: directory:/srv → file:/srv/app.conf → directory:/srv (implicit: file:/srv/app.conf lies under directory:/srv)',
+    ]);
+  });
+});
+
+describe('templates', () => {
+  it('points an undefined variable inside a block scalar at its line and column', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    content: |\n      first line\n      port = {{ vars.port }}\n' });
+    expect(errors).toEqual(['hosts/web/a.yml:5:14: template: undefined value: {{ vars.port }} (a variable or key that does not exist; use | default(...) if it is optional)']);
+  });
+
+  it('points an unclosed {% if %} in a template file at its tag', () => {
+    const errors = errorsOf({
+      'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    template: files/x.njk\n',
+      'hosts/web/files/x.njk': 'a = 1\n{% if vars.user %}\nb = 2\n',
+    });
+    expect(errors).toEqual(['hosts/web/files/x.njk:2:1: {% if %} is never closed (expected {% endif %}) (rendering file:/etc/x, declared at hosts/web/a.yml:3:15)']);
+  });
+
+  it('points an undefined variable in a template file at its line', () => {
+    const errors = errorsOf({
+      'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    template: files/x.njk\n',
+      'hosts/web/files/x.njk': 'a = 1\nb = {{ vars.nope }}\n',
+    });
+    expect(errors).toEqual(['hosts/web/files/x.njk:2:5: undefined value: {{ vars.nope }} (a variable or key that does not exist; use | default(...) if it is optional) (rendering file:/etc/x, declared at hosts/web/a.yml:3:15)']);
+  });
+
+  it('refuses a template path that escapes the repository', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    template: ../../../../../../etc/passwd\n  - file: /etc/y\n    source: /etc/passwd\n' });
+    expect(errors).toEqual([
+      "hosts/web/a.yml:3:15: template: '../../../../../../etc/passwd' points outside the repository; templates and sources must live in it",
+      "hosts/web/a.yml:5:13: source: '/etc/passwd' is absolute; template and source paths are relative to the manifest's folder",
+    ]);
+  });
+
+  it('names an unknown filter', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    content: "{{ vars.user | shout }}"\n' });
+    expect(errors).toEqual(["hosts/web/a.yml:3:28: template: unknown filter 'shout'"]);
+  });
+});
+
+describe('the validate command', () => {
+  it('reports every error of every file in one run, exit 1, no stack trace', () => {
+    const fleet = createFleet({
+      'hosts/a/host.yml': 'os: linux\n',
+      'hosts/a/x.yml': 'resources:\n  - file: /x\n    mode: 644\n',
+      'hosts/b/host.yml': 'os: linux\n',
+      'hosts/b/y.yml': 'resources:\n  - directory: "/y\n',
+      'hosts/c/host.yml': 'os: linux\n',
+    });
+    const r = converge(['validate', '--repo', fleet.dir]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('hosts/a/x.yml:3:11: mode must be an octal string');
+    expect(r.stderr).toContain('hosts/b/y.yml:2:16: YAML: a quoted string is opened here and never closed');
+    expect(r.stderr).toContain('2 errors (invalid hosts: a, b)');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 0 and names the hosts when everything is valid', () => {
+    const fleet = createFleet({ 'hosts/a/host.yml': 'os: linux\n', 'hosts/b/host.yml': 'os: macos\n' });
+    const r = converge(['validate', '--repo', fleet.dir, '--json']);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, hosts: [{ name: 'a', valid: true }, { name: 'b', valid: true }], diagnostics: [] });
+  });
+
+  it('says clearly when --repo is not a fleet repository', () => {
+    const fleet = createFleet({ 'README.md': 'not a fleet' });
+    const r = converge(['validate', '--repo', fleet.dir]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('hosts:1:1: no hosts/ folder in');
+  });
+});

@@ -1,0 +1,40 @@
+// Path rules of the managed host's OS, whatever OS runs the code.
+import { describe, expect, it } from 'vitest';
+import { hostPaths } from '../../src/platform/paths.js';
+
+describe('POSIX hosts', () => {
+  const linux = hostPaths('linux', 'mike');
+  const mac = hostPaths('macos', 'mike');
+  it('normalise, expand ~ per OS and map under a root', () => {
+    expect(linux.normalize('/etc//netdata/./x/../netdata.conf')).toBe('/etc/netdata/netdata.conf');
+    expect(linux.normalize('/srv/')).toBe('/srv');
+    expect(linux.normalize('~/flux')).toBe('/home/mike/flux');
+    expect(mac.normalize('~/.mkt/flux')).toBe('/Users/mike/.mkt/flux');
+    expect(hostPaths('linux', 'root').normalize('~')).toBe('/root');
+    expect(linux.toLocal('/etc/x', '/tmp/sandbox')).toBe('/tmp/sandbox/etc/x');
+    expect(linux.isWithin('/etc/netdata/x', '/etc/netdata')).toBe(true);
+    expect(linux.isWithin('/etc/netdata2', '/etc/netdata')).toBe(false);
+  });
+  it('refuse relative paths and ~ without vars.user', () => {
+    expect(() => linux.normalize('etc/x')).toThrow("'etc/x' is not an absolute linux path");
+    expect(() => hostPaths('linux').normalize('~/x')).toThrow("'~/x' uses ~, which means the home of the host's vars.user, but vars.user is not set");
+  });
+});
+
+describe('Windows hosts (on any machine)', () => {
+  const win = hostPaths('windows', 'mike');
+  it('normalise drive-letter paths with forward slashes', () => {
+    expect(win.normalize('c:\\ProgramData\\converge\\config.yml')).toBe('C:/ProgramData/converge/config.yml');
+    expect(win.normalize('X:')).toBe('X:/');
+    expect(win.normalize('S:/devices/')).toBe('S:/devices');
+    expect(win.normalize('~/Documents')).toBe('C:/Users/mike/Documents');
+    expect(win.dirname('C:/ProgramData')).toBe('C:/');
+    expect(() => win.normalize('/etc/x')).toThrow("'/etc/x' is not an absolute windows path (like C:/ProgramData/converge/x, or ~/x)");
+  });
+  it('compare case-insensitively and map drives under a root', () => {
+    expect(win.key('C:/ProgramData/X')).toBe(win.key('c:/programdata/x'));
+    expect(win.isWithin('C:/ProgramData/vllm/config.yaml', 'c:/programdata')).toBe(true);
+    expect(win.toLocal('C:/ProgramData/vllm/config.yaml', '/tmp/root')).toBe('/tmp/root/C/ProgramData/vllm/config.yaml');
+    expect(() => win.toLocal('C:/x', '/')).toThrow('is a Windows path: on this machine it can only be planned or applied under --root');
+  });
+});
