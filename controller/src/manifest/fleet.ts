@@ -1,6 +1,6 @@
 // The whole fleet: every host folder, every role, secrets-map.yml. What
 // `converge validate` checks and PR CI runs.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
 import { sortDiagnostics } from './diagnostics.js';
@@ -11,6 +11,7 @@ import { zodDiagnostics } from './zod-diagnostics.js';
 import { ResourceFileTop } from './host-schema.js';
 import { TemplateEngine } from './template.js';
 import { SecretsMap } from '../secrets/schema.js';
+import { isDir, listDir } from './repo-files.js';
 
 export interface FleetValidation {
   hosts: { name: string; loaded: LoadedHost | null }[];
@@ -19,13 +20,7 @@ export interface FleetValidation {
 
 /** Host folder names (not starting with _ or .), sorted. */
 export function listHosts(repo: string): string[] {
-  try {
-    return readdirSync(path.join(repo, 'hosts'))
-      .filter((d) => !d.startsWith('_') && !d.startsWith('.') && statSync(path.join(repo, 'hosts', d)).isDirectory())
-      .sort();
-  } catch {
-    return [];
-  }
+  return listDir(path.join(repo, 'hosts')).filter((d) => !d.startsWith('_') && !d.startsWith('.') && isDir(path.join(repo, 'hosts', d)));
 }
 
 /** Validate every host (or one), every role file's syntax, and secrets-map.yml. */
@@ -57,10 +52,10 @@ export function validateFleet(repo: string, only?: string): FleetValidation {
 function checkRoles(repo: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   const rolesDir = path.join(repo, 'hosts', '_roles');
-  for (const role of safeList(rolesDir)) {
+  for (const role of listDir(rolesDir)) {
     const dir = path.join(rolesDir, role);
     if (!isDir(dir)) continue;
-    const ymls = safeList(dir).filter((f) => /\.ya?ml$/.test(f));
+    const ymls = listDir(dir).filter((f) => /\.ya?ml$/.test(f));
     if (ymls.length === 0) out.push({ file: `hosts/_roles/${role}`, line: 1, column: 1, message: `role '${role}' has no *.yml file` });
     for (const f of ymls) {
       const rel = `hosts/_roles/${role}/${f}`;
@@ -88,20 +83,4 @@ export function checkSecretsMap(repo: string): Diagnostic[] {
   const parsed = SecretsMap.safeParse(yaml.value ?? {});
   if (parsed.success) return [];
   return zodDiagnostics(parsed.error, yaml, [], { what: 'secrets-map.yml', knownKeys: (p) => (p.length === 0 ? ['envFiles'] : ['path', 'owner', 'group', 'vars']) });
-}
-
-function safeList(dir: string): string[] {
-  try {
-    return readdirSync(dir).sort();
-  } catch {
-    return [];
-  }
-}
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }

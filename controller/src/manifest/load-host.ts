@@ -1,7 +1,7 @@
 // Load one host: host.yml, its roles, every resource file; template, validate
 // and order everything. All problems are collected as diagnostics with
 // file:line:column; a host with any diagnostic yields no resources at all.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic, SourceLocation } from './diagnostics.js';
 import { formatLocation } from './diagnostics.js';
@@ -25,6 +25,7 @@ import type { HostPaths } from '../platform/paths.js';
 import { placeholderFacts } from '../platform/facts.js';
 import type { Facts } from '../platform/facts.js';
 import { messageOf } from '../platform/errors.js';
+import { isDir, listDir, yamlFilesIn } from './repo-files.js';
 
 /** A host that validated: everything the engine needs. */
 export interface LoadedHost {
@@ -60,7 +61,7 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
     return { host: null, diagnostics: [{ file: hostDirRel, line: 1, column: 1, message: `'${name}' is not a valid host name: a lowercase DNS label (a-z, 0-9, -; at most 63)` }] };
   }
   if (!isDir(path.join(repo, hostDirRel))) {
-    const known = safeList(path.join(repo, 'hosts')).filter((d) => !d.startsWith('_') && !d.startsWith('.'));
+    const known = listDir(path.join(repo, 'hosts')).filter((d) => !d.startsWith('_') && !d.startsWith('.'));
     const hint = suggest(name, known);
     return { host: null, diagnostics: [{ file: hostDirRel, line: 1, column: 1, message: `no host '${name}' in this repository${hint ? ` (did you mean '${hint}'?)` : known.length ? `; hosts: ${known.join(', ')}` : ''}` }] };
   }
@@ -80,7 +81,7 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
     const dirRel = `hosts/_roles/${role}`;
     const ymls = isDir(path.join(repo, dirRel)) ? yamlFilesIn(path.join(repo, dirRel)) : [];
     if (ymls.length === 0) {
-      const known = safeList(path.join(repo, 'hosts/_roles'));
+      const known = listDir(path.join(repo, 'hosts/_roles'));
       const hint = suggest(role, known);
       const why = isDir(path.join(repo, dirRel)) ? `role '${role}' has no *.yml file in ${dirRel}/` : `no role '${role}' (no folder ${dirRel}/)`;
       diagnostics.push({ ...locate(hostYaml, ['roles', i]), message: `${why}${hint ? ` (did you mean '${hint}'?)` : ''}` });
@@ -392,32 +393,4 @@ function readYaml(repo: string, rel: string, diagnostics: Diagnostic[], missingH
 function shapeKeys(type: ResourceType): string[] {
   const schema = type.schema as unknown as { shape?: Record<string, unknown>; _zod?: { def?: { in?: { shape?: Record<string, unknown> } } } };
   return Object.keys(schema.shape ?? schema._zod?.def?.in?.shape ?? {});
-}
-
-function yamlFilesIn(dir: string): string[] {
-  return safeList(dir).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.') && isFile(path.join(dir, f))).sort();
-}
-
-function safeList(dir: string): string[] {
-  try {
-    return readdirSync(dir).sort();
-  } catch {
-    return [];
-  }
-}
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
 }
