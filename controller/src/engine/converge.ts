@@ -152,8 +152,8 @@ async function convergeOne(resource: Resource, notifiers: string[], ctx: Context
     const previous = inventory.get(id);
     const specHash = hashOf(resource.spec);
     const drift = actionable.length > 0 && previous?.specHash === specHash;
-    const remember = (created: boolean) =>
-      inventory.set(id, absent ? null : { type: resource.type, spec: type.inventorySpec?.(resource.spec) ?? resource.spec, created, specHash, since: previous?.since ?? ctx.run.startedAt });
+    const remember = (created: boolean, hash = specHash) =>
+      inventory.set(id, absent ? null : { type: resource.type, spec: type.inventorySpec?.(resource.spec) ?? resource.spec, created, specHash: hash, since: previous?.since ?? ctx.run.startedAt });
 
     if (actionable.length === 0) {
       const skippedOnly = changes.length > 0;
@@ -179,7 +179,15 @@ async function convergeOne(resource: Resource, notifiers: string[], ctx: Context
       if (!provider.remove) throw new Error(`${resource.type} resources cannot be removed`);
       await provider.remove(desired, ctx);
     } else {
-      await provider.apply(desired, actionable, ctx);
+      // Journal "created" before creating, so a kill between the two never turns what converge created into something it adopted.
+      const provisional = observed === null && !previous;
+      if (provisional) await remember(true, 'pending');
+      try {
+        await provider.apply(desired, actionable, ctx);
+      } catch (error) {
+        if (provisional && (await provider.observe(desired, ctx).catch(() => null)) === null) await inventory.set(id, null);
+        throw error;
+      }
     }
     const after = await provider.observe(desired, ctx);
     const remaining = (absent ? (after === null ? [] : [removal()]) : provider.diff(desired, after)).filter((c) => !c.skipped);
