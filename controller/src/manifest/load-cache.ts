@@ -44,7 +44,8 @@ export async function loadHostCached(repo: string, name: string, options: Cached
   // The full loader (yaml, nunjucks) is imported only on a miss.
   const { loadHost } = await import('./load-host.js');
   const { host, diagnostics } = loadHost(repo, name, options);
-  if (file && host && options.write) {
+  // Hosts with sensitive content are not cached: the cache would be one more copy of it at rest.
+  if (file && host && options.write && !host.resources.some((r) => r.spec.sensitive === true)) {
     const entry: CacheEntry = {
       format: FORMAT,
       key,
