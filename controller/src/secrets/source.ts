@@ -1,5 +1,6 @@
 // Where secret values come from. Providers ask by vault secret name; errors
 // name the secret and the backend, never a value.
+import { ConvergeError } from '../platform/errors.js';
 
 export interface SecretSource {
   /** "Key Vault https://kv-x.vault.azure.net", "file /etc/converge/secrets.json"… */
@@ -12,6 +13,6 @@ export interface SecretSource {
 export const noSecrets: SecretSource = {
   description: 'no secret backend',
   get(name) {
-    return Promise.reject(new Error(`secret '${name}' is needed but no secret backend is configured (secrets: in the agent config)`));
+    return Promise.reject(new ConvergeError('invalid-input', `secret '${name}' is needed but no secret backend is configured (secrets: in the agent config, keyVault or file)`));
   },
 };
