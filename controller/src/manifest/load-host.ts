@@ -145,7 +145,11 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
   const declared = new Map<string, { at: SourceLocation }>();
   const refs: { from: Resource; origin: Origin; field: 'requires' | 'notify' }[] = [];
   let secretsMap: SecretsMapFile | undefined;
-  const scope: HostScope = { host, paths, templates, facts, repo, files, secretsMap: () => (secretsMap ??= options.secretsMap ?? loadSecretsMap(repo)) };
+  const envFilesUsed = new Set<string>();
+  const scope: HostScope = {
+    host, paths, templates, facts, repo, files, envFilesUsed,
+    secretsMap: () => (secretsMap ??= options.secretsMap ?? loadSecretsMap(repo)),
+  };
   for (const p of parsed) {
     const dirRel = path.posix.dirname(p.rel);
     (p.top.resources ?? []).forEach((item, index) => {
@@ -164,8 +168,11 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
     });
   }
 
-  // A host that uses env files fails with the map's own errors, where they are.
-  if (secretsMap) diagnostics.push(...secretsMap.diagnostics);
+  // A host that uses env files fails with the map's errors that concern it, where they are.
+  if (secretsMap) {
+    diagnostics.push(...secretsMap.fileDiagnostics);
+    for (const name of envFilesUsed) diagnostics.push(...(secretsMap.envFiles.get(name)?.diagnostics ?? []));
+  }
 
   // requires/notify must name resources of this host.
   const ids = new Set(resources.map((r) => r.id));
@@ -209,6 +216,8 @@ interface HostScope {
   files: string[];
   /** secrets-map.yml, read on first use. */
   secretsMap(): SecretsMapFile;
+  /** Env files this host's resources refer to. */
+  envFilesUsed: Set<string>;
 }
 
 function loadResource(item: unknown, origin: Origin, dirRel: string, scope: HostScope, diagnostics: Diagnostic[]): Resource | null {
@@ -342,6 +351,7 @@ function prepareHelper(dirRel: string, scope: HostScope, context: TemplateContex
     envFile(name, field = [typeName]) {
       const map = scope.secretsMap();
       if (map.present) scope.files.push(SECRETS_MAP_FILE);
+      scope.envFilesUsed.add(name);
       try {
         return resolveEnvFile(map, name, scope.paths);
       } catch (error) {

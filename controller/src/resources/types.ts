@@ -167,6 +167,8 @@ export interface ResourceType<S extends Spec = Spec, O = unknown> {
   prepare?(spec: S, helper: PrepareHelper): S;
   /** Ids this resource follows implicitly, beyond path containment. */
   autoRequires?(spec: S, host: HostInfo): string[];
+  /** Ids whose change refreshes this resource implicitly, as if they listed it in `notify` (a container and the env file it reads). */
+  autoSubscribe?(spec: S, host: HostInfo): string[];
   /** Host paths a change by hand to which is drift. */
   watchPaths?(spec: S): string[];
   /** Keep this in the inventory instead of the full spec (drop large or derived fields). */

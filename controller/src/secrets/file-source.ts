@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import process from 'node:process';
 import { ConvergeError, errnoOf, messageOf } from '../platform/errors.js';
 import type { SecretSource } from './source.js';
+import { jsonErrorOffset } from './json-error.js';
 
 /** A secret source reading `file` (absolute). */
 export function fileSecretSource(file: string): SecretSource {
@@ -45,10 +46,10 @@ function parseJson(file: string, text: string): Record<string, string> {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (error) {
+  } catch {
     // V8's message quotes the input; say only where.
-    const at = /position (\d+)/.exec(messageOf(error));
-    const line = at ? text.slice(0, Number(at[1])).split('\n').length : undefined;
+    const at = jsonErrorOffset(text);
+    const line = at >= 0 ? text.slice(0, at).split('\n').length : undefined;
     throw new ConvergeError('invalid-input', `the secrets file ${file} is not valid JSON${line ? ` (line ${line})` : ''}`);
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
