@@ -30,7 +30,7 @@ export async function keyVaultSecretSource(config: SecretsConfig & { keyVault: s
       try {
         const secret = await client.getSecret(name, { requestOptions: { timeout: REQUEST_TIMEOUT_MS } });
         if (typeof secret.value !== 'string') throw new ConvergeError('not-found', `secret '${name}' in ${description} has no value`);
-        log.debug({ vault, secret: name }, 'secret read');
+        log.debug({ vault, secretName: name }, 'secret read');
         return secret.value;
       } catch (error) {
         throw explain(error, name, description, kind);
