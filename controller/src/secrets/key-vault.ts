@@ -59,11 +59,20 @@ export function explain(error: unknown, name: string, vault: string, credential:
     if (e.statusCode === 429 || e.statusCode >= 500) return new ConvergeError('transient', `${vault} answered ${status} reading secret '${name}'; retried next run`, { cause: error });
     return new ConvergeError('io', `reading secret '${name}' from ${vault} failed (${status}): ${detail}`, { cause: error });
   }
-  if (e.name === 'CredentialUnavailableError' || e.name === 'AuthenticationError' || e.name === 'AggregateAuthenticationError') {
-    return new ConvergeError('transient', `no token for ${vault} from the ${credential} (reading secret '${name}'): ${detail}`, { cause: error });
+  if (CREDENTIAL_ERRORS.has(e.name ?? '')) {
+    return new ConvergeError('transient', `no token for ${vault} from the ${credential} (reading secret '${name}'): ${entraDescription(detail)}`, { cause: error });
   }
   if (e.name === 'AbortError') return new ConvergeError('transient', `${vault} did not answer in time reading secret '${name}'`, { cause: error });
   return new ConvergeError('transient', `${vault} is unreachable (reading secret '${name}'): ${detail}`, { cause: error });
+}
+
+/** Errors of @azure/identity: the credential could not get a token. */
+const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError', 'AuthenticationRequiredError']);
+
+/** MSAL's "code: Error(s): … - Description: AADSTS…: text - Correlation ID: …" → "code: AADSTS…: text". */
+function entraDescription(text: string): string {
+  const m = /^([\w_]+): .*?Description: (.*?)(?: - (?:Correlation ID|Trace ID|Timestamp):.*)?$/.exec(text);
+  return m ? `${m[1]}: ${m[2]}` : text;
 }
 
 function firstLine(text: string): string {

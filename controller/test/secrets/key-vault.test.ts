@@ -41,7 +41,7 @@ const RESOURCES = `resources:
     requires: [envFile:litellm]
 `;
 
-function setup(vault: FakeKeyVault) {
+function setup(vault: FakeKeyVault, credential: string[] = ['  credential: managed-identity']) {
   const fleet = createFleet({ 'secrets-map.yml': SECRETS_MAP, 'hosts/motoko/host.yml': 'os: linux\n', 'hosts/motoko/app.yml': RESOURCES });
   const dir = tempDir();
   const root = path.join(dir, 'root');
@@ -56,12 +56,12 @@ function setup(vault: FakeKeyVault) {
     `stateDir: ${path.join(dir, 'state')}`,
     'secrets:',
     `  keyVault: ${vault.url}`,
-    '  credential: managed-identity',
+    ...credential,
     '',
   ].join('\n'));
   const run = (...args: string[]) => convergeAsync([...args, '--repo', fleet.dir, '--config', config], { env: vault.env });
   const local = (p: string) => path.join(root, p);
-  return { run, local };
+  return { run, local, dir };
 }
 
 describeWith(hasOpenssl)('env files from Key Vault (real SDK, fake vault)', () => {
@@ -180,5 +180,28 @@ describeWith(hasOpenssl)('env files from Key Vault (real SDK, fake vault)', () =
     );
     expect(denied.stdout).toMatch(/changed +envFile:restic/);
     expect(readFileSync(local('srv/secrets/litellm.env'), 'utf8')).toContain('OPENAI_API_KEY=sk-present-0a1b2c\n');
+  });
+
+  it('signs in as an app registration with a certificate from a local PEM file', async () => {
+    vault.set('openai-api-key', 'sk-by-cert-1a2b3c');
+    vault.set('storage-account-key', 'stor-by-cert-4d5e6f');
+    vault.set('restic-password', 'restic-by-cert-7a8b9c');
+    const pem = path.join(tempDir(), 'kv-client.pem');
+    const { tenantId, clientId } = vault.registerApp(pem);
+    const { run, local } = setup(vault, ['  credential: client-certificate', `  tenantId: ${tenantId}`, `  clientId: ${clientId}`, `  certificateFile: ${pem}`]);
+    const tokens = vault.tokensIssued;
+    const ok = await run('apply');
+    expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
+    expect(vault.tokensIssued).toBe(tokens + 1);
+    expect(readFileSync(local('srv/secrets/litellm.env'), 'utf8')).toContain('OPENAI_API_KEY=sk-by-cert-1a2b3c\n');
+
+    // A certificate the app registration does not know is refused by Entra ID.
+    const stranger = path.join(tempDir(), 'other.pem');
+    vault.registerApp(stranger);
+    const refused = setup(vault, ['  credential: client-certificate', `  tenantId: ${tenantId}`, `  clientId: ${clientId}`, `  certificateFile: ${stranger}`]);
+    const r = await refused.run('apply');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain(`failed    envFile:litellm: env file 'litellm': no token for Key Vault https://kv-converge-test.vault.azure.net from the client certificate of ${clientId}`);
+    expect(r.stdout).toContain('AADSTS700027');
   });
 });
