@@ -120,7 +120,7 @@ export interface SpecProblem {
 }
 
 /** An env file of secrets-map.yml, resolved for the host being loaded. */
-export interface EnvFileRef {
+export interface ResolvedEnvFile {
   name: string;
   /** Normalised path on the host (this host's OS entry of the map). */
   path: string;
@@ -142,7 +142,7 @@ export interface PrepareHelper {
    * name (with a "did you mean"), a missing path for the host's OS or an invalid
    * map; the diagnostic points at `field` of the resource (default: its title).
    */
-  envFile(name: string, field?: (string | number)[]): EnvFileRef;
+  envFile(name: string, field?: (string | number)[]): ResolvedEnvFile;
 }
 
 /** A resource type: its schema, its ordering hints and its providers. */

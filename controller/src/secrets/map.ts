@@ -16,7 +16,7 @@ import { OSES } from '../platform/os.js';
 import type { OS } from '../platform/os.js';
 import { ConvergeError, errnoOf, messageOf } from '../platform/errors.js';
 import { ENV_FILE_NAME, EnvFileEntry } from './schema.js';
-import type { EnvFileRef } from '../resources/types.js';
+import type { ResolvedEnvFile } from '../resources/types.js';
 
 /** Where the map lives, relative to the repository root. */
 export const SECRETS_MAP_FILE = 'secrets-map.yml';
@@ -82,7 +82,7 @@ function build(present: boolean, yaml: YamlFile | null, fileDiagnostics: Diagnos
 }
 
 /** The env file `name` for a host with these path rules. Throws ConvergeError('invalid-input') naming what is wrong. */
-export function resolveEnvFile(file: SecretsMapFile, name: string, paths: HostPaths): EnvFileRef {
+export function resolveEnvFile(file: SecretsMapFile, name: string, paths: HostPaths): ResolvedEnvFile {
   if (!file.present) {
     throw new ConvergeError('invalid-input', `env file '${name}' needs ${SECRETS_MAP_FILE} at the repository root, and there is none`);
   }
