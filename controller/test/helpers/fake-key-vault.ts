@@ -37,6 +37,8 @@ export interface FakeKeyVault {
   remove(name: string): void;
   /** Answer 403 Forbidden for this secret (the identity lacks get permission). */
   deny(name: string): void;
+  /** Forget every secret and denial (between tests). */
+  reset(): void;
   /** Stop answering: the proxy can no longer reach the vault (502). */
   down(): Promise<void>;
   /** Answer again. */
@@ -177,6 +179,11 @@ export async function startFakeKeyVault(name: string): Promise<FakeKeyVault> {
     },
     deny(secretName) {
       denied.add(secretName);
+    },
+    reset() {
+      secrets.clear();
+      denied.clear();
+      reads.length = 0;
     },
     async down() {
       vaultUp = false;

@@ -8,11 +8,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ResourceType } from '../../src/resources/types.js';
+import type * as Registry from '../../src/resources/registry.js';
+
+type RegistryModule = typeof Registry;
 
 const refreshed: string[] = [];
 
 vi.mock('../../src/resources/registry.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/resources/registry.js')>();
+  const real = await importOriginal<RegistryModule>();
   const { commonFields } = await import('../../src/resources/shared/fields.js');
   const probe: ResourceType = {
     name: 'probe',

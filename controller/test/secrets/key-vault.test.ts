@@ -3,7 +3,7 @@
 // HTTPS through a proxy, against a fake of the Key Vault service (see
 // helpers/fake-key-vault.ts). First render → rotation → vault down → a
 // missing or denied secret → a file loosened by hand.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
@@ -73,6 +73,7 @@ describeWith(hasOpenssl)('env files from Key Vault (real SDK, fake vault)', () =
   afterAll(async () => {
     await vault?.close();
   });
+  beforeEach(() => vault.reset());
 
   it('renders 0600 files once per run, heals a loosened mode, and picks up a rotation without calling it drift', async () => {
     vault.set('openai-api-key', 'sk-first-3f9a8c7e');

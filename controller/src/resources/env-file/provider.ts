@@ -4,7 +4,7 @@
 // "(secret changed)", never a value. When the vault cannot be read the
 // resource fails and the file on disk is left as it is.
 import { readFile, unlink } from 'node:fs/promises';
-import type { Change, Context, Provider } from '../types.js';
+import type { Change, Provider } from '../types.js';
 import type { EnvFileDesired } from './schema.js';
 import { checkValue, parseEnvFile, renderEnvFile } from './format.js';
 import { openLedger } from './ledger.js';
@@ -14,6 +14,7 @@ import { readSecret } from '../../secrets/run-cache.js';
 import { rememberSecret } from '../../secrets/scrubbing.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
 import { restrictToAdministrators } from './windows-acl.js';
+import { dirtyDirectories } from '../../engine/durability.js';
 import process from 'node:process';
 import { ConvergeError, messageOf } from '../../platform/errors.js';
 
@@ -101,6 +102,7 @@ export function envFileProvider(posix: boolean): Provider<EnvFileDesired, EnvFil
       await writeFileAtomic(local, bytes, {
         mode: parseInt(ENV_FILE_MODE, 8),
         ...(posix ? resolveIds(spec, ctx) : {}),
+        deferDirSync: dirtyDirectories(ctx),
         // On Windows itself the file gets an ACL in place of the mode (under --root on Linux there is none to set).
         ...(!posix && process.platform === 'win32' ? { beforeRename: (tmp: string) => restrictToAdministrators(ctx.runner, tmp) } : {}),
       });
