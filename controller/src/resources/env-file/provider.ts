@@ -45,6 +45,7 @@ export function envFileProvider(posix: boolean): Provider<EnvFileDesired, EnvFil
 
     async desire(spec, ctx) {
       if (spec.ensure === 'absent') return spec;
+      if (ctx.secrets.none) return { ...spec, unread: 'no secret backend is configured (secrets: in the agent config)' };
       const vars = Object.entries(spec.secrets);
       const results = await Promise.allSettled(vars.map(([, secret]) => readSecret(ctx, secret)));
       const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
@@ -78,6 +79,7 @@ export function envFileProvider(posix: boolean): Provider<EnvFileDesired, EnvFil
       if (!observed) changes.push({ property: 'ensure', from: null, to: 'file' }, { property: 'path', from: null, to: spec.path });
       else if (!isFile) changes.push({ property: 'type', from: observed.state.kind, to: 'file' });
       if (spec.values) changes.push(...contentChanges(spec, isFile ? observed! : null));
+      else if (spec.unread) changes.push({ property: 'vars', from: null, to: Object.keys(spec.secrets).join(', '), skipped: `values not read: ${spec.unread}` });
       if (posix) {
         const want = { mode: ENV_FILE_MODE, owner: spec.owner, group: spec.group };
         changes.push(...attributeChanges(want, isFile ? observed!.state : null, { privileged: observed?.privileged ?? true }));
@@ -95,7 +97,7 @@ export function envFileProvider(posix: boolean): Provider<EnvFileDesired, EnvFil
         if (posix) await setAttributes(local, attributesToSet(spec, changes), ctx);
         return;
       }
-      if (!spec.values) throw new ConvergeError('internal', `env file '${spec.envFile}' has no values to write`);
+      if (!spec.values) throw new ConvergeError(spec.unread ? 'invalid-input' : 'internal', `env file '${spec.envFile}' cannot be written: ${spec.unread ? `values not read: ${spec.unread}` : 'no values'}`);
       const bytes = Buffer.from(renderEnvFile(spec.envFile, spec.values), 'utf8');
       await ensureParent(local, ctx);
       await ctx.backups.save(local);

@@ -23,4 +23,6 @@ export type EnvFileDesired = EnvFileSpec & {
   secrets: Record<string, string>;
   /** VAR → value: only in the run-time desired state, never in the inventory or a report. */
   values?: Record<string, string>;
+  /** Why the values were not read (no secret backend configured): the plan shows the rest. */
+  unread?: string;
 };
