@@ -12,6 +12,8 @@ import type { SecretSource } from './source.js';
 
 /** One request's time limit; the SDK's own retries come on top (two, quickly). */
 const REQUEST_TIMEOUT_MS = 30_000;
+/** Reads in flight at once: enough to hide latency, few enough to be polite to the vault. */
+const CONCURRENCY = 8;
 
 /** A source reading from the vault `config.keyVault` with `config.credential`. */
 export async function keyVaultSecretSource(config: SecretsConfig & { keyVault: string }, log: Logger): Promise<SecretSource> {
@@ -24,18 +26,75 @@ export async function keyVaultSecretSource(config: SecretsConfig & { keyVault: s
   });
   const description = `Key Vault ${vault}`;
   log.debug({ vault, credential: kind }, 'key vault configured');
+  const slot = limiter(CONCURRENCY);
+  // A read that starts when none is in flight goes first, alone: it answers the 401
+  // challenge and gets the token, and the reads queued behind it then go straight
+  // through, or, when it found the vault unreachable, fail at once instead of each
+  // waiting out its own retries.
+  let gate: Gate | null = null;
+  let inFlight = 0;
   return {
     description,
     async get(name) {
+      inFlight++;
       try {
-        const secret = await client.getSecret(name, { requestOptions: { timeout: REQUEST_TIMEOUT_MS } });
-        if (typeof secret.value !== 'string') throw new ConvergeError('not-found', `secret '${name}' in ${description} has no value`);
-        log.debug({ vault, secretName: name }, 'secret read');
-        return secret.value;
-      } catch (error) {
-        throw explain(error, name, description, kind);
+        const ahead = gate;
+        const mine = ahead ? undefined : (gate = openGate());
+        if (ahead) {
+          const blocked = await ahead.promise.then(() => null, (error: unknown) => error);
+          if (blocked) throw new ConvergeError('transient', `secret '${name}' not read: ${messageOf(blocked)}`, { cause: blocked });
+        }
+        try {
+          const secret = await slot(() => client.getSecret(name, { requestOptions: { timeout: REQUEST_TIMEOUT_MS } }));
+          if (typeof secret.value !== 'string') throw new ConvergeError('not-found', `secret '${name}' in ${description} has no value`);
+          log.debug({ vault, secretName: name }, 'secret read');
+          mine?.pass();
+          return secret.value;
+        } catch (error) {
+          const explained = explain(error, name, description, kind);
+          if (explained.reason === 'transient') mine?.block(explained);
+          else mine?.pass();
+          throw explained;
+        }
+      } finally {
+        if (--inFlight === 0) gate = null;
       }
     },
+  };
+}
+
+interface Gate {
+  promise: Promise<void>;
+  pass(): void;
+  block(error: Error): void;
+}
+
+function openGate(): Gate {
+  let pass!: () => void;
+  let block!: (error: Error) => void;
+  const promise = new Promise<void>((resolve, reject) => {
+    pass = resolve;
+    block = reject;
+  });
+  promise.catch(() => undefined); // awaited by the reads behind it, if any
+  return { promise, pass, block };
+}
+
+/** Run at most `n` tasks at once, the rest in order. */
+function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    // A finishing task hands its slot to the next waiter directly.
+    if (active < n) active++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
   };
 }
 
