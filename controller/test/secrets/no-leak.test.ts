@@ -5,7 +5,7 @@
 // reports, the whole state directory (but the backups' copies of the files,
 // which are the files) and the sandbox (but the env files themselves).
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createFleet } from '../helpers/fleet.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -140,7 +140,10 @@ describeWith(hasOpenssl)('no secret value leaks', () => {
     expect((await run(fileConfig, 'apply')).stdout).toMatch(/is not valid JSON \(line 1\)/);
     // Prune: the env files leave the manifests.
     fleet.commit({ 'hosts/motoko/secrets.yml': 'resources:\n  - directory: /flux/runtime/secrets\n    mode: "0700"\n' });
-    expect((await run(kvConfig, 'apply', '--json')).exitCode).toBe(0);
+    const pruned = await run(kvConfig, 'apply', '--json');
+    expect(pruned.exitCode).toBe(0);
+    expect(pruned.stdout).toContain('"id": "envFile:litellm",\n      "status": "pruned"');
+    expect(existsSync(litellm)).toBe(false);
     await run(kvConfig, 'validate');
 
     // Everything converge left on disk, but the files that are meant to hold secrets.
