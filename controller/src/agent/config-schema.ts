@@ -22,14 +22,27 @@ export const TrustConfig = z.strictObject({
   allowUnsigned: z.boolean().optional().describe('apply unsigned commits: only for a lab; logged loudly at every start'),
 });
 
-export const SecretsConfig = z.strictObject({
-  keyVault: z.url({ error: 'keyVault must be the vault URL, like https://kv-x.vault.azure.net' }).optional(),
-  credential: z.enum(['managed-identity', 'client-certificate', 'default']).default('default').optional(),
-  clientId: z.string().optional().describe('user-assigned managed identity or app registration client id'),
-  tenantId: z.string().optional().describe('Entra tenant, for client-certificate'),
-  certificateFile: z.string().optional().describe('PEM with the certificate and private key, for client-certificate'),
-  file: z.string().optional().describe('a local 0600 JSON or .env file of secrets (labs and tests)'),
-});
+export const SecretsConfig = z
+  .strictObject({
+    keyVault: z
+      .url({ protocol: /^https$/, error: 'keyVault must be the vault URL, like https://kv-x.vault.azure.net' })
+      .optional()
+      .describe('the Azure Key Vault URL, like https://kv-x.vault.azure.net'),
+    credential: z.enum(['managed-identity', 'client-certificate', 'default']).default('default').optional().describe('how the agent signs in to Entra ID'),
+    clientId: z.string().optional().describe('user-assigned managed identity or app registration client id'),
+    tenantId: z.string().optional().describe('Entra tenant, for client-certificate'),
+    certificateFile: z.string().optional().describe('PEM with the certificate and private key, for client-certificate'),
+    file: z.string().optional().describe('a local 0600 JSON or .env file of secrets (labs and tests)'),
+  })
+  .superRefine((s, ctx) => {
+    if (s.keyVault && s.file) ctx.addIssue({ code: 'custom', path: ['file'], message: 'give keyVault or file, not both' });
+    if (s.credential === 'client-certificate') {
+      for (const key of ['tenantId', 'clientId', 'certificateFile'] as const) {
+        if (!s[key]) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is required with credential: client-certificate` });
+      }
+    }
+  });
+export type SecretsConfig = z.infer<typeof SecretsConfig>;
 
 export const GithubConfig = z.strictObject({
   repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, { error: 'repository must be owner/name' }).optional(),

@@ -1,7 +1,7 @@
 // converge demo: the example fleet in a sandbox — validate, plan, apply, a
 // change by hand, the plan that shows it as drift, the apply that heals it.
 // Nothing outside a temp folder is touched.
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,8 +35,10 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
   try {
     await makeFleetRepo(source, fleet);
     await seedAccounts(root);
-    const common = { repo: fleet, host: flags.host, root };
+    const config = await writeDemoConfig(source, sandbox, { host: flags.host, fleet, root });
+    const common = { repo: fleet, host: flags.host, root, config };
     out.line(out.style(`converge demo: host ${flags.host}, fleet ${fleet}, sandbox root ${root}`, 'bold'));
+    out.line('secrets: the file backend with examples/demo-secrets.json (fake values), no Azure');
 
     step(1, 'converge validate — every host of the example fleet');
     if ((await validateCommand({ repo: fleet })) !== 0) return 1;
@@ -83,6 +85,23 @@ async function makeFleetRepo(source: string, fleet: string): Promise<void> {
     const r = await git.run('git', ['-C', fleet, ...args], { env: { ...process.env, ...env } });
     if (r.exitCode !== 0) throw new ConvergeError('io', `git ${args[0]} failed: ${r.stderr.trim()}`);
   }
+}
+
+/**
+ * An agent config for the sandbox: its root and state directory, and secrets
+ * from the demo's file of fake values (copied with mode 0600: the file backend
+ * refuses a file others can read).
+ */
+async function writeDemoConfig(source: string, sandbox: string, where: { host: string; fleet: string; root: string }): Promise<string> {
+  const own = path.join(source, 'examples/demo-secrets.json');
+  const secrets = path.join(sandbox, 'demo-secrets.json');
+  await copyFile(existsSync(own) ? own : path.join(exampleFleet(), 'examples/demo-secrets.json'), secrets);
+  await chmod(secrets, 0o600);
+  const config = path.join(sandbox, 'config.yml');
+  const q = (s: string) => JSON.stringify(s);
+  const stateDir = path.join(where.root, 'var/lib/converge');
+  await writeFile(config, `host: ${where.host}\nrepo: ${q(where.fleet)}\nroot: ${q(where.root)}\nstateDir: ${q(stateDir)}\nsecrets:\n  file: ${q(secrets)}\n`);
+  return config;
 }
 
 /** The sandbox's own accounts, as a chroot would have them. */

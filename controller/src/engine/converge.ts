@@ -151,7 +151,8 @@ async function convergeOne(resource: Resource, notifiers: string[], ctx: Context
     const actionable = changes.filter((c) => !c.skipped);
     const previous = inventory.get(id);
     const specHash = hashOf(resource.spec);
-    const drift = actionable.length > 0 && previous?.specHash === specHash;
+    // Out of sync with an unchanged manifest is drift, unless only the source moved (a rotated secret).
+    const drift = actionable.some((c) => !c.upstream) && previous?.specHash === specHash;
     const remember = (created: boolean, hash = specHash) =>
       inventory.set(id, absent ? null : { type: resource.type, spec: type.inventorySpec?.(resource.spec) ?? resource.spec, created, specHash: hash, since: previous?.since ?? ctx.run.startedAt });
 

@@ -1,6 +1,7 @@
 // The order of a host's resources: explicit `requires` and `notify`, plus the
 // obvious implicit edges (a path after the directory or mount that holds it,
-// a type's own auto-requires, the statusFile after everything). Cycles are
+// a type's own auto-requires and auto-subscriptions, the statusFile after
+// everything). Cycles are
 // found with the implicit edges counted, and named.
 import type { Resource, ResourceType, HostInfo } from '../resources/types.js';
 import type { HostPaths } from '../platform/paths.js';
@@ -52,7 +53,7 @@ export function buildGraph(
     for (const id of r.notify) {
       add(id, r.id, 'notify');
       if (!notifiedBy.has(id)) notifiedBy.set(id, []);
-      notifiedBy.get(id)!.push(r.id);
+      if (!notifiedBy.get(id)!.includes(r.id)) notifiedBy.get(id)!.push(r.id);
     }
     if (type?.titleIsPath) {
       let dir = paths.dirname(r.title);
@@ -68,6 +69,12 @@ export function buildGraph(
       }
     }
     for (const id of type?.autoRequires?.(r.spec, host) ?? []) add(r.id, id, 'auto');
+    for (const id of type?.autoSubscribe?.(r.spec, host) ?? []) {
+      if (id === r.id || !byId.has(id)) continue;
+      add(r.id, id, 'notify');
+      if (!notifiedBy.has(r.id)) notifiedBy.set(r.id, []);
+      if (!notifiedBy.get(r.id)!.includes(id)) notifiedBy.get(r.id)!.push(id);
+    }
   }
 
   const last = new Set(resources.filter((r) => typeOf(r.type)?.runsLast).map((r) => r.id));

@@ -10,8 +10,9 @@ import { parseYamlFile } from './yaml.js';
 import { zodDiagnostics } from './zod-diagnostics.js';
 import { ResourceFileTop } from './host-schema.js';
 import { TemplateEngine } from './template.js';
-import { SecretsMap } from '../secrets/schema.js';
 import { isDir, listDir } from './repo-files.js';
+import { loadSecretsMap } from '../secrets/map.js';
+import type { SecretsMapFile } from '../secrets/map.js';
 
 export interface FleetValidation {
   hosts: { name: string; loaded: LoadedHost | null }[];
@@ -36,14 +37,15 @@ export function validateFleet(repo: string, only?: string): FleetValidation {
   } catch {
     templates = undefined;
   }
+  const secretsMap = loadSecretsMap(repo);
   const hosts = names.map((name) => {
-    const { host, diagnostics: found } = loadHost(repo, name, { templates });
+    const { host, diagnostics: found } = loadHost(repo, name, { templates, secretsMap });
     diagnostics.push(...found);
     return { name, loaded: host };
   });
   if (!only) {
     diagnostics.push(...checkRoles(repo));
-    diagnostics.push(...checkSecretsMap(repo));
+    diagnostics.push(...checkSecretsMap(repo, secretsMap));
   }
   return { hosts, diagnostics: sortDiagnostics(diagnostics) };
 }
@@ -69,18 +71,7 @@ function checkRoles(repo: string): Diagnostic[] {
   return out;
 }
 
-/** secrets-map.yml at the repository root, when present. */
-export function checkSecretsMap(repo: string): Diagnostic[] {
-  const rel = 'secrets-map.yml';
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path.join(repo, rel));
-  } catch {
-    return [];
-  }
-  const { yaml, diagnostics } = parseYamlFile(rel, bytes);
-  if (!yaml) return diagnostics;
-  const parsed = SecretsMap.safeParse(yaml.value ?? {});
-  if (parsed.success) return [];
-  return zodDiagnostics(parsed.error, yaml, [], { what: 'secrets-map.yml', knownKeys: (p) => (p.length === 0 ? ['envFiles'] : ['path', 'owner', 'group', 'vars']) });
+/** secrets-map.yml at the repository root, when present: schema, duplicate variables, shared paths. */
+export function checkSecretsMap(repo: string, loaded?: SecretsMapFile): Diagnostic[] {
+  return (loaded ?? loadSecretsMap(repo)).diagnostics;
 }

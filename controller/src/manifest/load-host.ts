@@ -26,6 +26,8 @@ import { placeholderFacts } from '../platform/facts.js';
 import type { Facts } from '../platform/facts.js';
 import { messageOf } from '../platform/errors.js';
 import { isDir, listDir, yamlFilesIn } from './repo-files.js';
+import { loadSecretsMap, resolveEnvFile, SECRETS_MAP_FILE } from '../secrets/map.js';
+import type { SecretsMapFile } from '../secrets/map.js';
 
 /** A host that validated: everything the engine needs. */
 export interface LoadedHost {
@@ -45,6 +47,8 @@ export interface LoadOptions {
   facts?: Facts;
   /** Reuse one template engine across hosts of the same repository. */
   templates?: TemplateEngine;
+  /** Reuse secrets-map.yml read once for the whole fleet (read when a resource needs it otherwise). */
+  secretsMap?: SecretsMapFile;
 }
 
 interface Origin {
@@ -140,11 +144,17 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
   const resources: Resource[] = [];
   const declared = new Map<string, { at: SourceLocation }>();
   const refs: { from: Resource; origin: Origin; field: 'requires' | 'notify' }[] = [];
+  let secretsMap: SecretsMapFile | undefined;
+  const envFilesUsed = new Set<string>();
+  const scope: HostScope = {
+    host, paths, templates, facts, repo, files, envFilesUsed,
+    secretsMap: () => (secretsMap ??= options.secretsMap ?? loadSecretsMap(repo)),
+  };
   for (const p of parsed) {
     const dirRel = path.posix.dirname(p.rel);
     (p.top.resources ?? []).forEach((item, index) => {
       const origin: Origin = { yaml: p.yaml, path: ['resources', index] };
-      const resource = loadResource(item, origin, dirRel, { host, paths, templates, facts, repo, files }, diagnostics);
+      const resource = loadResource(item, origin, dirRel, scope, diagnostics);
       if (!resource) return;
       const key = `${resource.type}:${paths.key(resource.title)}`;
       const prior = declared.get(key);
@@ -156,6 +166,12 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
       resources.push(resource);
       for (const field of ['requires', 'notify'] as const) refs.push({ from: resource, origin, field });
     });
+  }
+
+  // A host that uses env files fails with the map's errors that concern it, where they are.
+  if (secretsMap) {
+    diagnostics.push(...secretsMap.fileDiagnostics);
+    for (const name of envFilesUsed) diagnostics.push(...(secretsMap.envFiles.get(name)?.diagnostics ?? []));
   }
 
   // requires/notify must name resources of this host.
@@ -198,6 +214,10 @@ interface HostScope {
   facts: Facts;
   repo: string;
   files: string[];
+  /** secrets-map.yml, read on first use. */
+  secretsMap(): SecretsMapFile;
+  /** Env files this host's resources refer to. */
+  envFilesUsed: Set<string>;
 }
 
 function loadResource(item: unknown, origin: Origin, dirRel: string, scope: HostScope, diagnostics: Diagnostic[]): Resource | null {
@@ -274,7 +294,7 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
 
   if (type.prepare) {
     try {
-      spec = type.prepare(spec, prepareHelper(dirRel, scope, context));
+      spec = type.prepare(spec, prepareHelper(dirRel, scope, context, typeName));
     } catch (error) {
       diagnostics.push(prepareDiagnostic(error, origin, `${typeName}:${title}`));
       return null;
@@ -291,14 +311,14 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
   };
 }
 
-/** An error from prepare: which field, and (for templates) where inside the template file. */
+/** An error from prepare: which field (a key or a path in the resource), and (for templates) where inside the template file. */
 class FieldError extends Error {
-  constructor(readonly field: string, readonly inner: unknown) {
+  constructor(readonly field: string | (string | number)[], readonly inner: unknown) {
     super(messageOf(inner));
   }
 }
 
-function prepareHelper(dirRel: string, scope: HostScope, context: TemplateContext): PrepareHelper {
+function prepareHelper(dirRel: string, scope: HostScope, context: TemplateContext, typeName: string): PrepareHelper {
   const resolve = (field: string, written: string): string => {
     try {
       return scope.templates.resolveRepoPath(dirRel, written);
@@ -328,17 +348,28 @@ function prepareHelper(dirRel: string, scope: HostScope, context: TemplateContex
         throw new FieldError('template', error);
       }
     },
+    envFile(name, field = [typeName]) {
+      const map = scope.secretsMap();
+      if (map.present) scope.files.push(SECRETS_MAP_FILE);
+      scope.envFilesUsed.add(name);
+      try {
+        return resolveEnvFile(map, name, scope.paths);
+      } catch (error) {
+        throw new FieldError(field, error);
+      }
+    },
   };
 }
 
 function prepareDiagnostic(error: unknown, origin: Origin, id: string): Diagnostic {
-  const field = error instanceof FieldError ? error.field : undefined;
+  const field = error instanceof FieldError ? (Array.isArray(error.field) ? error.field : [error.field]) : [];
   const inner = error instanceof FieldError ? error.inner : error;
-  const declared = locate(origin.yaml, field ? [...origin.path, field] : origin.path);
+  const declared = locate(origin.yaml, [...origin.path, ...field]);
   if (inner instanceof TemplateError && inner.file) {
     return { file: inner.file, line: inner.line, column: inner.column, message: `${inner.message} (rendering ${id}, declared at ${formatLocation(declared)})` };
   }
-  return { ...declared, message: `${field ? `${field}: ` : ''}${messageOf(inner)}` };
+  const name = field.length ? field.map((f, i) => (typeof f === 'number' ? `[${f}]` : i ? `.${f}` : f)).join('') : '';
+  return { ...declared, message: `${name ? `${name}: ` : ''}${messageOf(inner)}` };
 }
 
 function templateDiagnostic(problem: RenderProblem, origin: Origin): Diagnostic {

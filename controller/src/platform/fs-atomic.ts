@@ -22,13 +22,30 @@ export interface AtomicWriteOptions {
   deferDirSync?: Set<string>;
 }
 
-/** Replace `target` with `data`. A symlink at `target` is replaced, never followed. */
-export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions): Promise<void> {
-  writeFileAtomicSync(target, data, options);
+/** Replace `target` with `data`. A symlink at `target` is replaced, never followed. `beforeRename` is a last step on the complete temp file (a Windows ACL). */
+export async function writeFileAtomic(
+  target: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions & { beforeRename?(tmp: string): Promise<void> },
+): Promise<void> {
+  if (!options.beforeRename) return writeFileAtomicSync(target, data, options);
+  const tmp = writeTemp(target, data, options);
+  try {
+    await options.beforeRename(tmp);
+  } catch (error) {
+    removeQuietly(tmp);
+    throw error;
+  }
+  commit(tmp, target, options);
 }
 
 /** The synchronous form of writeFileAtomic. */
 export function writeFileAtomicSync(target: string, data: string | Uint8Array, options: AtomicWriteOptions): void {
+  commit(writeTemp(target, data, options), target, options);
+}
+
+/** The complete temp file beside `target`: content, mode, owner, fsynced. */
+function writeTemp(target: string, data: string | Uint8Array, options: AtomicWriteOptions): string {
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.converge-${randomBytes(4).toString('hex')}`);
   const fd = openSync(tmp, 'wx', options.mode);
@@ -49,6 +66,12 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array, o
     throw error;
   }
   closeSync(fd);
+  return tmp;
+}
+
+/** Rename the temp file over `target` and make the rename durable. */
+function commit(tmp: string, target: string, options: AtomicWriteOptions): void {
+  const dir = path.dirname(target);
   try {
     renameSync(tmp, target);
   } catch (error) {
@@ -61,6 +84,14 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array, o
   }
   if (options.deferDirSync) options.deferDirSync.add(dir);
   else syncDirectorySync(dir);
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone
+  }
 }
 
 /** fsync a directory so a rename in it survives a power cut (a no-op where the OS refuses). */

@@ -15,6 +15,11 @@ export interface LoggerOptions {
   scrubber?: Scrubber;
 }
 
+/** Fields that hold secrets by their name, wherever a caller puts them (one level deep too); values the scrubber knows are removed from every line besides. */
+const REDACTED = ['password', 'token', 'secret', 'value', 'values', 'accessToken', 'authorization', 'clientSecret', 'secrets']
+  .flatMap((key) => [key, `*.${key}`])
+  .concat(['*.headers.authorization', '*.headers.cookie']);
+
 /** The root logger of a process. Use `.child({ component })` per concern. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const scrubber = options.scrubber;
@@ -24,7 +29,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       ...(scrubber ? { hooks: { streamWrite: (line: string) => scrubber.scrub(line) } } : {}),
-      redact: { paths: ['*.password', '*.token', '*.secret', '*.value', 'secrets'], censor: '(secret)' },
+      redact: { paths: REDACTED, censor: '(secret)' },
     },
     pino.destination({ dest: options.destination ?? 2, sync: true }),
   );

@@ -4,12 +4,14 @@ import { file } from './file/index.js';
 import { directory } from './directory/index.js';
 import { symlink } from './symlink/index.js';
 import { statusFile } from './status-file/index.js';
+import { envFile } from './env-file/index.js';
 
 export const resourceTypes: readonly ResourceType[] = [
   file as ResourceType,
   directory as ResourceType,
   symlink as ResourceType,
   statusFile as ResourceType,
+  envFile as ResourceType,
 ];
 
 const byName = new Map(resourceTypes.map((t) => [t.name, t]));

@@ -27,6 +27,8 @@ export interface Change {
   secret?: boolean;
   /** Why this change cannot be made here (e.g. no running service manager under --root); reported, not applied. */
   skipped?: string;
+  /** The desired value moved outside the manifests (a secret rotated in the vault): not drift, even when the manifest is unchanged. */
+  upstream?: boolean;
 }
 
 /** The host being converged, as templates and providers see it. */
@@ -117,12 +119,30 @@ export interface SpecProblem {
   message: string;
 }
 
+/** An env file of secrets-map.yml, resolved for the host being loaded. */
+export interface ResolvedEnvFile {
+  name: string;
+  /** Normalised path on the host (this host's OS entry of the map). */
+  path: string;
+  /** Owner and group from the map (Linux and macOS only). */
+  owner?: string;
+  group?: string;
+  /** VAR → Key Vault secret name, in the map's order. */
+  vars: Record<string, string>;
+}
+
 /** Load-time help for types that read files from the repository. */
 export interface PrepareHelper {
   /** Read a file written relative to the manifest's folder (never outside the repository). */
   readSource(written: string): Uint8Array;
   /** Render a template file written relative to the manifest's folder, with the resource's vars. */
   renderTemplate(written: string): string;
+  /**
+   * The env file `name` of secrets-map.yml for this host. Throws for an unknown
+   * name (with a "did you mean"), a missing path for the host's OS or an invalid
+   * map; the diagnostic points at `field` of the resource (default: its title).
+   */
+  envFile(name: string, field?: (string | number)[]): ResolvedEnvFile;
 }
 
 /** A resource type: its schema, its ordering hints and its providers. */
@@ -147,6 +167,8 @@ export interface ResourceType<S extends Spec = Spec, O = unknown> {
   prepare?(spec: S, helper: PrepareHelper): S;
   /** Ids this resource follows implicitly, beyond path containment. */
   autoRequires?(spec: S, host: HostInfo): string[];
+  /** Ids whose change refreshes this resource implicitly, as if they listed it in `notify` (a container and the env file it reads). */
+  autoSubscribe?(spec: S, host: HostInfo): string[];
   /** Host paths a change by hand to which is drift. */
   watchPaths?(spec: S): string[];
   /** Keep this in the inventory instead of the full spec (drop large or derived fields). */
