@@ -56,7 +56,7 @@ export const AgentConfig = z.strictObject({
   branch: z.string().default('main'),
   statusBranch: z.string().default('status'),
   statusRepo: z.string().optional().describe('push reports to another repository'),
-  stateDir: z.string().default('/var/lib/converge'),
+  stateDir: z.string().optional().describe('clone, inventory, backups, queued reports, lock (default /var/lib/converge, or <root>/var/lib/converge under a sandbox root)'),
   root: z.string().default('/').describe('a sandbox root for labs and tests, as --root'),
   poll: Duration.default('30s'),
   interval: Duration.default('15m'),

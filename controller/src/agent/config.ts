@@ -6,6 +6,7 @@ import { zodDiagnostics } from '../manifest/zod-diagnostics.js';
 import { ManifestError } from '../manifest/diagnostics.js';
 import { AgentConfig } from './config-schema.js';
 import { ConvergeError, messageOf } from '../platform/errors.js';
+import { defaultStateDir } from '../engine/context.js';
 
 /** The default config path on this OS. */
 export function defaultConfigPath(): string {
@@ -31,7 +32,7 @@ export function loadConfig(file: string): AgentConfig {
   const c = parsed.data;
   return {
     ...c,
-    stateDir: abs(c.stateDir)!,
+    stateDir: abs(c.stateDir),
     root: abs(c.root)!,
     trust: { ...c.trust, allowedSigners: abs(c.trust.allowedSigners), gpgKeyring: abs(c.trust.gpgKeyring) },
     secrets: c.secrets && { ...c.secrets, file: abs(c.secrets.file), certificateFile: abs(c.secrets.certificateFile) },
@@ -47,4 +48,12 @@ function keysAt(p: PropertyKey[]): string[] {
     github: { repository: 1, tokenFile: 1, apiUrl: 1 },
   };
   return Object.keys(shapes[String(p[0] ?? '')] ?? {});
+}
+
+/**
+ * The state directory a config means: its own, or under a sandbox root the
+ * root's var/lib/converge, so a lab config never writes to the real machine.
+ */
+export function configStateDir(config: Pick<AgentConfig, 'stateDir' | 'root'>): string {
+  return config.stateDir ?? defaultStateDir(config.root, 'linux');
 }

@@ -107,6 +107,7 @@ export async function ensureParent(local: string, ctx: Pick<Context, 'root' | 's
     // Check the deepest existing ancestor before creating anything below it.
     let existing = parent;
     while (!exists(existing)) existing = path.dirname(existing);
+    mkdirSync(ctx.root, { recursive: true }); // a sandbox root that does not exist yet is created
     const rootReal = realpathSync(ctx.root);
     const real = realpathSync(existing);
     if (real !== rootReal && !real.startsWith(rootReal + path.sep)) {
