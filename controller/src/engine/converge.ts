@@ -49,17 +49,26 @@ export async function converge(loaded: LoadedHost, base: BaseContext, options: C
   const applying = options.mode === 'apply';
   const backupDir = applying ? path.join(base.stateDir, 'backups', runId) : null;
   const results: ResourceReport[] = [];
+  const statuses = new Map<string, ResourceReport['status']>();
   const ctx: Context = {
     ...base,
     backups: new Backups(backupDir),
     cache: new Map(),
-    run: { id: runId, commit: options.commit ?? null, startedAt: startedAt.toISOString(), summary: () => summarize(results) },
+    run: {
+      id: runId,
+      commit: options.commit ?? null,
+      startedAt: startedAt.toISOString(),
+      summary: () => summarize(results),
+      after: (id) => (loaded.graph.after.get(id) ?? []).map((e) => e.to),
+      statusOf: (id) => statuses.get(id),
+    },
   };
   const log = base.log.child({ component: 'engine', host: loaded.host.name });
   const inventory = await Inventory.load(base.stateDir, loaded.host.name);
   const record = (r: ResourceReport) => {
     const clean = ctx.scrubber.scrubValue(r);
     results.push(clean);
+    statuses.set(clean.id, clean.status);
     if (clean.status !== 'unchanged') log.info({ id: clean.id, status: clean.status, changes: clean.changes?.map(describeChange) }, 'resource');
     options.onResource?.(clean);
   };
@@ -165,7 +174,8 @@ async function convergeOne(resource: Resource, notifiers: string[], ctx: Context
       await provider.touch?.(desired, observed, ctx);
       await remember(previous?.created ?? false);
       if (notifiers.length && provider.refresh && !absent) {
-        await provider.refresh(desired, ctx);
+        const why = await provider.refresh(desired, ctx);
+        if (typeof why === 'string') return { id, status: 'skipped', changes: [...changes, refreshChange(notifiers, false, why)], error: why };
         return { id, status: 'changed', changes: [...changes, refreshChange(notifiers, true)] };
       }
       return skippedOnly ? { id, status: 'skipped', changes, error: changes[0]!.skipped } : { id, status: 'unchanged' };
@@ -198,8 +208,8 @@ async function convergeOne(resource: Resource, notifiers: string[], ctx: Context
     await remember(previous?.created ?? observed === null);
     const done = [...changes];
     if (notifiers.length && provider.refresh && !absent) {
-      await provider.refresh(desired, ctx);
-      done.push(refreshChange(notifiers, true));
+      const why = await provider.refresh(desired, ctx);
+      done.push(typeof why === 'string' ? refreshChange(notifiers, false, why) : refreshChange(notifiers, true));
     }
     return { id, status: 'changed', changes: done, ...(drift ? { drift } : {}) };
   } catch (error) {
@@ -247,8 +257,10 @@ function removal(): Change {
   return { property: 'ensure', from: 'present', to: 'absent' };
 }
 
-function refreshChange(notifiers: string[], done: boolean): Change {
-  return { property: 'refresh', from: null, to: `${done ? 'refreshed' : 'would refresh'} (notified by ${notifiers.join(', ')})` };
+function refreshChange(notifiers: string[], done: boolean, skipped?: string): Change {
+  const change: Change = { property: 'refresh', from: null, to: `${done ? 'refreshed' : 'would refresh'} (notified by ${notifiers.join(', ')})` };
+  if (skipped) change.skipped = skipped;
+  return change;
 }
 
 /** A local path shown as the host sees it (the sandbox root removed; temp names kept). */

@@ -8,6 +8,8 @@ import { formatLocation } from './diagnostics.js';
 import { locate, locateInScalar, nodeAt, parseYamlFile } from './yaml.js';
 import type { YamlFile } from './yaml.js';
 import { HOST_NAME, HostFile, ResourceFileTop } from './host-schema.js';
+import { normalizeCheck } from './check-schema.js';
+import type { HostCheck, LoadedCheck } from './check-schema.js';
 import { zodDiagnostics } from './zod-diagnostics.js';
 import { TemplateEngine, TemplateError } from './template.js';
 import type { TemplateContext } from './template.js';
@@ -40,6 +42,8 @@ export interface LoadedHost {
   graph: Graph;
   /** Repository-relative files this host was built from (manifests and templates). */
   files: string[];
+  /** Health checks run after each converge (host.yml `checks:`), templated. */
+  checks?: LoadedCheck[];
 }
 
 export interface LoadOptions {
@@ -139,6 +143,7 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
   const user = typeof vars.user === 'string' ? vars.user : undefined;
   const paths = hostPaths(hostSpec.os, user);
   const host: HostInfo = { ...hostRef, vars };
+  const checks = loadChecks(hostSpec.checks, hostYaml, templates, { host, vars, facts: facts as unknown as Record<string, unknown> }, diagnostics);
 
   // Resources.
   const resources: Resource[] = [];
@@ -204,7 +209,36 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
   }
   if (diagnostics.length > 0) return { host: null, diagnostics };
   for (const f of templates.filesRead) files.push(f);
-  return { host: { repo, host, prune: hostSpec.prune, paths, resources: graph.order, graph, files: [...new Set(files)] }, diagnostics };
+  return { host: { repo, host, prune: hostSpec.prune, paths, resources: graph.order, graph, files: [...new Set(files)], checks }, diagnostics };
+}
+
+/** Template and normalise host.yml `checks:`; problems become diagnostics at the check. */
+function loadChecks(written: HostCheck[], yaml: YamlFile, templates: TemplateEngine, context: TemplateContext, diagnostics: Diagnostic[]): LoadedCheck[] {
+  const out: LoadedCheck[] = [];
+  const seen = new Map<string, number>();
+  written.forEach((check, i) => {
+    const problems: RenderProblem[] = [];
+    const rendered = renderDeep(check, templates, context, problems, []) as HostCheck;
+    for (const p of problems) diagnostics.push(templateDiagnostic(p, { yaml, path: ['checks', i] }));
+    if (problems.length) return;
+    if (rendered.unit !== undefined && context.host.os !== 'linux') {
+      diagnostics.push({ ...locate(yaml, ['checks', i, 'unit'], true), message: `unit checks are for systemd; ${context.host.name} is a ${context.host.os} host` });
+      return;
+    }
+    try {
+      const loaded = normalizeCheck(rendered);
+      const prior = seen.get(loaded.name);
+      if (prior !== undefined) {
+        diagnostics.push({ ...locate(yaml, ['checks', i]), message: `two checks are named ${loaded.name}: give one a name: (reports tell checks apart by name)` });
+        return;
+      }
+      seen.set(loaded.name, i);
+      out.push(loaded);
+    } catch (error) {
+      diagnostics.push({ ...locate(yaml, ['checks', i, 'tcp']), message: messageOf(error) });
+    }
+  });
+  return out;
 }
 
 interface HostScope {
@@ -339,6 +373,17 @@ function prepareHelper(dirRel: string, scope: HostScope, context: TemplateContex
         throw new FieldError('source', error);
       }
     },
+    readRepoFile(rel) {
+      const clean = path.posix.normalize(rel);
+      if (clean.startsWith('..') || path.posix.isAbsolute(clean)) throw new Error(`'${rel}' is not a path inside the repository`);
+      scope.files.push(clean);
+      try {
+        return readFileSync(path.join(scope.templates.root, clean));
+      } catch (error) {
+        if ((error as { code?: string }).code === 'ENOENT') return null;
+        throw error;
+      }
+    },
     renderTemplate(written) {
       const rel = resolve('template', written);
       scope.files.push(rel);
@@ -362,7 +407,9 @@ function prepareHelper(dirRel: string, scope: HostScope, context: TemplateContex
 }
 
 function prepareDiagnostic(error: unknown, origin: Origin, id: string): Diagnostic {
-  const field = error instanceof FieldError ? (Array.isArray(error.field) ? error.field : [error.field]) : [];
+  // a type's own prepare may name the field too (FieldProblem in resources/shared/field-problem.ts)
+  const named = (error as { field?: unknown } | null)?.field;
+  const field = error instanceof FieldError ? (Array.isArray(error.field) ? error.field : [error.field]) : typeof named === 'string' ? [named] : [];
   const inner = error instanceof FieldError ? error.inner : error;
   const declared = locate(origin.yaml, [...origin.path, ...field]);
   if (inner instanceof TemplateError && inner.file) {

@@ -70,3 +70,22 @@ export function summaryText(s: RunSummary, mode: 'apply' | 'plan' | 'monitor' = 
   if (s.drifted > 0) parts.push(`${s.drifted} drifted`);
   return parts.length ? parts.join(', ') : 'no resources';
 }
+
+/** Lines for the health checks of a run and, after a rollback, what it restored. */
+export function checkLines(report: Report, style: Stylist = plain): string[] {
+  const out: string[] = [];
+  for (const c of report.checks ?? []) {
+    const colour = c.status === 'passed' ? 'green' : c.status === 'failed' ? 'red' : 'yellow';
+    out.push(`${style(`check ${c.status}`.padEnd(13), colour)} ${c.name}${c.message ? `: ${c.message}` : ''}`);
+  }
+  const rb = report.rollback;
+  if (report.result === 'rolledBack' && rb) {
+    out.push(style(`rolled back: ${report.failedCheck?.name ?? 'a check'} passed before this converge and fails after it`, 'red', 'bold'));
+    out.push(`  restored ${rb.restored.length} path${rb.restored.length === 1 ? '' : 's'}${rb.restored.length ? `: ${rb.restored.slice(0, 8).join(', ')}${rb.restored.length > 8 ? ', …' : ''}` : ''}`);
+    if (rb.undone.length) out.push(`  undid: ${rb.undone.join(', ')}`);
+    for (const e of rb.errors) out.push(style(`  could not restore: ${e}`, 'red'));
+    const after = rb.checksAfter.map((c) => `${c.name} ${c.status}`).join(', ');
+    if (after) out.push(`  checks after the rollback: ${after}`);
+  }
+  return out;
+}

@@ -1,0 +1,79 @@
+// What podman says about the run's containers: one `podman container
+// inspect` for all of them (a container that does not exist is simply not in
+// the answer), parsed leniently.
+import type { Context } from '../types.js';
+import { PODMAN, SPEC_LABEL } from './unit-text.js';
+
+/** One container as podman sees it. */
+export interface PodmanContainer {
+  name: string;
+  status: string;
+  running: boolean;
+  /** The converge.spec label: the hash of the spec it was created from. */
+  spec: string | null;
+}
+
+const KEY = 'container:podman';
+const FORMAT = `{{.Name}}\t{{.State.Status}}\t{{.State.Running}}\t{{index .Config.Labels "${SPEC_LABEL}"}}`;
+
+interface PodmanCache {
+  wanted: Set<string>;
+  known: Map<string, PodmanContainer | null>;
+}
+
+function cache(ctx: Context): PodmanCache {
+  let c = ctx.cache.get(KEY) as PodmanCache | undefined;
+  if (!c) {
+    c = { wanted: new Set(), known: new Map() };
+    ctx.cache.set(KEY, c);
+  }
+  return c;
+}
+
+/** Containers this run will ask about: inspected together on the first `inspectContainer`. */
+export function wantContainers(ctx: Context, names: readonly string[]): void {
+  for (const n of names) cache(ctx).wanted.add(n);
+}
+
+/** The container named `name`, or null when podman has none. */
+export async function inspectContainer(ctx: Context, name: string): Promise<PodmanContainer | null> {
+  const c = cache(ctx);
+  if (c.known.has(name)) return c.known.get(name)!;
+  c.wanted.add(name);
+  const names = [...c.wanted].filter((n) => !c.known.has(n));
+  const r = await ctx.runner.run(PODMAN, ['container', 'inspect', '--format', FORMAT, ...names], { timeoutMs: 60_000 });
+  // exit 125 with some found: podman prints those and complains about the rest
+  if (r.exitCode !== 0 && !/no such (container|object)/i.test(r.stderr)) {
+    throw new Error(`podman container inspect failed: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.exitCode}`}`);
+  }
+  for (const n of names) c.known.set(n, null);
+  for (const line of r.stdout.split('\n')) {
+    const parsed = parseInspectLine(line);
+    if (parsed) c.known.set(parsed.name, parsed);
+  }
+  return c.known.get(name) ?? null;
+}
+
+/** Forget a container after changing it. */
+export function forgetContainer(ctx: Context, name: string): void {
+  cache(ctx).known.delete(name);
+}
+
+/** One line of the inspect format. */
+export function parseInspectLine(line: string): PodmanContainer | null {
+  const [name, status, running, spec] = line.split('\t');
+  if (!name || status === undefined) return null;
+  return { name: name.replace(/^\//, ''), status, running: running === 'true', spec: spec && spec !== '<no value>' ? spec : null };
+}
+
+/** True when the image is in local storage. */
+export async function imageExists(ctx: Context, image: string): Promise<boolean> {
+  const r = await ctx.runner.run(PODMAN, ['image', 'exists', image], { timeoutMs: 60_000 });
+  return r.exitCode === 0;
+}
+
+/** Remove a container (after its service stopped). */
+export async function removeContainer(ctx: Context, name: string): Promise<void> {
+  await ctx.runner.run(PODMAN, ['rm', '-f', '--ignore', name], { timeoutMs: 120_000 });
+  forgetContainer(ctx, name);
+}
