@@ -205,7 +205,7 @@ async function convergeOne(resource: Resource, notifiers: string[], ctx: Context
     if (remaining.length > 0) {
       return { id, status: 'failed', changes, error: `still differs after apply: ${remaining.map(describeChange).join('; ')}`, ...(drift ? { drift } : {}) };
     }
-    await remember(previous?.created ?? observed === null);
+    await remember(previous?.created ?? (observed === null || (provider.absent?.(observed) ?? false)));
     const done = [...changes];
     if (notifiers.length && provider.refresh && !absent) {
       const why = await provider.refresh(desired, ctx);

@@ -105,6 +105,8 @@ export interface Provider<S extends Spec = Spec, O = unknown> {
   prefetch?(specs: S[], ctx: Context): Promise<void>;
   /** Read the current state; null when absent. Changes nothing. */
   observe(spec: S, ctx: Context): Promise<O | null>;
+  /** For an observation that is not null but means "does not exist yet" (a unit with no file): the inventory then records converge as its creator. */
+  absent?(observed: O): boolean;
   /** What differs; [] when in sync. Pure. */
   diff(spec: S, observed: O | null): Change[];
   /** Make the changes. Throw with a message that says what was tried. */

@@ -6,8 +6,8 @@
 set -euo pipefail
 dir=${1:-/var/lib/converge-test/rootfs}
 # The recipe: change it and every machine rebuilds its rootfs.
-packages=systemd,dbus,systemd-sysv,podman,runc,conmon,containernetworking-plugins,busybox-static,ca-certificates
-recipe="bookworm minbase $packages apt-lists v1"
+packages=systemd,dbus,systemd-sysv,podman,runc,conmon,catatonit,containernetworking-plugins,busybox-static,ca-certificates
+recipe="bookworm minbase $packages apt-lists containers.conf-v2"
 mkdir -p "$(dirname "$dir")"
 exec 9>"$dir.lock"
 flock 9
@@ -22,11 +22,14 @@ debootstrap --variant=minbase --include="$packages" bookworm "$tmp" http://deb.d
 }
 # Package lists, so that a test can apt-get install without an update first.
 chroot "$tmp" apt-get update -qq >>"$dir.log" 2>&1
-# Podman: rootful, runc (crun fails on these kernels), no registries.
+# Podman: rootful, runc (crun fails on these kernels). The container sees a
+# cgroup v2 tree without controllers (the host's are bound to v1), so no pids
+# limit can be set: pids_limit = 0.
 mkdir -p "$tmp/etc/containers"
 cat >"$tmp/etc/containers/containers.conf" <<'CONF'
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+pids_limit = 0
 [engine]
 runtime = "runc"
 CONF

@@ -49,6 +49,8 @@ export const containerProvider: Provider<ContainerDesired, ContainerObserved> = 
     return observed;
   },
 
+  absent: (observed) => observed.file === null,
+
   diff(spec, observed) {
     const unit = containerUnitName(spec.container);
     const changes = unitFileChanges(unitFilePath(unit), containerUnitText(spec), observed?.file ?? null);

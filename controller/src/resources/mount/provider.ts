@@ -47,6 +47,8 @@ export const systemdMountProvider: Provider<MountDesired, MountObserved> = {
     return observed;
   },
 
+  absent: (observed) => [...observed.files.values()].every((f) => f === null),
+
   diff(spec, observed) {
     const changes: Change[] = [];
     for (const [name, text] of mountUnits(spec)) {

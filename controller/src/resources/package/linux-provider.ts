@@ -63,6 +63,8 @@ export const linuxPackageProvider: Provider<PackageSpec, PackageObserved> = {
     return { installed: version !== null, version, ...(ctx.sandboxed ? { blocked: SANDBOXED } : {}) };
   },
 
+  absent: (observed) => !observed.installed,
+
   diff(spec, observed) {
     const changes: Change[] = [];
     const skipped = observed?.blocked ? { skipped: observed.blocked } : {};

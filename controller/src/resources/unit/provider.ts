@@ -42,6 +42,8 @@ export const unitProvider: Provider<UnitSpec, UnitObserved> = {
     return observed;
   },
 
+  absent: (observed) => observed.file === null,
+
   diff(spec, observed) {
     const path = unitFilePath(spec.unit);
     const changes = unitFileChanges(path, spec.content ?? '', observed?.file ?? null);

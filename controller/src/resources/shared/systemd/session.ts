@@ -64,7 +64,11 @@ export class SystemdSession {
   /** `systemctl show` calls this run made. */
   showCalls = 0;
 
-  constructor(private readonly ctx: Context) {}
+  private readonly log: Context['log'];
+
+  constructor(private readonly ctx: Context) {
+    this.log = ctx.log.child({ component: 'systemd' });
+  }
 
   /** A service manager runs (not --root): start, stop and reload are possible. */
   get live(): boolean {
@@ -135,7 +139,7 @@ export class SystemdSession {
       } catch (error) {
         // `id` itself fails with its reason; another resource retries in its own turn and reports there.
         if (sid === id) throw error;
-        this.ctx.log.child({ component: 'systemd' }).warn({ id: sid, err: String(error) }, 'staging deferred to its own turn');
+        this.log.warn({ id: sid, err: String(error) }, 'staging deferred to its own turn');
       }
     }
     await this.applyPlans(plans);
@@ -167,6 +171,7 @@ export class SystemdSession {
     if (!this.live) return;
     await this.systemctlOk(['daemon-reload'], 'daemon-reload');
     this.reloads++;
+    this.log.info({ reloads: this.reloads }, 'daemon-reload');
     this.states.clear();
   }
 
@@ -218,6 +223,7 @@ export class SystemdSession {
       return;
     }
     this.showCalls++;
+    this.log.debug({ units: names.length, call: this.showCalls }, 'systemctl show');
     const r = await this.systemctl(showArgs(names));
     if (r.exitCode !== 0) throw new ConvergeError('io', `systemctl show failed: ${firstLine(r.stderr) || `exit ${r.exitCode}`}`);
     for (const s of parseShow(r.stdout, names)) this.states.set(s.name, s);
