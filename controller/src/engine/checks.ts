@@ -22,7 +22,7 @@ async function runCheck(check: LoadedCheck, ctx: BaseContext, signal?: AbortSign
   const started = Date.now();
   const deadline = started + durationMs(check.within);
   const timeoutMs = durationMs(check.timeout);
-  let message = '';
+  let message: string;
   for (;;) {
     const attempt = Date.now();
     message = await attemptOnce(check, ctx, timeoutMs);

@@ -77,6 +77,8 @@ export function containerUnitText(spec: ContainerDesired): string {
         ['ExecStopPost', `${PODMAN} rm -f --ignore -t 10 --cidfile=%t/%n.ctr-id`],
         ['Type', 'notify'],
         ['NotifyAccess', 'all'],
+        // a container stopped with SIGTERM exits 143: a clean stop, not a failure
+        ['SuccessExitStatus', '143'],
       ],
     ],
     ['Install', [['WantedBy', 'multi-user.target']]],
