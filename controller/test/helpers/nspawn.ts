@@ -86,10 +86,24 @@ export async function bootMachine(): Promise<Machine> {
   // the container sees a cgroup v2 tree, which podman inside it needs
   const child = spawn('bash', args, { stdio: ['ignore', out, out], env: { ...process.env, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: '1' } });
   closeSync(out);
-  const pid1 = await waitForPid1(child, log);
-  const machine = makeMachine(pid1, child, work, upper, hierarchies.map((h) => `${h}/${cgroup}`));
-  await waitRunning(machine, log);
-  return machine;
+  const cgroups = hierarchies.map((h) => `${h}/${cgroup}`);
+  let machine: Machine | undefined;
+  try {
+    const pid1 = await waitForPid1(child, log);
+    machine = makeMachine(pid1, child, work, upper, cgroups);
+    await waitRunning(machine, log);
+    return machine;
+  } catch (error) {
+    // never leave a half-booted container behind
+    if (machine) await machine.stop();
+    else {
+      child.kill('SIGKILL');
+      await waitExit(child, 5_000);
+      for (const cg of cgroups) removeCgroup(cg);
+      rmSync(work, { recursive: true, force: true });
+    }
+    throw error;
+  }
 }
 
 function makeMachine(pid1: number, child: ChildProcess, work: string, upper: string, cgroups: string[]): Machine {
@@ -151,13 +165,16 @@ async function waitForPid1(child: ChildProcess, log: string): Promise<number> {
 }
 
 async function waitRunning(machine: Machine, log: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  const deadline = Date.now() + 120_000; // a loaded 2-core machine can take a while
+  let last = '';
+  while (Date.now() < deadline) {
     const r = machine.exec(['systemctl', 'is-system-running', '--wait'], { timeoutMs: 60_000 });
     const state = r.stdout.trim();
     if (state === 'running' || state === 'degraded') return;
-    await sleep(100);
+    last = `${state} ${r.stderr.trim()}`;
+    await sleep(200);
   }
-  throw new Error(`the container did not finish booting: ${readFileSync(log, 'utf8')}`);
+  throw new Error(`the container did not finish booting (last answer: ${last}): ${readFileSync(log, 'utf8')}`);
 }
 
 function childPid(pid: number): number | null {
