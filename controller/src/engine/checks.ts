@@ -51,7 +51,7 @@ async function attemptOnce(check: LoadedCheck, ctx: BaseContext, timeoutMs: numb
         return res.status >= 200 && res.status < 300 ? '' : `HTTP ${res.status}`;
       }
       case 'command': {
-        const r = await ctx.runner.shell(check.target, { timeoutMs });
+        const r = await ctx.runner.shell(check.target, { timeoutMs, killTree: true });
         if (r.timedOut) return `timed out after ${check.timeout}`;
         if (r.exitCode === 0) return '';
         const out = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' | ').slice(0, 300);

@@ -93,6 +93,7 @@ async function runScript(spec: CommandSpec, ctx: Context): Promise<void> {
 function options(spec: CommandSpec, ctx: Context) {
   return {
     timeoutMs: durationMs(spec.timeout),
+    killTree: true,
     cwd: spec.cwd ? ctx.local(spec.cwd) : undefined,
     env: spec.env,
   };
