@@ -91,7 +91,7 @@ export async function bootMachine(): Promise<Machine> {
   try {
     const pid1 = await waitForPid1(child, log);
     machine = makeMachine(pid1, child, work, upper, cgroups);
-    await waitRunning(machine, log);
+    await waitRunning(machine, log, child);
     return machine;
   } catch (error) {
     // never leave a half-booted container behind
@@ -157,17 +157,19 @@ async function waitForPid1(child: ChildProcess, log: string): Promise<number> {
   for (let i = 0; i < 400; i++) {
     if (child.exitCode !== null) throw new Error(`systemd-nspawn exited ${child.exitCode}: ${readFileSync(log, 'utf8')}`);
     const kid = childPid(nspawn);
-    // nspawn's child is the container's PID 1 once it has exec'd systemd
-    if (kid && readCmd(nspawn).includes('systemd-nspawn') && /systemd/.test(readCmd(kid)) && !readCmd(kid).includes('nspawn')) return kid;
+    // once bash has exec'd nspawn (argv[0], not bash's mkdir children), nspawn's child is the container's
+    // PID 1 when it has exec'd systemd
+    if (kid && readCmd(nspawn).startsWith('systemd-nspawn ') && /^\S*systemd /.test(readCmd(kid))) return kid;
     await sleep(20);
   }
   throw new Error(`the container's systemd did not start: ${readFileSync(log, 'utf8')}`);
 }
 
-async function waitRunning(machine: Machine, log: string): Promise<void> {
+async function waitRunning(machine: Machine, log: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 120_000; // a loaded 2-core machine can take a while
   let last = '';
   while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`systemd-nspawn exited ${child.exitCode} while booting: ${readFileSync(log, 'utf8')}`);
     const r = machine.exec(['systemctl', 'is-system-running', '--wait'], { timeoutMs: 60_000 });
     const state = r.stdout.trim();
     if (state === 'running' || state === 'degraded') return;

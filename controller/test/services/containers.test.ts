@@ -127,6 +127,49 @@ describeWith(available)('containers on real podman under systemd', () => {
     expect(machine.converge(['plan', ...args]).exitCode).toBe(0);
   });
 
+  it('rolls back a container and units when a new commit breaks a check that passed', () => {
+    const site = (port: number, workerEnv: string, extra: string) => ({
+      'hosts/site/host.yml': 'os: linux\nchecks:\n  - http: http://127.0.0.1:8211/\n    within: 2s\n  - unit: worker.service\n',
+      'hosts/site/site.yml': [
+        'resources:',
+        '  - container: site',
+        '    image: localhost/busybox:test',
+        '    pull: never',
+        '    network: host',
+        '    init: true',
+        `    command: [sh, -c, 'mkdir -p /www && echo up > /www/index.html && exec httpd -f -p 127.0.0.1:${port} -h /www']`,
+        '  - unit: worker.service',
+        '    enabled: true',
+        '    running: true',
+        `    content: "[Service]\\nExecStart=/bin/sleep infinity\\nEnvironment=${workerEnv}\\n[Install]\\nWantedBy=multi-user.target\\n"`,
+        extra,
+        '',
+      ].join('\n'),
+    });
+    const fleet = createFleet(site(8211, 'V=1', ''));
+    const args = ['--repo', machine.inside(fleet.dir), '--host', 'site'];
+    const good = machine.converge(['apply', ...args]);
+    expect(good.exitCode, good.stdout + good.stderr).toBe(0);
+    expect(good.stdout).toContain('check passed  http:http://127.0.0.1:8211/');
+
+    const extra = '  - unit: extra.service\n    enabled: true\n    running: true\n    content: "[Service]\\nExecStart=/bin/sleep infinity\\n[Install]\\nWantedBy=multi-user.target\\n"';
+    fleet.commit(site(8212, 'V=2', extra));
+    const bad = machine.converge(['apply', '--json', ...args]);
+    expect(bad.exitCode).toBe(1);
+    const report = JSON.parse(bad.stdout) as { result: string; failedCheck: { name: string }; rollback: { errors: string[]; undone: string[]; checksAfter: { status: string }[] } };
+    expect(report.result).toBe('rolledBack');
+    expect(report.failedCheck.name).toBe('http:http://127.0.0.1:8211/');
+    expect(report.rollback.errors).toEqual([]);
+    expect(report.rollback.undone).toEqual(expect.arrayContaining(['stopped extra.service', 'disabled extra.service', 'restarted container-site.service', 'restarted worker.service']));
+    expect(report.rollback.checksAfter.map((c) => c.status)).toEqual(['passed', 'passed']);
+    // the old site serves again, the new unit is gone, the worker runs its old definition
+    expect(machine.exec(['busybox', 'wget', '-qO-', 'http://127.0.0.1:8211/']).stdout.trim()).toBe('up');
+    expect(machine.exec(['test', '-e', '/etc/systemd/system/extra.service']).exitCode).toBe(1);
+    expect(machine.exec(['systemctl', 'is-active', 'extra.service']).stdout.trim()).not.toBe('active');
+    expect(machine.exec(['systemctl', 'show', '-p', 'Environment', '--value', 'worker.service']).stdout.trim()).toBe('V=1');
+    expect(machine.exec(['systemctl', 'show', '-p', 'NeedDaemonReload', '--value', 'worker.service']).stdout.trim()).toBe('no');
+  });
+
   it('plans the same unit under --root without podman or a manager', () => {
     const fleet = createFleet({ 'hosts/box/host.yml': 'os: linux\n', 'hosts/box/web.yml': containerYml('hello') });
     const r = machine.converge(['apply', '--repo', machine.inside(fleet.dir), '--host', 'box', '--root', '/var/tmp/sandbox']);
