@@ -53,7 +53,9 @@ export function applyLine(r: ResourceReport, style: Stylist = plain): string | n
   if (r.status === 'unchanged') return null;
   const colour = r.status === 'changed' || r.status === 'pruned' ? 'green' : r.status === 'failed' ? 'red' : 'yellow';
   const what = r.changes?.length ? r.changes.map(describeChange).join(', ') : '';
-  const detail = [what, r.error].filter(Boolean).join('; ');
+  // a skip reason already shown on its change is not repeated
+  const repeated = r.status === 'skipped' && r.changes?.some((c) => c.skipped === r.error);
+  const detail = [what, repeated ? undefined : r.error].filter(Boolean).join('; ');
   return `${style(r.status.padEnd(9), colour)} ${r.id}${r.drift ? style(' (drift healed)', 'yellow') : ''}${detail ? `: ${detail}` : ''}`;
 }
 

@@ -28,7 +28,7 @@ interface PackageRun {
 }
 
 const KEY = 'package:run';
-const SANDBOXED = 'installing or removing packages needs the real system, not --root';
+const SANDBOXED = "needs the real system's package manager, not --root";
 
 function run(ctx: Context): PackageRun {
   let r = ctx.cache.get(KEY) as PackageRun | undefined;
@@ -50,7 +50,7 @@ export const linuxPackageProvider: Provider<PackageSpec, PackageObserved> = {
   async observe(spec, ctx) {
     const r = run(ctx);
     if (!r.manager) {
-      return { installed: false, version: null, blocked: ctx.sandboxed ? `${SANDBOXED} (and ${ctx.root} has no apt or dnf)` : 'no apt-get or dnf on this system' };
+      return { installed: false, version: null, blocked: ctx.sandboxed ? SANDBOXED : 'no apt-get or dnf on this system' };
     }
     const snapshot = r.snapshots.get(spec.package);
     if (snapshot) {

@@ -1,45 +1,62 @@
 // Services through systemd: state from the run's one `systemctl show`;
 // enable/disable/mask with the run's batch (one daemon-reload); start and
-// stop in order; notify restarts (or reloads where the unit can).
+// stop in order; notify restarts (or reloads where the unit can). A service
+// that requires mounts gets a drop-in with RequiresMountsFor=.
 import type { Change, Context, Provider } from '../types.js';
-import type { ServiceSpec } from './schema.js';
+import type { ServiceDesired } from './schema.js';
 import { systemdSession } from '../shared/systemd/session.js';
+import type { StagePlan } from '../shared/systemd/session.js';
 import type { UnitState } from '../shared/systemd/show.js';
-import { serviceUnitName } from '../shared/systemd/names.js';
+import { isRunning } from '../shared/systemd/show.js';
+import { serviceUnitName, UNIT_DIR } from '../shared/systemd/names.js';
 import { activityChanges, emptyPlan, enablementPlan, planHasWork } from '../shared/systemd/unit-state.js';
+import { readUnitFile, removeUnitFile, unitFileChanges, unitFileInSync, writeUnitFile } from '../shared/systemd/unit-files.js';
+import type { UnitFileObserved } from '../shared/systemd/unit-files.js';
 import { refreshUnit } from '../unit/provider.js';
 
-export const systemdServiceProvider: Provider<ServiceSpec, UnitState> = {
+export interface ServiceObserved {
+  state: UnitState;
+  dropIn: UnitFileObserved | null;
+}
+
+/** Where the mounts drop-in of a unit lives. */
+export function dropInPath(unit: string): string {
+  return `${UNIT_DIR}/${unit}.d/converge-mounts.conf`;
+}
+
+export const systemdServiceProvider: Provider<ServiceDesired, ServiceObserved> = {
   async prefetch(specs, ctx) {
     const session = systemdSession(ctx);
     session.want(specs.map((s) => serviceUnitName(s.service)));
     for (const spec of specs) {
       session.register({
         id: `service:${spec.service}`,
-        observe: () => session.state(serviceUnitName(spec.service)),
-        stage: async (observed) => stageService(spec, observed as UnitState),
+        observe: () => observeService(spec, ctx),
+        stage: async (observed) => stageService(spec, observed as ServiceObserved, ctx),
       });
     }
   },
 
   async observe(spec, ctx) {
-    const session = systemdSession(ctx);
-    return session.takeSnapshot<UnitState>(`service:${spec.service}`) ?? (await session.state(serviceUnitName(spec.service)));
+    return systemdSession(ctx).takeSnapshot<ServiceObserved>(`service:${spec.service}`) ?? (await observeService(spec, ctx));
   },
 
-  diff(spec, state) {
+  diff(spec, observed) {
     const unit = serviceUnitName(spec.service);
-    if (!state) return [];
+    if (!observed) return [];
+    const { state } = observed;
     if (state.load === 'not-found') {
-      return [{ property: 'installed', from: 'not found', to: `${unit} installed`, ...(state.active === 'unknown' ? { skipped: `${unit} is not installed under this root` } : {}) }];
+      return [{ property: 'installed', from: 'no', to: 'yes', ...(state.active === 'unknown' ? { skipped: `${unit} is not installed under this root` } : {}) }];
     }
     const changes: Change[] = [];
+    if (spec.mountsDropIn) changes.push(...unitFileChanges(dropInPath(unit), spec.mountsDropIn, observed.dropIn).filter((c) => c.property !== 'ensure'));
+    else if (observed.dropIn) changes.push({ property: 'drop-in', from: dropInPath(unit), to: null });
     const masked = state.fileState === 'masked' || state.load === 'masked';
     if (spec.masked === true && !masked) changes.push({ property: 'masked', from: 'no', to: 'yes' });
     if (spec.masked === false && masked) changes.push({ property: 'masked', from: 'yes', to: 'no' });
     const after = spec.masked === false && masked ? { ...state, fileState: 'disabled' } : state;
     changes.push(...activityChanges(unit, spec.masked ? { running: spec.running } : spec, after));
-    if (spec.masked && state.active !== 'unknown' && (state.active === 'active' || state.active === 'activating')) {
+    if (spec.masked && state.active !== 'unknown' && isRunning(state) && spec.running === undefined) {
       changes.push({ property: 'state', from: 'running', to: 'stopped' });
     }
     return changes;
@@ -63,10 +80,24 @@ export const systemdServiceProvider: Provider<ServiceSpec, UnitState> = {
   },
 };
 
-function stageService(spec: ServiceSpec, state: UnitState) {
+async function observeService(spec: ServiceDesired, ctx: Context): Promise<ServiceObserved> {
   const unit = serviceUnitName(spec.service);
+  const [state, dropIn] = await Promise.all([systemdSession(ctx).state(unit), readUnitFile(ctx, dropInPath(unit))]);
+  return { state, dropIn };
+}
+
+async function stageService(spec: ServiceDesired, observed: ServiceObserved, ctx: Context): Promise<StagePlan | null> {
+  const unit = serviceUnitName(spec.service);
+  const { state } = observed;
   const plan = emptyPlan();
   if (state.load === 'not-found') return null;
+  const file = { unit, wasLoaded: true, wasRunning: false }; // RequiresMountsFor matters at the next start: no restart
+  if (spec.mountsDropIn && !unitFileInSync(spec.mountsDropIn, observed.dropIn)) {
+    await writeUnitFile(ctx, dropInPath(unit), spec.mountsDropIn);
+    plan.files.push(file);
+  } else if (!spec.mountsDropIn && observed.dropIn && (await removeUnitFile(ctx, dropInPath(unit)))) {
+    plan.files.push(file);
+  }
   const masked = state.fileState === 'masked' || state.load === 'masked';
   if (spec.masked === true && !masked) plan.mask.push(unit);
   if (spec.masked === false && masked) plan.unmask.push(unit);

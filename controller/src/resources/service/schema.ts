@@ -22,3 +22,6 @@ export const ServiceSpec = z
     }
   });
 export type ServiceSpec = z.infer<typeof ServiceSpec>;
+
+/** The spec after load: the drop-in that makes it wait for the mounts it requires. */
+export type ServiceDesired = ServiceSpec & { mountsDropIn?: string };

@@ -11,10 +11,12 @@ export const NO_MANAGER = 'needs a running systemd, not --root';
 export function activityChanges(unit: string, want: { enabled?: boolean; running?: boolean }, state: UnitState, label = ''): Change[] {
   const changes: Change[] = [];
   const prop = (p: string) => (label ? `${label} ${p}` : p);
+  // "enabled no → yes"; a state that is neither (masked, linked…) is shown by name
+  const was = state.fileState === 'enabled' ? 'yes' : state.fileState === 'disabled' || state.fileState === '' ? 'no' : state.fileState;
   if (want.enabled === true && !isEnabledLike(state.fileState)) {
-    changes.push({ property: prop('enabled'), from: state.fileState || 'disabled', to: 'enabled' });
+    changes.push({ property: prop('enabled'), from: was, to: 'yes' });
   } else if (want.enabled === false && !isDisabledLike(state.fileState)) {
-    changes.push({ property: prop('enabled'), from: state.fileState, to: 'disabled' });
+    changes.push({ property: prop('enabled'), from: was, to: 'no' });
   }
   if (want.running !== undefined) {
     if (state.active === 'unknown') {
