@@ -132,6 +132,51 @@ describeWith(available)('units and services on a real systemd', () => {
     expect(machine.exec(['test', '-e', '/etc/systemd/system/gamma.service']).exitCode).toBe(1);
     expect(machine.exec(['systemctl', 'show', '-p', 'LoadState', '--value', 'gamma.service']).stdout.trim()).toBe('not-found');
   });
+
+  it('fires a timer, masks and unmasks a service, and makes a service wait for a mount', () => {
+    const yml = (masked: boolean) => `resources:
+  - directory: /srv/store
+  - mount: /mnt/store
+    device: /srv/store
+    fstype: none
+  - unit: stamp.service
+    content: |
+      [Service]
+      Type=oneshot
+      ExecStart=/bin/sh -c 'date +%s >> /var/lib/stamps'
+  - unit: stamp.timer
+    content: |
+      [Timer]
+      OnActiveSec=1s
+      OnUnitActiveSec=1s
+      AccuracySec=100ms
+      [Install]
+      WantedBy=timers.target
+    enabled: true
+    running: true
+  - service: systemd-networkd
+    masked: ${masked}
+  - service: dbus
+    requires: [mount:/mnt/store]
+`;
+    const fleet = createFleet({ 'hosts/box3/host.yml': 'os: linux\n', 'hosts/box3/t.yml': yml(true) });
+    const a = ['--repo', machine.inside(fleet.dir), '--host', 'box3'];
+    const r = machine.converge(['apply', ...a]);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    // the timer follows the service it starts, and fires
+    expect(r.stdout.indexOf('unit:stamp.service')).toBeLessThan(r.stdout.indexOf('unit:stamp.timer'));
+    machine.sh('for i in $(seq 50); do [ -s /var/lib/stamps ] && break; sleep 0.1; done; test -s /var/lib/stamps');
+    expect(machine.exec(['systemctl', 'is-enabled', 'systemd-networkd.service']).stdout.trim()).toBe('masked');
+    expect(machine.sh('cat /etc/systemd/system/dbus.service.d/converge-mounts.conf')).toContain('RequiresMountsFor=/mnt/store');
+    expect(machine.exec(['systemctl', 'show', '-p', 'RequiresMountsFor', '--value', 'dbus.service']).stdout.trim()).toBe('/mnt/store');
+
+    fleet.commit({ 'hosts/box3/t.yml': yml(false) });
+    const u = machine.converge(['apply', ...a]);
+    expect(u.exitCode, u.stdout + u.stderr).toBe(0);
+    expect(u.stdout).toContain('changed   service:systemd-networkd: masked yes → no');
+    expect(machine.exec(['systemctl', 'is-enabled', 'systemd-networkd.service']).stdout.trim()).not.toBe('masked');
+    expect(machine.converge(['plan', ...a]).exitCode).toBe(0);
+  });
 });
 
 if (!available && !IN_CI) it.skip('units and services on a real systemd (systemd-nspawn or the rootfs is missing)', () => undefined);
