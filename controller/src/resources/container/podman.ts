@@ -1,6 +1,6 @@
 // What podman says about the run's containers: one `podman container
-// inspect` for all of them (a container that does not exist is simply not in
-// the answer), parsed leniently.
+// inspect` for all of them, started in prefetch (a container that does not
+// exist is simply not in the answer), parsed leniently.
 import type { Context } from '../types.js';
 import { PODMAN, SPEC_LABEL } from './unit-text.js';
 
@@ -19,28 +19,52 @@ const FORMAT = `{{.Name}}\t{{.State.Status}}\t{{.State.Running}}\t{{index .Confi
 interface PodmanCache {
   wanted: Set<string>;
   known: Map<string, PodmanContainer | null>;
+  /** The run's one inspect, started in prefetch so it overlaps systemctl show. */
+  pending: Promise<void> | null;
+  failed: unknown;
 }
 
 function cache(ctx: Context): PodmanCache {
   let c = ctx.cache.get(KEY) as PodmanCache | undefined;
   if (!c) {
-    c = { wanted: new Set(), known: new Map() };
+    c = { wanted: new Set(), known: new Map(), pending: null, failed: undefined };
     ctx.cache.set(KEY, c);
   }
   return c;
 }
 
-/** Containers this run will ask about: inspected together on the first `inspectContainer`. */
+/** Start inspecting the run's containers (one call), without waiting for it. */
 export function wantContainers(ctx: Context, names: readonly string[]): void {
-  for (const n of names) cache(ctx).wanted.add(n);
+  const c = cache(ctx);
+  for (const n of names) c.wanted.add(n);
+  if (!c.pending && names.length > 0) {
+    // a failure is kept and reported by the first resource that needs the answer
+    c.pending = fetch(ctx, [...c.wanted]).catch((error: unknown) => {
+      c.failed = error;
+    });
+  }
 }
 
 /** The container named `name`, or null when podman has none. */
 export async function inspectContainer(ctx: Context, name: string): Promise<PodmanContainer | null> {
   const c = cache(ctx);
+  if (c.pending) {
+    await c.pending;
+    c.pending = null;
+    if (c.failed) {
+      const error = c.failed;
+      c.failed = undefined;
+      throw error;
+    }
+  }
   if (c.known.has(name)) return c.known.get(name)!;
-  c.wanted.add(name);
-  const names = [...c.wanted].filter((n) => !c.known.has(n));
+  await fetch(ctx, [name]);
+  return c.known.get(name) ?? null;
+}
+
+async function fetch(ctx: Context, names: string[]): Promise<void> {
+  const c = cache(ctx);
+  ctx.log.child({ component: 'podman' }).debug({ containers: names.length }, 'podman container inspect');
   const r = await ctx.runner.run(PODMAN, ['container', 'inspect', '--format', FORMAT, ...names], { timeoutMs: 60_000 });
   // exit 125 with some found: podman prints those and complains about the rest
   if (r.exitCode !== 0 && !/no such (container|object)/i.test(r.stderr)) {
@@ -51,7 +75,6 @@ export async function inspectContainer(ctx: Context, name: string): Promise<Podm
     const parsed = parseInspectLine(line);
     if (parsed) c.known.set(parsed.name, parsed);
   }
-  return c.known.get(name) ?? null;
 }
 
 /** Forget a container after changing it. */
