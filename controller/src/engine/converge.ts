@@ -191,12 +191,12 @@ async function convergeOne(resource: Resource, notifiers: string[], ctx: Context
       await provider.remove(desired, ctx);
     } else {
       // Journal "created" before creating, so a kill between the two never turns what converge created into something it adopted.
-      const provisional = observed === null && !previous;
+      const provisional = isAbsent(provider, observed) && !previous;
       if (provisional) await remember(true, 'pending');
       try {
         await provider.apply(desired, actionable, ctx);
       } catch (error) {
-        if (provisional && (await provider.observe(desired, ctx).catch(() => null)) === null) await inventory.set(id, null);
+        if (provisional && isAbsent(provider, await provider.observe(desired, ctx).catch(() => null))) await inventory.set(id, null);
         throw error;
       }
     }
@@ -205,7 +205,7 @@ async function convergeOne(resource: Resource, notifiers: string[], ctx: Context
     if (remaining.length > 0) {
       return { id, status: 'failed', changes, error: `still differs after apply: ${remaining.map(describeChange).join('; ')}`, ...(drift ? { drift } : {}) };
     }
-    await remember(previous?.created ?? (observed === null || (provider.absent?.(observed) ?? false)));
+    await remember(previous?.created ?? isAbsent(provider, observed));
     const done = [...changes];
     if (notifiers.length && provider.refresh && !absent) {
       const why = await provider.refresh(desired, ctx);
@@ -251,6 +251,11 @@ async function pruneOne(id: string, entry: InventoryEntry, loaded: LoadedHost, c
     // A delete that failed stays in the inventory and is retried next run.
     return { id, status: 'failed', error: inHostTerms(`prune failed: ${describeError(error, (p) => hostPathOf(p, ctx))}`, ctx) };
   }
+}
+
+/** Nothing there yet: null, or what the provider says means "does not exist" (a unit without its file). */
+function isAbsent(provider: Provider<Spec, unknown>, observed: unknown): boolean {
+  return observed === null || (provider.absent?.(observed) ?? false);
 }
 
 function removal(): Change {

@@ -373,17 +373,6 @@ function prepareHelper(dirRel: string, scope: HostScope, context: TemplateContex
         throw new FieldError('source', error);
       }
     },
-    readRepoFile(rel) {
-      const clean = path.posix.normalize(rel);
-      if (clean.startsWith('..') || path.posix.isAbsolute(clean)) throw new Error(`'${rel}' is not a path inside the repository`);
-      scope.files.push(clean);
-      try {
-        return readFileSync(path.join(scope.templates.root, clean));
-      } catch (error) {
-        if ((error as { code?: string }).code === 'ENOENT') return null;
-        throw error;
-      }
-    },
     renderTemplate(written) {
       const rel = resolve('template', written);
       scope.files.push(rel);
@@ -407,9 +396,7 @@ function prepareHelper(dirRel: string, scope: HostScope, context: TemplateContex
 }
 
 function prepareDiagnostic(error: unknown, origin: Origin, id: string): Diagnostic {
-  // a type's own prepare may name the field too (FieldProblem in resources/shared/field-problem.ts)
-  const named = (error as { field?: unknown } | null)?.field;
-  const field = error instanceof FieldError ? (Array.isArray(error.field) ? error.field : [error.field]) : typeof named === 'string' ? [named] : [];
+  const field = error instanceof FieldError ? (Array.isArray(error.field) ? error.field : [error.field]) : [];
   const inner = error instanceof FieldError ? error.inner : error;
   const declared = locate(origin.yaml, [...origin.path, ...field]);
   if (inner instanceof TemplateError && inner.file) {

@@ -149,8 +149,6 @@ export interface PrepareHelper {
    * map; the diagnostic points at `field` of the resource (default: its title).
    */
   envFile(name: string, field?: (string | number)[]): ResolvedEnvFile;
-  /** A file at a repository-relative path (`secrets-map.yml`), or null when absent; the host's load depends on it either way. */
-  readRepoFile?(rel: string): Uint8Array | null;
 }
 
 /** A resource type: its schema, its ordering hints and its providers. */

@@ -14,13 +14,14 @@ export const container: ResourceType<ContainerDesired> = {
   os: ['linux'],
   prepare(spec, helper) {
     if (!spec.envFiles?.length) return spec;
-    return { ...spec, envFilePaths: resolveEnvFiles(spec.envFiles, 'linux', helper, 'envFiles').map((r) => r.path) };
+    return { ...spec, envFilePaths: resolveEnvFiles(spec.envFiles, helper, ['envFiles']).map((r) => r.path) };
   },
   autoRequires(spec) {
-    // its env files, and any mount holding a volume or env file (ids that do not exist are dropped)
-    const mounts = hostPathsOf(spec).flatMap(ancestors).map((p) => `mount:${p}`);
-    return [...envFileIds(spec.envFiles), ...new Set(mounts)];
+    // any mount holding a volume or env file (ids that do not exist are dropped)
+    return [...new Set(hostPathsOf(spec).flatMap(ancestors).map((p) => `mount:${p}`))];
   },
+  // restarted when an env file it reads changes (rotated secrets)
+  autoSubscribe: (spec) => envFileIds(spec.envFiles),
   watchPaths: (spec) => [unitFilePath(containerUnitName(spec.container))],
   provider: () => containerProvider,
 };

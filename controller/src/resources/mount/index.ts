@@ -30,7 +30,7 @@ export const mount: ResourceType<MountDesired> = {
   },
   prepare(spec, helper) {
     if (spec.credentials === undefined) return spec;
-    const [ref] = resolveEnvFiles([spec.credentials], 'linux', helper, 'credentials');
+    const [ref] = resolveEnvFiles([spec.credentials], helper, ['credentials']);
     return { ...spec, credentialsPath: ref!.path };
   },
   autoRequires(spec) {
