@@ -3,7 +3,10 @@
 // stop it by hand → plan shows it → converge heals; a quiet run never
 // recreates it; a spec change does.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describeWith, IN_CI, requireComponent } from '../helpers/components.js';
+import { tempDir } from '../helpers/tmp.js';
 import { createFleet } from '../helpers/fleet.js';
 import { bootMachine, buildBusyboxImage, ensureRootfs, nspawnAvailable } from '../helpers/nspawn.js';
 import type { Machine } from '../helpers/nspawn.js';
@@ -107,6 +110,31 @@ describeWith(available)('containers on real podman under systemd', () => {
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('container:web: refreshed (notified by file:/etc/web/web.env)');
     expect(served()).toBe('hi rotated');
+  });
+
+  it('reads an env file by its secrets-map name and is restarted when a secret rotates', () => {
+    const work = tempDir();
+    const secrets = path.join(work, 'secrets.json');
+    writeFileSync(secrets, JSON.stringify({ 'web-greeting': 'v1' }), { mode: 0o600 });
+    const fleet = createFleet({
+      'secrets-map.yml': 'envFiles:\n  web:\n    path: /etc/web/secret.env\n    vars:\n      FROM_FILE: web-greeting\n',
+      'hosts/box/host.yml': 'os: linux\n',
+      'hosts/box/web.yml': containerYml('hi').replace('    envFiles: [/etc/web/web.env]', '    envFiles: [web]').replace('resources:', 'resources:\n  - envFile: web'),
+    });
+    const config = path.join(work, 'config.yml');
+    writeFileSync(config, `host: box\nrepo: file://${machine.inside(fleet.dir)}\nsecrets:\n  file: ${machine.inside(secrets)}\n`);
+    const args = ['--config', machine.inside(config), '--repo', machine.inside(fleet.dir)];
+    const first = machine.converge(['apply', ...args]);
+    expect(first.exitCode, first.stdout + first.stderr).toBe(0);
+    expect(served()).toBe('hi v1');
+    expect(machine.sh('cat /etc/systemd/system/container-web.service')).toContain('--env-file=/etc/web/secret.env');
+
+    writeFileSync(secrets, JSON.stringify({ 'web-greeting': 'v2' }), { mode: 0o600 });
+    const rotated = machine.converge(['apply', ...args]);
+    expect(rotated.exitCode, rotated.stdout + rotated.stderr).toBe(0);
+    expect(rotated.stdout).toContain('container:web: refreshed (notified by envFile:web)');
+    expect(rotated.stdout).not.toContain('v2');
+    expect(served()).toBe('hi v2');
   });
 
   it('fails clearly when the image is missing and pull is never, and removes a container with ensure: absent', () => {

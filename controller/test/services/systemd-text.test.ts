@@ -1,8 +1,8 @@
 // The pure parts of the systemd types: unit names, quoting, generated unit
 // text, parsing systemctl and dpkg output (captured from the real tools),
-// diffs. No I/O beyond reading fixtures and asking systemd-escape.
+// diffs, batches. No I/O beyond reading fixtures and asking systemd-escape.
 import { describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { escapePath, isUnitName, mountUnitName, serviceUnitName } from '../../src/resources/shared/systemd/names.js';
@@ -16,7 +16,6 @@ import { mountUnits } from '../../src/resources/mount/unit-text.js';
 import { MountSpec } from '../../src/resources/mount/schema.js';
 import { apt, dnf } from '../../src/resources/package/managers.js';
 import { readyBatch } from '../../src/resources/shared/batch.js';
-import { resourceTypes } from '../../src/resources/registry.js';
 import { unitProvider } from '../../src/resources/unit/provider.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 
@@ -154,15 +153,5 @@ describe('batches across resources', () => {
     const ctx = { run: { id: 'r', commit: null, startedAt: '', summary: () => ({}) as never, after: (id: string) => after[id] ?? [], statusOf: (id: string) => status[id] } };
     expect([...readyBatch(ctx, 'a', ['a', 'b', 'c', 'd', 'e'])].sort()).toEqual(['a', 'b', 'c', 'd']);
     expect([...readyBatch({ run: { ...ctx.run, after: undefined } }, 'a', ['a', 'b'])]).toEqual(['a']);
-  });
-});
-
-describe('the registry', () => {
-  it('has one type per folder under resources/, and a readme with an example in each', () => {
-    const dir = path.join(PROJECT_ROOT, 'controller/src/resources');
-    const folders = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== 'shared').map((e) => e.name).sort();
-    const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    expect(resourceTypes.map((t) => kebab(t.name)).sort()).toEqual(folders);
-    for (const f of folders) expect(readFileSync(path.join(dir, f, 'readme.md'), 'utf8')).toContain('```yaml');
   });
 });
