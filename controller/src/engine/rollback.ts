@@ -1,9 +1,9 @@
 // Undo one converge: the service manager actions it took (from its journal)
 // and the files it changed (from its backups), in the order that keeps the
-// manager consistent: stop what it started and undo enablement while the
-// unit files are still there, restore the files, reload once, then start
-// what it stopped and restart what it restarted so the old definitions and
-// configs are running again.
+// manager consistent: stop what it started and undo enabling while the unit
+// files it wrote are still there, restore the files, undo disabling (the
+// files of removed units are back), reload once, then start what it stopped
+// and restart what it restarted so the old definitions and configs run again.
 import { lstatSync, mkdirSync, readFileSync, rmdirSync, symlinkSync, unlinkSync, lchownSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import type { BaseContext } from './context.js';
@@ -38,11 +38,14 @@ export async function rollBack(runDir: string, ctx: BaseContext): Promise<Omit<R
 
   // 1. stop what this run started
   if (live) for (const u of started) await systemctl(['stop', '--', u], `stopped ${u}`);
-  // 2. undo enablement, newest first, while the unit files still exist
-  for (const e of [...journal].reverse()) {
-    const undo = UNDO[e.action];
-    if (undo) await systemctl([undo, '--no-reload', '--', e.unit], `${undo}d ${e.unit}`);
-  }
+  // 2. undo enabling and masking, newest first, while the unit files the run wrote still exist
+  const undoEnablement = async (actions: JournalEntry['action'][]) => {
+    for (const e of [...journal].reverse()) {
+      const undo = UNDO[e.action];
+      if (undo && actions.includes(e.action)) await systemctl([undo, '--no-reload', '--', e.unit], `${undo}d ${e.unit}`);
+    }
+  };
+  await undoEnablement(['enable', 'mask']);
   // 3. files, newest first (a file created in a new directory goes before the directory)
   for (const entry of [...backups].reverse()) {
     try {
@@ -52,6 +55,8 @@ export async function rollBack(runDir: string, ctx: BaseContext): Promise<Omit<R
       report.errors.push(`${hostPathOf(entry.local, ctx.root)}: ${messageOf(error)}`);
     }
   }
+  // then undo disabling and unmasking: a unit the run removed has its file back now
+  await undoEnablement(['disable', 'unmask']);
   if (live && journal.length > 0) {
     // 4. one reload for the restored unit files, then 5. bring back what ran before
     await systemctl(['daemon-reload'], 'daemon-reload');

@@ -177,6 +177,20 @@ describeWith(available)('units and services on a real systemd', () => {
     expect(machine.exec(['systemctl', 'is-enabled', 'systemd-networkd.service']).stdout.trim()).not.toBe('masked');
     expect(machine.converge(['plan', ...a]).exitCode).toBe(0);
   });
+
+  it('brings back a unit that a bad commit removed, when a check that passed fails', () => {
+    const keeper = `  - unit: keeper.service\n    enabled: true\n    running: true\n    content: "[Service]\\nExecStart=/bin/sleep infinity\\n[Install]\\nWantedBy=multi-user.target\\n"\n`;
+    const fleet = createFleet({ 'hosts/box4/host.yml': 'os: linux\nchecks:\n  - unit: keeper.service\n    within: 1s\n', 'hosts/box4/k.yml': `resources:\n${keeper}` });
+    const a = ['--repo', machine.inside(fleet.dir), '--host', 'box4'];
+    expect(machine.converge(['apply', ...a]).exitCode).toBe(0);
+    fleet.commit({ 'hosts/box4/k.yml': `resources:\n${keeper.replace('    enabled: true\n', '    ensure: absent\n    enabled: true\n')}` });
+    const r = machine.converge(['apply', ...a]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain('rolled back: unit:keeper.service passed before this converge and fails after it');
+    expect(r.stdout).toContain('checks after the rollback: unit:keeper.service passed');
+    expect(machine.exec(['systemctl', 'is-enabled', 'keeper.service']).stdout.trim()).toBe('enabled');
+    expect(machine.exec(['systemctl', 'is-active', 'keeper.service']).stdout.trim()).toBe('active');
+  });
 });
 
 if (!available && !IN_CI) it.skip('units and services on a real systemd (systemd-nspawn or the rootfs is missing)', () => undefined);
