@@ -99,7 +99,7 @@ export async function bootMachine(): Promise<Machine> {
     else {
       child.kill('SIGKILL');
       await waitExit(child, 5_000);
-      for (const cg of cgroups) removeCgroup(cg);
+      await removeCgroups(cgroups);
       rmSync(work, { recursive: true, force: true });
     }
     throw error;
@@ -146,7 +146,7 @@ function makeMachine(pid1: number, child: ChildProcess, work: string, upper: str
           await waitExit(child, 5_000);
         }
       }
-      for (const cg of cgroups) removeCgroup(cg);
+      await removeCgroups(cgroups);
       rmSync(work, { recursive: true, force: true });
     },
   };
@@ -207,6 +207,15 @@ function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
+/** Remove the boot's cgroups; the kernel empties them a moment after the container exits, so retry briefly. */
+async function removeCgroups(dirs: string[]): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    for (const d of dirs) removeCgroup(d);
+    if (dirs.every((d) => !existsSync(d))) return;
+    await sleep(100);
+  }
+}
+
 /** rmdir a cgroup and the ones nspawn made below it (empty once the container is gone). */
 function removeCgroup(dir: string): void {
   if (!existsSync(dir)) return;
@@ -221,7 +230,7 @@ function removeCgroup(dir: string): void {
   try {
     rmdirSync(dir);
   } catch {
-    // still busy: harmless, and reported nowhere on purpose (an empty cgroup costs nothing)
+    // still busy: the caller retries; an empty cgroup left behind costs nothing
   }
 }
 
