@@ -76,12 +76,12 @@ describe('systemctl show', () => {
 describe('enabled and running as changes', () => {
   const state = (over: Partial<UnitState>): UnitState => ({ name: 'x.service', load: 'loaded', active: 'inactive', sub: 'dead', fileState: 'disabled', needReload: false, canReload: false, ...over });
   it('says what would change, and that nothing can start under --root', () => {
-    expect(activityChanges('x.service', { enabled: true, running: true }, state({}))).toEqual([
+    expect(activityChanges({ enabled: true, running: true }, state({}))).toEqual([
       { property: 'enabled', from: 'no', to: 'yes' },
       { property: 'state', from: 'stopped', to: 'running' },
     ]);
-    expect(activityChanges('x.service', { enabled: true, running: true }, state({ fileState: 'static', active: 'active' }))).toEqual([]);
-    expect(activityChanges('x.service', { running: true }, state({ active: 'unknown' }))).toEqual([
+    expect(activityChanges({ enabled: true, running: true }, state({ fileState: 'static', active: 'active' }))).toEqual([]);
+    expect(activityChanges({ running: true }, state({ active: 'unknown' }))).toEqual([
       { property: 'state', from: null, to: 'running', skipped: 'needs a running systemd, not --root' },
     ]);
   });

@@ -3,7 +3,7 @@
 // the run's one `systemctl show`, the container's from one `podman container
 // inspect`. The container is recreated (its service restarted) only when the
 // spec changed or the container is not the one the spec describes.
-import type { Change, Context, Provider } from '../types.js';
+import type { Context, Provider } from '../types.js';
 import type { ContainerDesired } from './schema.js';
 import { containerUnitName, containerUnitText, specHash } from './unit-text.js';
 import { forgetContainer, imageExists, inspectContainer, removeContainer, wantContainers } from './podman.js';
@@ -55,7 +55,7 @@ export const containerProvider: Provider<ContainerDesired, ContainerObserved> = 
     const unit = containerUnitName(spec.container);
     const changes = unitFileChanges(unitFilePath(unit), containerUnitText(spec), observed?.file ?? null);
     if (!observed) return changes;
-    changes.push(...activityChanges(unit, spec, observed.state));
+    changes.push(...activityChanges(spec, observed.state));
     const live = observed.state.active !== 'unknown';
     if (!live || !spec.running || !isRunning(observed.state)) return changes;
     const want = specHash(spec);
@@ -120,4 +120,3 @@ async function stageContainer(spec: ContainerDesired, observed: ContainerObserve
   return planHasWork(plan) ? plan : null;
 }
 
-export type { Change };

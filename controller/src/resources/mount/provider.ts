@@ -58,7 +58,7 @@ export const systemdMountProvider: Provider<MountDesired, MountObserved> = {
     if (observed.credentialsMode && observed.credentialsMode !== '0600') {
       changes.push({ property: 'credentials mode', from: observed.credentialsMode, to: '0600' });
     }
-    changes.push(...activityChanges(activeUnitName(spec), { enabled: spec.enabled, running: spec.mounted }, observed.state).map(renameRunning));
+    changes.push(...activityChanges({ enabled: spec.enabled, running: spec.mounted }, observed.state).map(renameRunning));
     const fileChanged = changes.some((c) => c.property === 'content');
     if (fileChanged && observed.state.active !== 'unknown' && isRunning(observed.state) && spec.mounted) {
       changes.push({ property: REMOUNT, from: null, to: 'remount with the changed unit' });

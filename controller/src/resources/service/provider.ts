@@ -55,7 +55,7 @@ export const systemdServiceProvider: Provider<ServiceDesired, ServiceObserved> =
     if (spec.masked === true && !masked) changes.push({ property: 'masked', from: 'no', to: 'yes' });
     if (spec.masked === false && masked) changes.push({ property: 'masked', from: 'yes', to: 'no' });
     const after = spec.masked === false && masked ? { ...state, fileState: 'disabled' } : state;
-    changes.push(...activityChanges(unit, spec.masked ? { running: spec.running } : spec, after));
+    changes.push(...activityChanges(spec.masked ? { running: spec.running } : spec, after));
     if (spec.masked && state.active !== 'unknown' && isRunning(state) && spec.running === undefined) {
       changes.push({ property: 'state', from: 'running', to: 'stopped' });
     }

@@ -2,7 +2,7 @@
 // running come from the run's one `systemctl show`. A changed file is written
 // with the run's other unit files before one daemon-reload; a unit that was
 // running is then restarted so the new definition takes effect.
-import type { Change, Context, Provider } from '../types.js';
+import type { Context, Provider } from '../types.js';
 import type { UnitSpec } from './schema.js';
 import { systemdSession } from '../shared/systemd/session.js';
 import type { UnitState } from '../shared/systemd/show.js';
@@ -48,7 +48,7 @@ export const unitProvider: Provider<UnitSpec, UnitObserved> = {
     const path = unitFilePath(spec.unit);
     const changes = unitFileChanges(path, spec.content ?? '', observed?.file ?? null);
     if (!observed) return changes;
-    changes.push(...activityChanges(spec.unit, spec, observed.state));
+    changes.push(...activityChanges(spec, observed.state));
     const fileChanged = changes.some((c) => c.property === 'content');
     if (fileChanged && observed.state.active !== 'unknown' && isRunning(observed.state) && spec.running !== false) {
       changes.push({ property: RESTART, from: null, to: 'restart to load the changed unit file' });
@@ -113,4 +113,3 @@ export async function refreshUnit(unit: string, how: 'restart' | 'reload', ctx: 
   return undefined;
 }
 
-export type { Change };

@@ -8,24 +8,22 @@ import type { StagePlan } from './session.js';
 export const NO_MANAGER = 'needs a running systemd, not --root';
 
 /** Changes for `enabled` and `running` of one unit. Pure. */
-export function activityChanges(unit: string, want: { enabled?: boolean; running?: boolean }, state: UnitState, label = ''): Change[] {
+export function activityChanges(want: { enabled?: boolean; running?: boolean }, state: UnitState): Change[] {
   const changes: Change[] = [];
-  const prop = (p: string) => (label ? `${label} ${p}` : p);
   // "enabled no → yes"; a state that is neither (masked, linked…) is shown by name
   const was = state.fileState === 'enabled' ? 'yes' : state.fileState === 'disabled' || state.fileState === '' ? 'no' : state.fileState;
   if (want.enabled === true && !isEnabledLike(state.fileState)) {
-    changes.push({ property: prop('enabled'), from: was, to: 'yes' });
+    changes.push({ property: 'enabled', from: was, to: 'yes' });
   } else if (want.enabled === false && !isDisabledLike(state.fileState)) {
-    changes.push({ property: prop('enabled'), from: was, to: 'no' });
+    changes.push({ property: 'enabled', from: was, to: 'no' });
   }
   if (want.running !== undefined) {
     if (state.active === 'unknown') {
-      changes.push({ property: prop('state'), from: null, to: want.running ? 'running' : 'stopped', skipped: NO_MANAGER });
+      changes.push({ property: 'state', from: null, to: want.running ? 'running' : 'stopped', skipped: NO_MANAGER });
     } else if (want.running !== isRunning(state)) {
-      changes.push({ property: prop('state'), from: state.active === 'inactive' ? 'stopped' : state.active, to: want.running ? 'running' : 'stopped' });
+      changes.push({ property: 'state', from: state.active === 'inactive' ? 'stopped' : state.active, to: want.running ? 'running' : 'stopped' });
     }
   }
-  void unit;
   return changes;
 }
 
