@@ -6,7 +6,7 @@ import { prepareHostRun } from './host-run.js';
 import type { HostRunFlags } from './host-run.js';
 import { runHost } from '../engine/run-host.js';
 import { Printer, Progress } from './output.js';
-import { applyLine, changeLines, summaryText } from '../report/format.js';
+import { applyLine, changeLines, checkLines, summaryText } from '../report/format.js';
 import { acquireLock } from '../platform/lock.js';
 import { writeFileAtomic } from '../platform/fs-atomic.js';
 
@@ -55,11 +55,12 @@ export async function applyCommand(flags: ApplyFlags): Promise<number> {
       out.line(JSON.stringify(report, null, 2));
     } else {
       const seconds = (report.durationMs / 1000).toFixed(2);
+      for (const line of checkLines(report, out.style.bind(out))) out.line(line);
       out.line(out.style(`Applied ${report.host}: ${summaryText(report.summary)} in ${seconds} s`, 'bold'));
       out.line(out.style(`report: ${reportFile}`, 'dim'));
     }
     const s = report.summary;
-    if (s.failed > 0) return 1;
+    if (s.failed > 0 || report.result === 'rolledBack' || report.result === 'failed') return 1;
     return flags.detailedExitcode && (s.changed > 0 || s.pruned > 0) ? 2 : 0;
   } finally {
     process.off('SIGTERM', onSignal);

@@ -49,17 +49,26 @@ export async function converge(loaded: LoadedHost, base: BaseContext, options: C
   const applying = options.mode === 'apply';
   const backupDir = applying ? path.join(base.stateDir, 'backups', runId) : null;
   const results: ResourceReport[] = [];
+  const statuses = new Map<string, ResourceReport['status']>();
   const ctx: Context = {
     ...base,
     backups: new Backups(backupDir),
     cache: new Map(),
-    run: { id: runId, commit: options.commit ?? null, startedAt: startedAt.toISOString(), summary: () => summarize(results) },
+    run: {
+      id: runId,
+      commit: options.commit ?? null,
+      startedAt: startedAt.toISOString(),
+      summary: () => summarize(results),
+      after: (id) => (loaded.graph.after.get(id) ?? []).map((e) => e.to),
+      statusOf: (id) => statuses.get(id),
+    },
   };
   const log = base.log.child({ component: 'engine', host: loaded.host.name });
   const inventory = await Inventory.load(base.stateDir, loaded.host.name);
   const record = (r: ResourceReport) => {
     const clean = ctx.scrubber.scrubValue(r);
     results.push(clean);
+    statuses.set(clean.id, clean.status);
     if (clean.status !== 'unchanged') log.info({ id: clean.id, status: clean.status, changes: clean.changes?.map(describeChange) }, 'resource');
     options.onResource?.(clean);
   };
@@ -165,7 +174,8 @@ async function convergeOne(resource: Resource, notifiers: string[], ctx: Context
       await provider.touch?.(desired, observed, ctx);
       await remember(previous?.created ?? false);
       if (notifiers.length && provider.refresh && !absent) {
-        await provider.refresh(desired, ctx);
+        const why = await provider.refresh(desired, ctx);
+        if (typeof why === 'string') return { id, status: 'skipped', changes: [...changes, refreshChange(notifiers, false, why)], error: why };
         return { id, status: 'changed', changes: [...changes, refreshChange(notifiers, true)] };
       }
       return skippedOnly ? { id, status: 'skipped', changes, error: changes[0]!.skipped } : { id, status: 'unchanged' };
@@ -181,12 +191,12 @@ async function convergeOne(resource: Resource, notifiers: string[], ctx: Context
       await provider.remove(desired, ctx);
     } else {
       // Journal "created" before creating, so a kill between the two never turns what converge created into something it adopted.
-      const provisional = observed === null && !previous;
+      const provisional = isAbsent(provider, observed) && !previous;
       if (provisional) await remember(true, 'pending');
       try {
         await provider.apply(desired, actionable, ctx);
       } catch (error) {
-        if (provisional && (await provider.observe(desired, ctx).catch(() => null)) === null) await inventory.set(id, null);
+        if (provisional && isAbsent(provider, await provider.observe(desired, ctx).catch(() => null))) await inventory.set(id, null);
         throw error;
       }
     }
@@ -195,11 +205,11 @@ async function convergeOne(resource: Resource, notifiers: string[], ctx: Context
     if (remaining.length > 0) {
       return { id, status: 'failed', changes, error: `still differs after apply: ${remaining.map(describeChange).join('; ')}`, ...(drift ? { drift } : {}) };
     }
-    await remember(previous?.created ?? observed === null);
+    await remember(previous?.created ?? isAbsent(provider, observed));
     const done = [...changes];
     if (notifiers.length && provider.refresh && !absent) {
-      await provider.refresh(desired, ctx);
-      done.push(refreshChange(notifiers, true));
+      const why = await provider.refresh(desired, ctx);
+      done.push(typeof why === 'string' ? refreshChange(notifiers, false, why) : refreshChange(notifiers, true));
     }
     return { id, status: 'changed', changes: done, ...(drift ? { drift } : {}) };
   } catch (error) {
@@ -243,12 +253,19 @@ async function pruneOne(id: string, entry: InventoryEntry, loaded: LoadedHost, c
   }
 }
 
+/** Nothing there yet: null, or what the provider says means "does not exist" (a unit without its file). */
+function isAbsent(provider: Provider<Spec, unknown>, observed: unknown): boolean {
+  return observed === null || (provider.absent?.(observed) ?? false);
+}
+
 function removal(): Change {
   return { property: 'ensure', from: 'present', to: 'absent' };
 }
 
-function refreshChange(notifiers: string[], done: boolean): Change {
-  return { property: 'refresh', from: null, to: `${done ? 'refreshed' : 'would refresh'} (notified by ${notifiers.join(', ')})` };
+function refreshChange(notifiers: string[], done: boolean, skipped?: string): Change {
+  const change: Change = { property: 'refresh', from: null, to: `${done ? 'refreshed' : 'would refresh'} (notified by ${notifiers.join(', ')})` };
+  if (skipped) change.skipped = skipped;
+  return change;
 }
 
 /** A local path shown as the host sees it (the sandbox root removed; temp names kept). */

@@ -1,6 +1,7 @@
 // host.yml: what a device is (os, roles, vars) and how it is converged.
 import { z } from 'zod';
 import { OSES } from '../platform/os.js';
+import { HostCheck } from './check-schema.js';
 
 /** A host or role name: a lowercase DNS label. */
 export const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -16,6 +17,7 @@ export const HostFile = z.strictObject({
     .describe('folders under hosts/_roles/ whose resources this host also gets'),
   vars: z.record(z.string(), z.unknown()).default({}).describe('values for templates (over role defaults)'),
   prune: z.boolean().default(false).describe('remove what converge created and the manifests no longer declare'),
+  checks: z.array(HostCheck).default([]).describe('health checks run after each converge; one that passed before and fails after a new commit rolls that converge back'),
 });
 export type HostFile = z.infer<typeof HostFile>;
 

@@ -16,14 +16,14 @@ import { writeFileAtomicSync } from '../platform/fs-atomic.js';
 import { stableJson } from '../engine/stable-json.js';
 import { codeRoot } from '../platform/install-root.js';
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 interface CacheEntry {
   format: number;
   key: string;
   files: { rel: string; sha: string | null }[];
   dirs: { rel: string; entries: string }[];
-  host: { host: HostInfo; prune: boolean; resources: Resource[]; files: string[] };
+  host: { host: HostInfo; prune: boolean; resources: Resource[]; files: string[]; checks?: LoadedHost['checks'] };
 }
 
 export interface CachedLoadOptions extends LoadOptions {
@@ -51,7 +51,7 @@ export async function loadHostCached(repo: string, name: string, options: Cached
       key,
       files: host.files.map((rel) => ({ rel, sha: shaOf(path.join(repo, rel)) })),
       dirs: inputDirs(host).map((rel) => ({ rel, entries: listing(path.join(repo, rel)) })),
-      host: { host: host.host, prune: host.prune, resources: host.resources, files: host.files },
+      host: { host: host.host, prune: host.prune, resources: host.resources, files: host.files, checks: host.checks },
     };
     try {
       mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -73,11 +73,11 @@ function readEntry(file: string, key: string, repo: string): LoadedHost | null {
   if (entry.format !== FORMAT || entry.key !== key) return null;
   for (const f of entry.files) if (shaOf(path.join(repo, f.rel)) !== f.sha) return null;
   for (const d of entry.dirs) if (listing(path.join(repo, d.rel)) !== d.entries) return null;
-  const { host, resources, prune, files } = entry.host;
+  const { host, resources, prune, files, checks } = entry.host;
   if (resources.some((r) => !resourceType(r.type))) return null;
   const paths = hostPaths(host.os, typeof host.vars.user === 'string' ? host.vars.user : undefined);
   const graph = buildGraph(resources, resourceType, host, paths);
-  return { repo, host, prune, paths, resources: graph.order, graph, files };
+  return { repo, host, prune, paths, resources: graph.order, graph, files, checks };
 }
 
 /** Folders whose listing decides which manifests a host has. */

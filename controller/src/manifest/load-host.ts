@@ -8,6 +8,8 @@ import { formatLocation } from './diagnostics.js';
 import { locate, locateInScalar, nodeAt, parseYamlFile } from './yaml.js';
 import type { YamlFile } from './yaml.js';
 import { HOST_NAME, HostFile, ResourceFileTop } from './host-schema.js';
+import { normalizeCheck } from './check-schema.js';
+import type { HostCheck, LoadedCheck } from './check-schema.js';
 import { zodDiagnostics } from './zod-diagnostics.js';
 import { TemplateEngine, TemplateError } from './template.js';
 import type { TemplateContext } from './template.js';
@@ -40,6 +42,8 @@ export interface LoadedHost {
   graph: Graph;
   /** Repository-relative files this host was built from (manifests and templates). */
   files: string[];
+  /** Health checks run after each converge (host.yml `checks:`), templated. */
+  checks?: LoadedCheck[];
 }
 
 export interface LoadOptions {
@@ -139,6 +143,7 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
   const user = typeof vars.user === 'string' ? vars.user : undefined;
   const paths = hostPaths(hostSpec.os, user);
   const host: HostInfo = { ...hostRef, vars };
+  const checks = loadChecks(hostSpec.checks, hostYaml, templates, { host, vars, facts: facts as unknown as Record<string, unknown> }, diagnostics);
 
   // Resources.
   const resources: Resource[] = [];
@@ -204,7 +209,36 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
   }
   if (diagnostics.length > 0) return { host: null, diagnostics };
   for (const f of templates.filesRead) files.push(f);
-  return { host: { repo, host, prune: hostSpec.prune, paths, resources: graph.order, graph, files: [...new Set(files)] }, diagnostics };
+  return { host: { repo, host, prune: hostSpec.prune, paths, resources: graph.order, graph, files: [...new Set(files)], checks }, diagnostics };
+}
+
+/** Template and normalise host.yml `checks:`; problems become diagnostics at the check. */
+function loadChecks(written: HostCheck[], yaml: YamlFile, templates: TemplateEngine, context: TemplateContext, diagnostics: Diagnostic[]): LoadedCheck[] {
+  const out: LoadedCheck[] = [];
+  const seen = new Map<string, number>();
+  written.forEach((check, i) => {
+    const problems: RenderProblem[] = [];
+    const rendered = renderDeep(check, templates, context, problems, []) as HostCheck;
+    for (const p of problems) diagnostics.push(templateDiagnostic(p, { yaml, path: ['checks', i] }));
+    if (problems.length) return;
+    if (rendered.unit !== undefined && context.host.os !== 'linux') {
+      diagnostics.push({ ...locate(yaml, ['checks', i, 'unit'], true), message: `unit checks are for systemd; ${context.host.name} is a ${context.host.os} host` });
+      return;
+    }
+    try {
+      const loaded = normalizeCheck(rendered);
+      const prior = seen.get(loaded.name);
+      if (prior !== undefined) {
+        diagnostics.push({ ...locate(yaml, ['checks', i]), message: `two checks are named ${loaded.name}: give one a name: (reports tell checks apart by name)` });
+        return;
+      }
+      seen.set(loaded.name, i);
+      out.push(loaded);
+    } catch (error) {
+      diagnostics.push({ ...locate(yaml, ['checks', i, 'tcp']), message: messageOf(error) });
+    }
+  });
+  return out;
 }
 
 interface HostScope {

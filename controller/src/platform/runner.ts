@@ -18,6 +18,11 @@ export interface RunOptions {
   timeoutMs?: number;
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /**
+   * POSIX: run it in its own process group and, on timeout, end the whole
+   * group (a script's children too, which otherwise keep its output open).
+   */
+  killTree?: boolean;
 }
 
 /** Runs programs for providers; tests may record instead of run (a fake, named as one). */
@@ -33,16 +38,40 @@ export function createRunner(os: OS): Runner {
     os,
     async run(file, args, options = {}) {
       const { execa } = await import('execa');
-      const result = await execa(file, [...args], {
+      const group = Boolean(options.killTree) && process.platform !== 'win32';
+      const subprocess = execa(file, [...args], {
         reject: false,
         input: options.input,
-        timeout: options.timeoutMs,
+        timeout: group ? undefined : options.timeoutMs,
         env: options.env,
         cwd: options.cwd,
         stripFinalNewline: false,
         killSignal: 'SIGTERM',
         forceKillAfterDelay: 5000,
+        detached: group,
       });
+      let groupTimedOut = false;
+      const timers: NodeJS.Timeout[] = [];
+      if (group && options.timeoutMs !== undefined && subprocess.pid !== undefined) {
+        const pgid = -subprocess.pid;
+        const kill = (signal: NodeJS.Signals) => {
+          try {
+            process.kill(pgid, signal);
+          } catch {
+            // the group is gone already
+          }
+        };
+        timers.push(setTimeout(() => {
+          groupTimedOut = true;
+          kill('SIGTERM');
+          timers.push(setTimeout(() => kill('SIGKILL'), 5000));
+        }, options.timeoutMs));
+      }
+      const result = await subprocess;
+      for (const t of timers) clearTimeout(t);
+      if (groupTimedOut) {
+        return { command: [file, ...args].join(' '), exitCode: 124, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), timedOut: true };
+      }
       return {
         command: [file, ...args].join(' '),
         exitCode: result.exitCode ?? (result.timedOut ? 124 : 1),

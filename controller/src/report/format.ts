@@ -53,7 +53,9 @@ export function applyLine(r: ResourceReport, style: Stylist = plain): string | n
   if (r.status === 'unchanged') return null;
   const colour = r.status === 'changed' || r.status === 'pruned' ? 'green' : r.status === 'failed' ? 'red' : 'yellow';
   const what = r.changes?.length ? r.changes.map(describeChange).join(', ') : '';
-  const detail = [what, r.error].filter(Boolean).join('; ');
+  // a skip reason already shown on its change is not repeated
+  const repeated = r.status === 'skipped' && r.changes?.some((c) => c.skipped === r.error);
+  const detail = [what, repeated ? undefined : r.error].filter(Boolean).join('; ');
   return `${style(r.status.padEnd(9), colour)} ${r.id}${r.drift ? style(' (drift healed)', 'yellow') : ''}${detail ? `: ${detail}` : ''}`;
 }
 
@@ -69,4 +71,23 @@ export function summaryText(s: RunSummary, mode: 'apply' | 'plan' | 'monitor' = 
   add(s.unchanged, mode === 'apply' ? 'unchanged' : 'in sync');
   if (s.drifted > 0) parts.push(`${s.drifted} drifted`);
   return parts.length ? parts.join(', ') : 'no resources';
+}
+
+/** Lines for the health checks of a run and, after a rollback, what it restored. */
+export function checkLines(report: Report, style: Stylist = plain): string[] {
+  const out: string[] = [];
+  for (const c of report.checks ?? []) {
+    const colour = c.status === 'passed' ? 'green' : c.status === 'failed' ? 'red' : 'yellow';
+    out.push(`${style(`check ${c.status}`.padEnd(13), colour)} ${c.name}${c.message ? `: ${c.message}` : ''}`);
+  }
+  const rb = report.rollback;
+  if (report.result === 'rolledBack' && rb) {
+    out.push(style(`rolled back: ${report.failedCheck?.name ?? 'a check'} passed before this converge and fails after it`, 'red', 'bold'));
+    out.push(`  restored ${rb.restored.length} path${rb.restored.length === 1 ? '' : 's'}${rb.restored.length ? `: ${rb.restored.slice(0, 8).join(', ')}${rb.restored.length > 8 ? ', …' : ''}` : ''}`);
+    if (rb.undone.length) out.push(`  undid: ${rb.undone.join(', ')}`);
+    for (const e of rb.errors) out.push(style(`  could not restore: ${e}`, 'red'));
+    const after = rb.checksAfter.map((c) => `${c.name} ${c.status}`).join(', ');
+    if (after) out.push(`  checks after the rollback: ${after}`);
+  }
+  return out;
 }

@@ -38,6 +38,30 @@ export interface RunSummary {
   drifted: number;
 }
 
+/** How one health check ended (host.yml `checks:`). */
+export interface CheckResult {
+  name: string;
+  kind: 'unit' | 'tcp' | 'http' | 'command';
+  status: 'passed' | 'failed' | 'skipped';
+  /** Why it failed or was skipped ("connection refused", "HTTP 502"…). */
+  message?: string;
+  /** It passed after the previous converge. */
+  passedBefore?: boolean;
+  durationMs: number;
+}
+
+/** What a rollback restored after a check that passed before failed. */
+export interface RollbackReport {
+  /** Host paths restored from the run's backups. */
+  restored: string[];
+  /** Service manager actions undone ("stopped container-litellm.service"). */
+  undone: string[];
+  /** What could not be restored. */
+  errors: string[];
+  /** The checks again, after the rollback. */
+  checksAfter: CheckResult[];
+}
+
 export interface Report {
   version: 1;
   host: string;
@@ -55,6 +79,12 @@ export interface Report {
   resources: ResourceReport[];
   /** Problems that stopped the run before any resource (validation, lock, rejected commit). */
   errors: string[];
+  /** Health checks run after the converge (apply only). */
+  checks?: CheckResult[];
+  /** With result `rolledBack`: the check that passed before and failed after this converge. */
+  failedCheck?: CheckResult;
+  /** With result `rolledBack`: what was restored. */
+  rollback?: RollbackReport;
 }
 
 /** An empty summary. */

@@ -5,6 +5,12 @@ import { directory } from './directory/index.js';
 import { symlink } from './symlink/index.js';
 import { statusFile } from './status-file/index.js';
 import { envFile } from './env-file/index.js';
+import { unit } from './unit/index.js';
+import { service } from './service/index.js';
+import { container } from './container/index.js';
+import { mount } from './mount/index.js';
+import { pkg } from './package/index.js';
+import { command } from './command/index.js';
 
 export const resourceTypes: readonly ResourceType[] = [
   file as ResourceType,
@@ -12,6 +18,12 @@ export const resourceTypes: readonly ResourceType[] = [
   symlink as ResourceType,
   statusFile as ResourceType,
   envFile as ResourceType,
+  unit as ResourceType,
+  service as ResourceType,
+  container as ResourceType,
+  mount as ResourceType,
+  pkg as ResourceType,
+  command as ResourceType,
 ];
 
 const byName = new Map(resourceTypes.map((t) => [t.name, t]));

@@ -11,7 +11,7 @@ import type { SourceLocation } from '../manifest/diagnostics.js';
 import type { Backups } from '../engine/backups.js';
 import type { UserDb } from '../platform/users.js';
 import type { SecretSource } from '../secrets/source.js';
-import type { RunSummary } from '../report/report.js';
+import type { ResourceStatus, RunSummary } from '../report/report.js';
 
 /** One difference between desired and observed state, as shown to people. */
 export interface Change {
@@ -64,6 +64,10 @@ export interface RunInfo {
   startedAt: string;
   /** Counts of the run so far. */
   summary(): RunSummary;
+  /** The ids `id` is converged after (requires, notify, implicit), for types that batch work across resources. */
+  after?(id: string): readonly string[];
+  /** How `id` ended in this run so far; undefined while it has not been converged. */
+  statusOf?(id: string): ResourceStatus | undefined;
 }
 
 /** Everything a provider may use; providers never reach for globals. */
@@ -101,14 +105,16 @@ export interface Provider<S extends Spec = Spec, O = unknown> {
   prefetch?(specs: S[], ctx: Context): Promise<void>;
   /** Read the current state; null when absent. Changes nothing. */
   observe(spec: S, ctx: Context): Promise<O | null>;
+  /** For an observation that is not null but means "does not exist yet" (a unit with no file): the inventory then records converge as its creator. */
+  absent?(observed: O): boolean;
   /** What differs; [] when in sync. Pure. */
   diff(spec: S, observed: O | null): Change[];
   /** Make the changes. Throw with a message that says what was tried. */
   apply(spec: S, changes: Change[], ctx: Context): Promise<void>;
   /** Remove what the resource manages (ensure: absent, prune). */
   remove?(spec: S, ctx: Context): Promise<void>;
-  /** React to a notify: restart, reload. */
-  refresh?(spec: S, ctx: Context): Promise<void>;
+  /** React to a notify: restart, reload. Returns a reason when it cannot be done here (reported as skipped, never as done). */
+  refresh?(spec: S, ctx: Context): Promise<void | string>;
   /** Unreported upkeep on every run while in sync (the statusFile's timestamp). */
   touch?(spec: S, observed: O | null, ctx: Context): Promise<void>;
 }
