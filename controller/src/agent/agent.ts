@@ -17,7 +17,7 @@ import { createRunListeners } from './listeners.js';
 import { SourceStep } from './source-step.js';
 import type { Evaluation } from './source-step.js';
 import { Reporter } from './reporter.js';
-import type { RunRecord } from './reporter.js';
+import type { FlushResult, RunRecord } from './reporter.js';
 import { DriftWatch } from './drift-watch.js';
 import { watchTargets, writtenBy } from './watch-targets.js';
 import { backoff, repeat } from './schedule.js';
@@ -118,7 +118,7 @@ export class Agent {
    */
   async once(): Promise<number> {
     try {
-      await this.reporter.flush();
+      this.tellPush(await this.reporter.flush());
       const results: Report[] = [];
       let head: string | null = null;
       let pollError: string | null = null;
@@ -141,13 +141,17 @@ export class Agent {
           return 1;
         }
       }
-      const pushed = await this.reporter.flush();
-      if (pushed.pushed > 0) this.onEvent(`status: pushed ${pushed.pushed} report${pushed.pushed === 1 ? '' : 's'} to ${this.config.statusBranch}`);
-      if (!pushed.ok) this.onEvent(`status: ${pushed.queued} report${pushed.queued === 1 ? '' : 's'} queued, not pushed: ${pushed.error}`);
+      this.tellPush(await this.reporter.flush());
       return results.some((r) => r.result === 'failed' || r.result === 'rejected' || r.result === 'rolledBack') ? 1 : 0;
     } finally {
       await this.close();
     }
+  }
+
+  private tellPush(result: FlushResult): void {
+    const n = (k: number) => `${k} report${k === 1 ? '' : 's'}`;
+    if (result.pushed > 0) this.onEvent(`status: pushed ${n(result.pushed)} to ${this.config.statusBranch}`);
+    if (!result.ok) this.onEvent(`status: ${n(result.queued)} queued, not pushed: ${result.error}`);
   }
 
   /** Run until stop(): poll, schedule, watch, report. */

@@ -39,6 +39,25 @@ export function agentOnce(config: string, env: Record<string, string> = {}): Cli
   return converge(['agent', '--once', '--config', config, '--log-level', 'warn'], { env, timeoutMs: 120_000 });
 }
 
+/** `converge agent --once --config FILE` without blocking this process (for servers running inside the test, like git http-backend). */
+export function agentOnceAsync(config: string, env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CONVERGE_BIN, 'agent', '--once', '--config', config, '--log-level', 'warn'], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ exitCode: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+  });
+}
+
 export interface RunningAgent {
   child: ChildProcess;
   /** Everything the agent logged so far. */
