@@ -350,7 +350,7 @@ export class Agent {
     } finally {
       await lock.release();
     }
-    this.watch?.endRun(writtenBy(report, loaded, targets));
+    await this.watch?.endRun(writtenBy(report, loaded, targets));
     if (this.watch && !this.stopping) await this.watch.watch(targets).catch((error: unknown) => this.log.warn({ err: messageOf(error) }, 'cannot watch managed paths'));
     this.log.info({ reason, commit, result: report.result, changed: report.summary.changed, failed: report.summary.failed, drifted: report.summary.drifted, pending: report.summary.pending, ms: report.durationMs }, 'run finished');
     await this.emit('runFinished', { report, durationMs: report.durationMs });

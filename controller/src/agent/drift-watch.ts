@@ -1,8 +1,10 @@
 // Between runs, watch the paths the host's resources manage (each type's
 // watchPaths). A change by hand is drift: `onDrift` is called (debounced)
 // with the resources touched. During a run the agent writes those paths
-// itself: events for what the run wrote are ignored, events for anything
-// else are kept and raised when the run is over.
+// itself: events for what the run wrote are recognised by the file's identity
+// (inode, ctime, size) right after the run, and ignored while it is still the
+// same; events for anything else are kept and raised when the run is over.
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import type { Logger } from '../platform/logger.js';
@@ -10,16 +12,14 @@ import { messageOf } from '../platform/errors.js';
 
 /** How long to wait for more events before calling onDrift. */
 const DEBOUNCE_MS = 300;
-/** Events for paths a run wrote can arrive a little after it ended. */
-const GRACE_MS = 500;
 
 export class DriftWatch {
   private watcher: FSWatcher | null = null;
   /** local path → resource id */
   private targets = new Map<string, string>();
   private running = false;
-  private graceUntil = 0;
-  private written = new Set<string>();
+  /** local path → identity right after the run that wrote it */
+  private written = new Map<string, string>();
   private heldDuringRun = new Set<string>();
   private pending = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
@@ -52,6 +52,7 @@ export class DriftWatch {
     watcher.on('error', (error: unknown) => this.log.warn({ err: messageOf(error) }, 'drift watch error'));
     this.watcher = watcher;
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    this.log.debug({ paths: paths.size }, 'watching managed paths');
   }
 
   /** A run starts: what changes from now on may be the agent's own writing. */
@@ -64,12 +65,13 @@ export class DriftWatch {
     this.pending.clear();
   }
 
-  /** A run ended having written `written` (local paths): events for those are ignored a little longer; others are raised. */
-  endRun(written: Iterable<string>): void {
-    this.written = new Set(written);
-    this.graceUntil = Date.now() + GRACE_MS;
+  /** A run ended having written `written` (local paths): their events are ignored while they stay as the run left them; other events are raised. */
+  async endRun(written: Iterable<string>): Promise<void> {
+    const identities = new Map<string, string>();
+    for (const p of written) identities.set(p, await identity(p));
+    this.written = identities;
     this.running = false;
-    const held = [...this.heldDuringRun].filter((p) => !this.written.has(p));
+    const held = [...this.heldDuringRun].filter((p) => !identities.has(p));
     this.heldDuringRun.clear();
     for (const p of held) this.queue(p);
   }
@@ -87,8 +89,16 @@ export class DriftWatch {
       this.heldDuringRun.add(p);
       return;
     }
-    if (Date.now() < this.graceUntil && this.written.has(p)) return;
-    this.queue(p);
+    const mine = this.written.get(p);
+    if (mine === undefined) {
+      this.queue(p);
+      return;
+    }
+    void identity(p).then((now) => {
+      if (now === mine || this.running) return; // still what the run wrote (a late event of its own write)
+      this.written.delete(p);
+      this.queue(p);
+    });
   }
 
   private queue(p: string): void {
@@ -100,5 +110,15 @@ export class DriftWatch {
       this.pending.clear();
       if (ids.length) this.onDrift(ids);
     }, DEBOUNCE_MS);
+  }
+}
+
+/** What changes when anyone writes, replaces, chmods or removes a path. */
+async function identity(p: string): Promise<string> {
+  try {
+    const s = await lstat(p, { bigint: true });
+    return `${s.ino}:${s.ctimeNs}:${s.size}:${s.mode}`;
+  } catch {
+    return 'absent';
   }
 }
