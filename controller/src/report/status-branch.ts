@@ -133,7 +133,7 @@ export class StatusBranch {
     }
     chunks.push(Buffer.from('done\n'));
     try {
-      await gitAt(this.dir, {}, Buffer.concat(chunks)).raw(['fast-import', '--quiet', '--done']);
+      await gitAt(this.dir, {}, Buffer.concat(chunks)).raw(['fast-import', '--quiet', '--force', '--done']);
     } catch (error) {
       throw new ConvergeError('io', `cannot build the status commit: ${gitMessage(error)}`, { cause: error });
     }
