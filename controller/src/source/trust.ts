@@ -4,9 +4,9 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FleetClone } from './clone.js';
-import { gitAt, gitMessage } from './git.js';
+import { gitAt } from './git.js';
 import { createRunner } from '../platform/runner.js';
-import { ConvergeError } from '../platform/errors.js';
+import { ConvergeError, messageOf } from '../platform/errors.js';
 
 /** Why a commit was refused, as the status commit says it: `rejected 9e8d7c6 (unsigned)`. */
 export type RejectReason = 'unsigned' | 'unknown key' | 'bad signature' | 'rewound' | 'not a descendant';
@@ -33,7 +33,7 @@ export async function verifySignature(clone: FleetClone, commit: string, trust: 
   try {
     await git.raw([...config, 'verify-commit', commit]);
   } catch (error) {
-    const text = gitMessage(error);
+    const text = messageOf(error).replace(/^(Error: )?\[exit \d+\] ?/, '');
     const unknown = /No principal matched|No public key|Can't check signature|needs to be configured|no signature found|not a known key/i.test(text);
     return unknown
       ? { ok: false, reason: 'unknown key', detail: `signed by a key that is not trusted here (${firstLine(text)})` }
@@ -68,6 +68,8 @@ export async function prepareGpgHome(keyring: string, stateDir: string): Promise
   return home;
 }
 
+/** The line that says what is wrong, without gpg's preamble (when, which key, who). */
 function firstLine(text: string): string {
-  return text.split(/;|\n/).map((s) => s.trim()).find((s) => s && !/^Good /.test(s)) ?? text;
+  const lines = text.split('\n').map((s) => s.replace(/^gpg: +/, '').trim()).filter(Boolean);
+  return lines.find((s) => !/^(Good |Signature made|using |issuer )/.test(s)) ?? lines[0] ?? text;
 }

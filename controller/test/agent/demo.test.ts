@@ -10,7 +10,7 @@ describe('converge demo', () => {
     const r = converge(['demo'], { timeoutMs: 90_000 });
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
     const log = r.stdout.slice(r.stdout.indexOf("git log status"));
-    const subjects = log.split('\n').filter((l) => /^[0-9a-f]{7} \d\d:\d\d:\d\d  motoko: /.test(l)).map((l) => l.slice(18));
+    const subjects = log.split('\n').filter((l) => /^[0-9a-f]{7} \d\d:\d\d:\d\d {2}motoko: /.test(l)).map((l) => l.slice(18));
     expect(subjects).toHaveLength(4);
     expect(subjects[0]).toMatch(/^motoko: rejected [0-9a-f]{7} \(unsigned\)$/);
     expect(subjects[1]).toBe('motoko: drift healed in file:/etc/netdata/netdata.conf');

@@ -2,7 +2,7 @@
 // http-backend. A remote that goes down leaves reports queued in the state
 // directory; when it is back they are all delivered, in order, none twice,
 // also when the agent died right after a push.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { chmodSync, cpSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/tmp.js';
