@@ -72,6 +72,20 @@ describe('converge agent --once', () => {
     expect(json.hosts).toEqual([expect.objectContaining({ host: 'web', applied: c2, behind: 0, result: 'changed', stale: false, drifted: [], failed: [] })]);
   });
 
+  it('commits a heartbeat when nothing happened for the heartbeat period', async () => {
+    const dir = tempDir();
+    const key = sshKey(dir, 'alice');
+    const origin = createOrigin(dir, smallFleet(), key);
+    const { config } = writeConfig({ host: 'web', repo: origin.url, dir, allowedSigners: allowedSigners(path.join(dir, 'allowed'), [key]), extra: { heartbeat: '1s' } });
+    const c1 = git(origin.work, 'rev-parse', 'HEAD').trim();
+    expect(agentOnce(config).exitCode).toBe(0);
+    await new Promise((r) => setTimeout(r, 1100));
+    const beat = agentOnce(config);
+    expect(beat.exitCode, beat.stderr).toBe(0);
+    expect(origin.statusLog()).toEqual([`web: heartbeat (converged at ${c1.slice(0, 7)})`, `web: applied ${c1.slice(0, 7)} (3 changed)`]);
+    expect(origin.statusOf('web')).toMatchObject({ reason: 'heartbeat', result: 'converged', agent: { heartbeat: '1s' } });
+  });
+
   it('refuses a config with a typo, naming file:line, and one without a way to trust commits', () => {
     const { dir, config } = setup();
     writeFileSync(config, readFileSync(config, 'utf8').replace('poll: 1s', 'pol: 1s'));
