@@ -21,8 +21,10 @@ import type { FlushResult, RunRecord } from './reporter.js';
 import { DriftWatch } from './drift-watch.js';
 import { watchTargets, writtenBy } from './watch-targets.js';
 import { backoff, repeat } from './schedule.js';
+import { releaseMemory } from './memory.js';
 import type { Repeater } from './schedule.js';
 import { runHost } from '../engine/run-host.js';
+import { closeSshConnections, shareSshConnections } from '../source/git.js';
 import type { RunMode } from '../engine/converge.js';
 import { createBaseContext } from '../engine/context.js';
 import type { LoadedHost } from '../manifest/load-host.js';
@@ -43,6 +45,8 @@ type Task = 'poll' | 'drift' | 'interval' | 'flush';
 const PRIORITY: Task[] = ['poll', 'drift', 'interval', 'flush'];
 /** How long a run waits for a `converge apply` that holds the lock. */
 const RUN_LOCK_WAIT_MS = 30 * 60_000;
+/** Quiet polls between two full garbage collections. */
+const IDLE_POLLS_PER_GC = 60;
 /** How long stop() lets the last push try before leaving the reports queued. */
 const FINAL_PUSH_MS = 10_000;
 
@@ -61,6 +65,7 @@ export class Agent {
   private wake: (() => void) | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private pollFailures = 0;
+  private idlePolls = 0;
   private flushFailures = 0;
   private flushNotBefore = 0;
   private started = false;
@@ -87,6 +92,7 @@ export class Agent {
   static async open({ config, log, scrubber, onEvent }: AgentOptions): Promise<Agent> {
     const agentLock = await acquireLock(path.join(config.stateDir, 'agent'), { command: `converge agent ${config.host}`, waitMs: 0 });
     try {
+      shareSshConnections(path.join(config.stateDir, 'agent'));
       if (config.trust.allowUnsigned) {
         log.warn({ component: 'agent', host: config.host }, 'trust.allowUnsigned is on: unsigned commits are applied. Only for a lab.');
       }
@@ -255,7 +261,11 @@ export class Agent {
       const moved = head !== this.lastHead;
       if (moved) this.log.info({ head, applied: this.state.applied }, 'branch head');
       this.lastHead = head;
-      await this.emit('pollFinished', { ok: true, moved, cpuMs: cpuMs(cpu) });
+      const spent = cpuMs(cpu);
+      this.log.debug({ head: head.slice(0, 12), cpuMs: spent }, 'polled');
+      // Every so many quiet polls (half an hour at the default 30 s), hand back what polling allocated.
+      if (++this.idlePolls % IDLE_POLLS_PER_GC === 0) releaseMemory();
+      await this.emit('pollFinished', { ok: true, moved, cpuMs: spent });
       return head;
     } catch (error) {
       this.log.warn({ err: messageOf(error), failures: this.pollFailures + 1 }, 'poll failed; will retry');
@@ -354,6 +364,7 @@ export class Agent {
     if (this.watch && !this.stopping) await this.watch.watch(targets).catch((error: unknown) => this.log.warn({ err: messageOf(error) }, 'cannot watch managed paths'));
     this.log.info({ reason, commit, result: report.result, changed: report.summary.changed, failed: report.summary.failed, drifted: report.summary.drifted, pending: report.summary.pending, ms: report.durationMs }, 'run finished');
     await this.emit('runFinished', { report, durationMs: report.durationMs });
+    releaseMemory();
     return report;
   }
 
@@ -388,6 +399,7 @@ export class Agent {
   }
 
   private async close(): Promise<void> {
+    await closeSshConnections();
     await this.listeners.close().catch((error: unknown) => this.log.warn({ err: messageOf(error) }, 'closing listeners failed'));
     await this.agentLock.release();
   }

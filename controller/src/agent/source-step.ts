@@ -50,6 +50,7 @@ export class SourceStep {
   async evaluate(head: string, state: AgentState): Promise<Evaluation> {
     const early = this.settled(head, state);
     if (early) return early;
+    this.log.debug({ head }, 'fetching');
     const commit = await this.clone.fetch();
     const settled = this.settled(commit, state);
     if (settled) return settled;

@@ -3,6 +3,10 @@
 import { Command, Option } from 'commander';
 import { runCommand } from './run.js';
 import { AGENT_VERSION } from '../platform/version.js';
+import { tuneForDaemon } from '../agent/memory.js';
+
+// The agent daemon lives for months: tune V8 for that before its code is loaded (bench/agent/idle-poll.ts).
+if (process.argv[2] === 'agent' && !process.argv.includes('--once')) tuneForDaemon();
 
 const program = new Command('converge')
   .description('Pull-based GitOps for a small mixed fleet: merge a PR, every device converges, drift comes back as commits.')

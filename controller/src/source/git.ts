@@ -1,6 +1,10 @@
 // The one way the agent runs git: simple-git with a daemon's environment (no
 // prompts, C locale, the operator's ssh settings kept) and a timeout, so a
 // hung remote cannot hang the agent.
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import process from 'node:process';
 import { simpleGit } from 'simple-git';
 import type { SimpleGit } from 'simple-git';
@@ -28,6 +32,39 @@ const DROPPED = new Set(['EDITOR', 'VISUAL', 'PAGER', 'PREFIX', 'SSH_ASKPASS']);
 /** How long git may stay silent before it is killed. */
 const SILENCE_LIMIT_MS = 120_000;
 
+let sshControlDir: string | null = null;
+
+/**
+ * Share one ssh connection between the git commands of this process (OpenSSH
+ * ControlMaster, socket in `dir`): a poll over ssh then costs a local socket
+ * instead of a key exchange. A socket path must fit in 108 bytes (ssh adds 17
+ * while creating it), so a long `dir` is replaced by a private folder in /tmp.
+ */
+export function shareSshConnections(dir: string | null): void {
+  if (!dir) {
+    sshControlDir = null;
+    return;
+  }
+  let chosen = dir;
+  if (/\s/.test(chosen) || path.join(chosen, 'ssh-').length + 40 + 17 >= 108) {
+    chosen = path.join(os.tmpdir(), `converge-ssh-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`);
+    mkdirSync(chosen, { recursive: true, mode: 0o700 });
+  }
+  sshControlDir = chosen;
+}
+
+/** Close the shared ssh connections (the masters would otherwise linger for ControlPersist after the agent exits). */
+export async function closeSshConnections(): Promise<void> {
+  const dir = sshControlDir;
+  if (!dir) return;
+  const { readdir } = await import('node:fs/promises');
+  const { execFile } = await import('node:child_process');
+  const sockets = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^ssh-[0-9a-f]{40}$/.test(n));
+  await Promise.all(
+    sockets.map((n) => new Promise<void>((resolve) => execFile('ssh', ['-O', 'exit', '-o', `ControlPath=${path.join(dir, n)}`, 'converge-agent'], { timeout: 5000 }, () => resolve()))),
+  );
+}
+
 /** The environment git runs with: no terminal prompts, C locale, the kept GIT_* variables, `extra` on top. */
 export function gitEnvironment(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
@@ -41,7 +78,11 @@ export function gitEnvironment(extra: Record<string, string> = {}): Record<strin
   env.LC_ALL = 'C';
   // A daemon cannot answer ssh's questions: fail instead of waiting (the operator's own GIT_SSH_COMMAND wins).
   if (!env.GIT_SSH_COMMAND && !env.GIT_SSH) env.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes';
-  return { ...env, ...extra };
+  const all = { ...env, ...extra };
+  if (sshControlDir && all.GIT_SSH_COMMAND && !all.GIT_SSH) {
+    all.GIT_SSH_COMMAND += ` -o ControlMaster=auto -o ControlPersist=300 -o ControlPath=${path.join(sshControlDir, 'ssh-%C')}`;
+  }
+  return all;
 }
 
 /** A simple-git instance working in `dir`, with `extraEnv` on top of the agent's git environment; `stdin` is fed to every command it runs. */

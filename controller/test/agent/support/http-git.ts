@@ -24,12 +24,15 @@ export interface GitHttpServer {
   start(): Promise<void>;
 }
 
-/** Serve every repository under `projectRoot` on the first free port of 8100-8199. */
-export async function startGitHttp(projectRoot: string, firstPort = 8100): Promise<GitHttpServer> {
+/** Serve every repository under `projectRoot` on the first free port of 8100-8199; `onRequest` sees each request (benchmarks count polls with it). */
+export async function startGitHttp(projectRoot: string, firstPort = 8100, onRequest?: (req: http.IncomingMessage) => void): Promise<GitHttpServer> {
   let server: http.Server | null = null;
   let port = 0;
   const listen = async (p: number): Promise<void> => {
-    const s = http.createServer((req, res) => handle(projectRoot, req, res));
+    const s = http.createServer((req, res) => {
+      onRequest?.(req);
+      handle(projectRoot, req, res);
+    });
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
       s.listen(p, '127.0.0.1', () => resolve());
