@@ -40,9 +40,9 @@ import type { Scrubber } from '../platform/scrubber.js';
 import { ConvergeError, messageOf } from '../platform/errors.js';
 import { AGENT_VERSION } from '../platform/version.js';
 
-type Task = 'poll' | 'drift' | 'interval' | 'flush';
-/** Most urgent first: a new commit beats drift beats the schedule beats a retry of the queue. */
-const PRIORITY: Task[] = ['poll', 'drift', 'interval', 'flush'];
+type Task = 'poll' | 'drift' | 'interval';
+/** Most urgent first: a new commit beats drift beats the schedule. (Pushes run beside these.) */
+const PRIORITY: Task[] = ['poll', 'drift', 'interval'];
 /** How long a run waits for a `converge apply` that holds the lock. */
 const RUN_LOCK_WAIT_MS = 30 * 60_000;
 /** Quiet polls between two full garbage collections. */
@@ -68,6 +68,11 @@ export class Agent {
   private idlePolls = 0;
   private flushFailures = 0;
   private flushNotBefore = 0;
+  /** The push in progress, if any: pushes run beside runs, so a crowded status branch never delays a converge. */
+  private pushing: Promise<void> | null = null;
+  private pushAgain = false;
+  private serving = false;
+  private readonly pushStop = new AbortController();
   private started = false;
   private watch: DriftWatch | null = null;
   private lastHead: string | null = null;
@@ -165,9 +170,10 @@ export class Agent {
     let interval: Repeater | null = null;
     try {
       this.log.info({ version: AGENT_VERSION, repo: this.config.repo, branch: this.config.branch, poll: this.config.poll, interval: this.config.interval, mode: this.config.mode, selfHeal: this.config.selfHeal }, 'agent started');
+      this.serving = true;
       this.watch = new DriftWatch(this.log.child({ component: 'watch' }), () => this.request('drift'));
       interval = await repeat(durationMs(this.config.interval), this.config.host, this.log, () => this.request('interval'));
-      this.request('flush');
+      this.requestPush();
       this.request('poll');
       while (!this.stopping) {
         const task = PRIORITY.find((t) => this.pending.has(t));
@@ -183,7 +189,7 @@ export class Agent {
       await interval?.stop();
       if (this.pollTimer) clearTimeout(this.pollTimer);
       await this.watch?.close();
-      await Promise.race([this.reporter.flush(), new Promise((r) => setTimeout(r, FINAL_PUSH_MS).unref())]);
+      await this.finalPush();
       await this.close();
       this.log.info({}, 'agent stopped');
     }
@@ -203,8 +209,7 @@ export class Agent {
     try {
       if (task === 'poll') await this.onPoll();
       else if (task === 'interval') await this.enforce('interval');
-      else if (task === 'drift') await this.enforce('drift');
-      else await this.flush();
+      else await this.enforce('drift');
     } catch (error) {
       // Anything unexpected is logged and the loop goes on: the next tick tries again.
       this.log.error({ task, err: messageOf(error), reason: (error as ConvergeError).reason }, 'task failed');
@@ -229,7 +234,7 @@ export class Agent {
       }
       throw error;
     } finally {
-      if (await this.reporter.queued() > 0 && Date.now() >= this.flushNotBefore) await this.flush();
+      if (!this.pushing && Date.now() >= this.flushNotBefore && (await this.reporter.queued()) > 0) this.requestPush();
       this.schedulePoll();
     }
   }
@@ -241,8 +246,36 @@ export class Agent {
     this.pollTimer = setTimeout(() => this.request('poll'), delay);
   }
 
-  private async flush(): Promise<void> {
-    const result = await this.reporter.flush();
+  /** Start pushing the queue unless a push is under way (then it goes round once more). */
+  private requestPush(): void {
+    if (!this.serving) return; // --once pushes itself, at the end of the cycle
+    if (this.pushing) {
+      this.pushAgain = true;
+      return;
+    }
+    this.pushing = (async () => {
+      do {
+        this.pushAgain = false;
+        if (!(await this.flush())) break;
+      } while (this.pushAgain && !this.pushStop.signal.aborted);
+    })()
+      .catch((error: unknown) => this.log.error({ err: messageOf(error) }, 'push failed'))
+      .finally(() => (this.pushing = null));
+  }
+
+  /** On the way out: let the push under way finish, then push what the last run queued; give up after FINAL_PUSH_MS. */
+  private async finalPush(): Promise<void> {
+    const timer = setTimeout(() => this.pushStop.abort(), FINAL_PUSH_MS);
+    try {
+      await this.pushing;
+      if (!this.pushStop.signal.aborted && (await this.reporter.queued()) > 0) await this.flush();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async flush(): Promise<boolean> {
+    const result = await this.reporter.flush(this.pushStop.signal);
     if (result.ok) {
       this.flushFailures = 0;
       this.flushNotBefore = 0;
@@ -250,6 +283,7 @@ export class Agent {
       this.flushFailures++;
       this.flushNotBefore = Date.now() + backoff(durationMs(this.config.poll), this.flushFailures);
     }
+    return result.ok;
   }
 
   /** ls-remote, with the poll event for listeners. */
@@ -372,7 +406,7 @@ export class Agent {
     const event = await this.reporter.record(run, this.state);
     await saveState(this.config.stateDir, this.state);
     if (event) this.onEvent(event);
-    if (event && !this.stopping) this.request('flush');
+    if (event && !this.stopping) this.requestPush();
   }
 
   /** A report for a run that never reached the resources (rejected, invalid, crashed). */

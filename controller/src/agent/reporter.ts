@@ -92,12 +92,12 @@ export class Reporter {
   }
 
   /** Push every queued report, oldest first. Never throws: a failure leaves them queued. */
-  async flush(): Promise<FlushResult> {
+  async flush(signal?: AbortSignal): Promise<FlushResult> {
     const entries = await this.outbox.list();
     if (entries.length === 0) return { ok: true, pushed: 0, queued: 0 };
     let result: FlushResult;
     try {
-      const delivery = await this.branch.deliver(entries, (e) => this.outbox.remove(e));
+      const delivery = await this.branch.deliver(entries, (e) => this.outbox.remove(e), signal);
       result = { ok: true, pushed: delivery.pushed.length, queued: 0 };
       this.log.info({ pushed: delivery.pushed.length, alreadyThere: delivery.alreadyThere.length, conflicts: delivery.conflicts }, 'status pushed');
     } catch (error) {

@@ -14,6 +14,8 @@ import { ConvergeError, messageOf } from '../platform/errors.js';
 
 const TIP_REF = 'refs/converge/status-tip';
 const OUTGOING_REF = 'refs/converge/status-outgoing';
+/** The longest random wait between two tries when other hosts keep pushing first. */
+const MAX_CONFLICT_WAIT_MS = 8000;
 /** Shallow fetches add a line each to .git/shallow; past this size the cache is rebuilt. */
 const SHALLOW_LIMIT_BYTES = 256 * 1024;
 
@@ -21,8 +23,8 @@ export interface StatusBranchOptions {
   url: string;
   branch: string;
   host: string;
-  /** How many times to rebuild on a new tip when other hosts pushed first. */
-  attempts?: number;
+  /** How long to keep rebuilding on a new tip while other hosts push first (default 5 min); then the reports stay queued. */
+  budgetMs?: number;
 }
 
 export interface Delivery {
@@ -55,13 +57,16 @@ export class StatusBranch {
   }
 
   /** Push `entries` (oldest first) to the status branch; `delivered` is called for each once it is safely there. */
-  async deliver(entries: OutboxEntry[], delivered: (e: OutboxEntry) => Promise<void>): Promise<Delivery> {
+  async deliver(entries: OutboxEntry[], delivered: (e: OutboxEntry) => Promise<void>, signal?: AbortSignal): Promise<Delivery> {
     const result: Delivery = { pushed: [], alreadyThere: [], conflicts: 0 };
     let remaining = [...entries];
-    const attempts = this.options.attempts ?? 30;
-    for (let attempt = 0; attempt < attempts && remaining.length > 0; attempt++) {
+    const deadline = Date.now() + (this.options.budgetMs ?? 300_000);
+    // Only the first try can find its reports there already (pushed before a crash, or by a push whose outcome was lost);
+    // after a rejected push they certainly are not.
+    let mayHaveLanded = true;
+    for (let attempt = 0; remaining.length > 0; attempt++) {
       const tip = await this.fetchTip();
-      if (tip) {
+      if (tip && mayHaveLanded) {
         const last = await this.lastReportIdAt(tip);
         const index = remaining.findIndex((e) => e.id === last);
         for (const e of remaining.slice(0, index + 1)) {
@@ -80,9 +85,11 @@ export class StatusBranch {
         remaining = [];
         break;
       }
+      mayHaveLanded = false;
       result.conflicts++;
-      // Other hosts won the race: wait a little (more each time, randomised so racers spread out) and rebuild.
-      await sleep(Math.random() * Math.min(2000, 50 * 2 ** Math.min(attempt, 6)));
+      if (Date.now() >= deadline || signal?.aborted) break;
+      // Other hosts won the race: wait (longer each time, at random so racers spread out) and rebuild on the new tip.
+      await sleep(Math.random() * Math.min(MAX_CONFLICT_WAIT_MS, 400 * 2 ** Math.min(attempt, 10)), signal);
     }
     if (remaining.length > 0) {
       throw new ConvergeError('transient', `the status branch ${this.options.branch} kept moving: ${result.conflicts} pushes lost to other hosts; ${remaining.length} report(s) stay queued`);
@@ -99,7 +106,7 @@ export class StatusBranch {
       if (/couldn't find remote ref/i.test(gitMessage(error))) return null;
       throw remoteError(`cannot fetch the status branch ${branch} from ${safeUrl(url)}`, error);
     }
-    return (await this.git.raw(['rev-parse', TIP_REF])).trim();
+    return commitId(await this.readRef(TIP_REF), 'the status branch tip');
   }
 
   /** The reportId of this host's status.json at `tip`, if any. */
@@ -137,12 +144,23 @@ export class StatusBranch {
     } catch (error) {
       throw new ConvergeError('io', `cannot build the status commit: ${gitMessage(error)}`, { cause: error });
     }
-    return (await this.git.raw(['rev-parse', OUTGOING_REF])).trim();
+    return commitId(await this.readRef(OUTGOING_REF), 'the status commit');
+  }
+
+  /** A ref of this repository: its loose file (no process; these refs are written loose by fetch and fast-import), else git. */
+  private async readRef(ref: string): Promise<string> {
+    try {
+      return await readFile(path.join(this.dir, ref), 'utf8');
+    } catch {
+      return this.git.raw(['rev-parse', ref]);
+    }
   }
 
   /** Push `commit` as the new branch tip; false when another host got there first. */
   private async push(commit: string): Promise<boolean> {
     const { branch, url } = this.options;
+    // Never an empty source: `git push origin :refs/heads/status` would delete the branch.
+    commitId(commit, 'the commit to push');
     try {
       await this.git.raw(['push', '--quiet', 'origin', `${commit}:refs/heads/${branch}`]);
       return true;
@@ -154,6 +172,21 @@ export class StatusBranch {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** A full commit id, or an internal error: nothing else may reach a push. */
+function commitId(text: string, what: string): string {
+  const id = text.trim();
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(id)) throw new ConvergeError('internal', `${what} is not a commit id: '${id.slice(0, 80)}'`);
+  return id;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

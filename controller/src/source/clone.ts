@@ -66,7 +66,9 @@ export class FleetClone {
       }
       throw remoteError(`cannot fetch ${branch} from ${safeUrl(url)}`, error);
     }
-    return (await this.git.raw(['rev-parse', FETCHED_REF])).trim();
+    const head = (await this.git.raw(['rev-parse', FETCHED_REF])).trim();
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head)) throw new ConvergeError('io', `git rev-parse ${FETCHED_REF} gave '${head.slice(0, 80)}', not a commit id`);
+    return head;
   }
 
   /** The commit the working tree is at, or null before the first checkout. */

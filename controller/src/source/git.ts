@@ -94,6 +94,8 @@ export function gitAt(dir: string, extraEnv: Record<string, string> = {}, stdin?
     maxConcurrentProcesses: 2,
     trimmed: false,
     timeout: { block: SILENCE_LIMIT_MS },
+    // Wait for git's output to be complete: on a busy machine `exit` can come before the last of stdout/stderr.
+    completion: { onClose: true, onExit: false },
     allowEnvironment: [...KEPT_FROM_ENVIRONMENT, ...SET_BY_CONVERGE],
     // The agent's config (an operator's file) may name ssh commands and config paths.
     unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigPaths: true },
