@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
-import type { AgentConfig } from './config-schema.js';
+import type { ResolvedConfig } from './resolved-config.js';
 import { durationMs } from './config-schema.js';
 import type { AgentState } from './state.js';
 import { loadState, refuse, saveState } from './state.js';
@@ -51,7 +51,7 @@ const IDLE_POLLS_PER_GC = 60;
 const FINAL_PUSH_MS = 10_000;
 
 export interface AgentOptions {
-  config: AgentConfig;
+  config: ResolvedConfig;
   log: Logger;
   scrubber: Scrubber;
   /** Told each event as it is queued, and the outcome of pushes (the --once output). */
@@ -79,7 +79,7 @@ export class Agent {
   private lastRefusalLogged: string | null = null;
 
   private constructor(
-    private readonly config: AgentConfig,
+    private readonly config: ResolvedConfig,
     private readonly state: AgentState,
     private readonly source: SourceStep,
     private readonly reporter: Reporter,

@@ -1,7 +1,7 @@
 // The report stage of the agent: decide whether a run is worth a status
 // commit, queue it on disk, and push the queue to the status branch.
 import { createHash } from 'node:crypto';
-import type { AgentConfig } from './config-schema.js';
+import type { ResolvedConfig } from './resolved-config.js';
 import { durationMs } from './config-schema.js';
 import type { AgentState } from './state.js';
 import type { RunEvents } from './events.js';
@@ -41,7 +41,7 @@ export interface FlushResult {
 
 export class Reporter {
   private constructor(
-    private readonly config: AgentConfig,
+    private readonly config: ResolvedConfig,
     private readonly outbox: Outbox,
     private readonly branch: StatusBranch,
     private readonly log: Logger,
@@ -49,7 +49,7 @@ export class Reporter {
     private readonly listeners: readonly RunEvents[],
   ) {}
 
-  static async open(config: AgentConfig, log: Logger, scrubber: Scrubber, listeners: readonly RunEvents[]): Promise<Reporter> {
+  static async open(config: ResolvedConfig, log: Logger, scrubber: Scrubber, listeners: readonly RunEvents[]): Promise<Reporter> {
     const outbox = await Outbox.open(config.stateDir);
     const branch = await StatusBranch.open(config.stateDir, { url: config.statusRepo ?? config.repo, branch: config.statusBranch, host: config.host });
     return new Reporter(config, outbox, branch, log.child({ component: 'report' }), scrubber, listeners);

@@ -2,7 +2,7 @@
 // either a host ready to converge or a refusal (untrusted, rewound, invalid).
 // The commit in force stays checked out and loaded for interval converges.
 import path from 'node:path';
-import type { AgentConfig } from './config-schema.js';
+import type { ResolvedConfig } from './resolved-config.js';
 import type { AgentState } from './state.js';
 import { refusalOf } from './state.js';
 import { FleetClone } from '../source/clone.js';
@@ -28,13 +28,13 @@ export class SourceStep {
   private cache: { commit: string; loaded: LoadedHost } | null = null;
 
   private constructor(
-    private readonly config: AgentConfig,
+    private readonly config: ResolvedConfig,
     private readonly clone: FleetClone,
     private readonly trust: TrustSettings,
     private readonly log: Logger,
   ) {}
 
-  static async open(config: AgentConfig, log: Logger): Promise<SourceStep> {
+  static async open(config: ResolvedConfig, log: Logger): Promise<SourceStep> {
     const clone = await FleetClone.open(config.stateDir, { url: config.repo, branch: config.branch, host: config.host });
     const gpgHome = config.trust.gpgKeyring ? await prepareGpgHome(config.trust.gpgKeyring, config.stateDir) : undefined;
     const trust: TrustSettings = { allowedSigners: config.trust.allowedSigners, gpgHome, allowUnsigned: config.trust.allowUnsigned };

@@ -5,6 +5,7 @@ import process from 'node:process';
 import { loadConfig, defaultConfigPath } from '../agent/config.js';
 import type { AgentConfig } from '../agent/config-schema.js';
 import { Agent } from '../agent/agent.js';
+import { resolveConfig } from '../agent/resolved-config.js';
 import { createLogger } from '../platform/logger.js';
 import type { LogLevel } from '../platform/logger.js';
 import { Scrubber } from '../platform/scrubber.js';
@@ -19,7 +20,7 @@ export interface AgentFlags {
 
 export async function agentCommand(flags: AgentFlags): Promise<number> {
   const file = flags.config ?? defaultConfigPath();
-  const config = loadConfig(file);
+  const config = resolveConfig(loadConfig(file));
   checkTrust(config, file);
   const scrubber = new Scrubber();
   const log = createLogger({ level: flags.logLevel ?? 'info', scrubber });

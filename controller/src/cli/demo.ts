@@ -7,17 +7,17 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
-import { appendFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { Printer } from './output.js';
 import { fleetLines } from './status.js';
 import { readFleetStatus } from '../report/status-read.js';
 import { gitAt } from '../source/git.js';
 import { createRunner } from '../platform/runner.js';
+import { installRoot } from '../platform/install-root.js';
 import { ConvergeError } from '../platform/errors.js';
 
 export interface DemoFlags {
@@ -28,7 +28,7 @@ export interface DemoFlags {
 
 /** The example fleet shipped with converge (this checkout's hosts/). */
 export function exampleFleet(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+  return installRoot();
 }
 
 const WAIT_MS = 40_000;
@@ -149,7 +149,15 @@ async function commit(dir: DemoDirs, message: string, signed: boolean): Promise<
 
 async function writeConfig(source: string, host: string, dir: DemoDirs): Promise<void> {
   await seedAccounts(dir.root);
-  const secrets = path.join(source, 'examples', 'demo-secrets.json');
+  // The demo's fake secret values, copied with mode 0600 (the file backend refuses a file others can read).
+  const own = path.join(source, 'examples', 'demo-secrets.json');
+  const shipped = path.join(installRoot(), 'examples', 'demo-secrets.json');
+  const found = existsSync(own) ? own : existsSync(shipped) ? shipped : null;
+  const secrets = path.join(path.dirname(dir.config), 'demo-secrets.json');
+  if (found) {
+    await copyFile(found, secrets);
+    await chmod(secrets, 0o600);
+  }
   const lines = [
     '# written by converge demo',
     `host: ${host}`,
@@ -164,7 +172,7 @@ async function writeConfig(source: string, host: string, dir: DemoDirs): Promise
     'trust:',
     `  allowedSigners: ${dir.signers}`,
   ];
-  if (existsSync(secrets)) lines.push('secrets:', `  file: ${secrets}`);
+  if (found) lines.push('secrets:', `  file: ${secrets}`);
   await writeFile(dir.config, lines.join('\n') + '\n');
 }
 
