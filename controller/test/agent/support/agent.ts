@@ -63,7 +63,7 @@ export interface RunningAgent {
   /** Everything the agent logged so far. */
   log(): string;
   /** Resolve once `check` holds (polled), or fail after `timeoutMs` with the agent's log. */
-  until(what: string, check: () => boolean, timeoutMs?: number): Promise<void>;
+  until(what: string, check: () => boolean, timeoutMs?: number, everyMs?: number): Promise<void>;
   /** Send a signal and wait for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -85,12 +85,12 @@ export function startAgent(config: string, env: Record<string, string> = {}): Ru
   return {
     child,
     log: () => output,
-    async until(what, check, timeoutMs = 30_000) {
+    async until(what, check, timeoutMs = 30_000, everyMs = 100) {
       const deadline = Date.now() + timeoutMs;
       while (!check()) {
         if (child.exitCode !== null) throw new Error(`the agent exited (${child.exitCode}) while waiting for ${what}:\n${output}`);
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; agent log:\n${output.slice(-6000)}`);
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, everyMs));
       }
     },
     async stop(signal = 'SIGTERM') {
