@@ -60,6 +60,7 @@ export const AgentConfig = z.strictObject({
   root: z.string().default('/').describe('a sandbox root for labs and tests, as --root'),
   poll: Duration.default('30s'),
   interval: Duration.default('15m'),
+  heartbeat: Duration.default('24h').describe('commit a status report at least this often, even when nothing happened'),
   selfHeal: z.boolean().default(true),
   mode: z.enum(['enforce', 'monitor']).default('enforce'),
   trust: TrustConfig.default({}),

@@ -1,17 +1,24 @@
-// converge demo: the example fleet in a sandbox — validate, plan, apply, a
-// change by hand, the plan that shows it as drift, the apply that heals it.
-// Nothing outside a temp folder is touched.
-import { chmod, copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+// converge demo: the whole loop on the example fleet, in a temp folder, with
+// no root and no network. A local origin is built from this repository's
+// hosts/ (commits signed with a throwaway SSH key), the real agent runs for
+// one host against a sandbox root and pushes its status commits; then a
+// merge, a change by hand and an unsigned commit each show up as a commit on
+// the status branch. Ends with `git log status` and `converge status`.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { appendFile, chmod, copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import process from 'node:process';
+import { parse as parseYaml } from 'yaml';
 import { Printer } from './output.js';
-import { validateCommand } from './validate.js';
-import { planCommand } from './plan.js';
-import { applyCommand } from './apply.js';
+import { fleetLines } from './status.js';
+import { readFleetStatus } from '../report/status-read.js';
+import { gitAt } from '../source/git.js';
 import { createRunner } from '../platform/runner.js';
-import { ConvergeError } from '../platform/errors.js';
 import { installRoot } from '../platform/install-root.js';
+import { ConvergeError } from '../platform/errors.js';
 
 export interface DemoFlags {
   repo?: string;
@@ -24,84 +31,149 @@ export function exampleFleet(): string {
   return installRoot();
 }
 
+const WAIT_MS = 40_000;
+const WHO = { GIT_AUTHOR_NAME: 'Demo Operator', GIT_AUTHOR_EMAIL: 'operator@example.invalid', GIT_COMMITTER_NAME: 'Demo Operator', GIT_COMMITTER_EMAIL: 'operator@example.invalid' };
+
 export async function demoCommand(flags: DemoFlags): Promise<number> {
   const out = new Printer();
   const source = flags.repo ? path.resolve(flags.repo) : exampleFleet();
-  if (!existsSync(path.join(source, 'hosts'))) throw new ConvergeError('not-found', `no hosts/ in ${source}`);
+  const host = flags.host;
+  if (!existsSync(path.join(source, 'hosts', host, 'host.yml'))) throw new ConvergeError('not-found', `no host ${host} in ${source}/hosts`);
   const sandbox = await mkdtemp(path.join(os.tmpdir(), 'converge-demo-'));
-  const fleet = path.join(sandbox, 'fleet');
-  const root = path.join(sandbox, 'root');
+  const dir = {
+    origin: path.join(sandbox, 'origin.git'),
+    work: path.join(sandbox, 'fleet'),
+    root: path.join(sandbox, 'root'),
+    state: path.join(sandbox, 'state'),
+    key: path.join(sandbox, 'signing-key'),
+    signers: path.join(sandbox, 'allowed_signers'),
+    config: path.join(sandbox, 'config.yml'),
+    log: path.join(sandbox, 'agent.log'),
+  };
+  const started = Date.now();
   const step = (n: number, text: string) => out.line('\n' + out.style(`── ${n}. ${text}`, 'bold', 'cyan'));
+  let agent: ChildProcess | null = null;
   try {
-    await makeFleetRepo(source, fleet);
-    await seedAccounts(root);
-    const config = await writeDemoConfig(source, sandbox, { host: flags.host, fleet, root });
-    const common = { repo: fleet, host: flags.host, root, config };
-    out.line(out.style(`converge demo: host ${flags.host}, fleet ${fleet}, sandbox root ${root}`, 'bold'));
-    out.line('secrets: the file backend with examples/demo-secrets.json (fake values), no Azure');
+    out.line(out.style(`converge demo: host ${host}; everything happens under ${sandbox}`, 'bold'));
 
-    step(1, 'converge validate — every host of the example fleet');
-    if ((await validateCommand({ repo: fleet })) !== 0) return 1;
+    step(1, 'a fleet repository with signed commits');
+    await makeKey(dir.key, dir.signers);
+    await makeOrigin(source, dir);
+    out.line(`origin ${dir.origin}: the example fleet, signed by a throwaway SSH key (${path.basename(dir.signers)} trusts it)`);
 
-    step(2, `converge plan --host ${flags.host} --root … — what a first converge would do`);
-    await planCommand(common);
+    step(2, `the agent for ${host} starts, converges the sandbox root and reports`);
+    await writeConfig(source, host, dir);
+    out.line(out.style(`converge agent --config ${dir.config}`, 'dim'));
+    agent = startAgent(dir.config, dir.log);
+    const wait = (count: number, what: string) => waitForStatus(dir.origin, count, what, agent!, dir.log);
+    out.line(`  ${await wait(1, 'the first status commit')}`);
 
-    step(3, `converge apply --host ${flags.host} --root …`);
-    if ((await applyCommand(common)) !== 0) return 1;
+    step(3, 'a merge: a new file for the host, signed');
+    const hostOs = (parseYaml(await readFile(path.join(dir.work, 'hosts', host, 'host.yml'), 'utf8')) as { os?: string }).os ?? 'linux';
+    const motd = hostOs === 'windows' ? 'C:/ProgramData/converge/demo-motd.txt' : '/etc/motd';
+    await writeFile(path.join(dir.work, 'hosts', host, 'demo-motd.yml'), `resources:\n  - file: ${motd}\n    content: "{{ host.name }} is managed by converge\\n"\n`);
+    await commit(dir, 'demo: a motd for the host', true);
+    out.line(`  ${await wait(2, 'the merge to be applied')}`);
 
-    step(4, 'a second apply changes nothing');
-    await applyCommand(common);
-
-    const victim = await pickManagedFile(root);
-    step(5, `someone edits ${victim.hostPath} by hand`);
-    await writeFile(victim.local, (await readFile(victim.local, 'utf8')) + '# quick fix, will remember to commit it\n');
+    step(4, 'someone changes a managed file by hand');
+    const victim = await pickManagedFile(dir.root, motd, hostOs);
+    await appendFile(victim.local, '# quick fix, will remember to commit it\n');
     out.line(`appended a line to ${victim.hostPath}`);
+    out.line(`  ${await wait(3, 'the drift commit')}`);
+    const healed = (await readFile(victim.local, 'utf8')).includes('quick fix') ? 'still changed' : 'back as the repository says';
+    out.line(`${victim.hostPath} is ${healed}`);
 
-    step(6, 'converge plan shows it as drift');
-    await planCommand(common);
+    step(5, 'an unsigned commit is pushed to the branch');
+    await writeFile(path.join(dir.work, 'hosts', host, 'demo-motd.yml'), `resources:\n  - file: ${motd}\n    content: "not signed, not applied\\n"\n`);
+    await commit(dir, 'demo: an unsigned change', false);
+    out.line(`  ${await wait(4, 'the rejection')}`);
 
-    step(7, 'converge apply heals it');
-    await applyCommand(common);
+    agent.kill('SIGTERM');
+    await new Promise((r) => agent!.once('exit', r));
+    agent = null;
 
-    step(8, 'and the plan is clean again');
-    const code = await planCommand(common);
+    step(6, 'git log status — the fleet\'s history');
+    const log = await gitAt(dir.origin).raw(['log', '--format=%h %ad  %s', '--date=format:%H:%M:%S', 'status']);
+    for (const line of log.trim().split('\n')) out.line(line);
+
+    step(7, 'converge status');
+    const fleet = await readFleetStatus({ url: `file://${dir.origin}`, branch: 'main', statusBranch: 'status' });
+    for (const line of fleetLines(fleet, out.style.bind(out))) out.line(line);
+
     out.line('');
-    out.line(code === 0 ? out.style('demo finished: converged, drift found and healed.', 'green', 'bold') : out.style('demo finished, but the last plan was not clean', 'red'));
-    if (flags.keep) out.line(`sandbox kept at ${sandbox}`);
-    return code === 0 ? 0 : 1;
+    out.line(out.style(`demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s: converged, merge applied, drift healed, unsigned commit rejected.`, 'green', 'bold'));
+    if (flags.keep) out.line(`sandbox kept at ${sandbox} (agent log: ${dir.log}; status: git -C ${dir.origin} show status:state/${host}/STATUS.md)`);
+    return 0;
   } finally {
+    if (agent && agent.exitCode === null) agent.kill('SIGKILL');
     if (!flags.keep) await rm(sandbox, { recursive: true, force: true });
   }
 }
 
-/** A git repository with the fleet's hosts/ and secrets-map.yml, committed. */
-async function makeFleetRepo(source: string, fleet: string): Promise<void> {
-  await mkdir(fleet, { recursive: true });
-  await cp(path.join(source, 'hosts'), path.join(fleet, 'hosts'), { recursive: true });
-  if (existsSync(path.join(source, 'secrets-map.yml'))) await cp(path.join(source, 'secrets-map.yml'), path.join(fleet, 'secrets-map.yml'));
-  const git = createRunner('linux');
-  const env = { GIT_AUTHOR_NAME: 'demo', GIT_AUTHOR_EMAIL: 'demo@example.invalid', GIT_COMMITTER_NAME: 'demo', GIT_COMMITTER_EMAIL: 'demo@example.invalid' };
-  for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-q', '-m', 'example fleet']]) {
-    const r = await git.run('git', ['-C', fleet, ...args], { env: { ...process.env, ...env } });
-    if (r.exitCode !== 0) throw new ConvergeError('io', `git ${args[0]} failed: ${r.stderr.trim()}`);
-  }
+interface DemoDirs {
+  origin: string;
+  work: string;
+  root: string;
+  state: string;
+  key: string;
+  signers: string;
+  config: string;
+  log: string;
 }
 
-/**
- * An agent config for the sandbox: its root and state directory, and secrets
- * from the demo's file of fake values (copied with mode 0600: the file backend
- * refuses a file others can read).
- */
-async function writeDemoConfig(source: string, sandbox: string, where: { host: string; fleet: string; root: string }): Promise<string> {
-  const own = path.join(source, 'examples/demo-secrets.json');
-  const secrets = path.join(sandbox, 'demo-secrets.json');
-  await copyFile(existsSync(own) ? own : path.join(exampleFleet(), 'examples/demo-secrets.json'), secrets);
-  await chmod(secrets, 0o600);
-  const config = path.join(sandbox, 'config.yml');
-  const q = (s: string) => JSON.stringify(s);
-  const stateDir = path.join(where.root, 'var/lib/converge');
-  await writeFile(config, `host: ${where.host}\nrepo: ${q(where.fleet)}\nroot: ${q(where.root)}\nstateDir: ${q(stateDir)}\nsecrets:\n  file: ${q(secrets)}\n`);
-  return config;
+async function makeKey(key: string, signers: string): Promise<void> {
+  const r = await createRunner('linux').run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'converge-demo', '-f', key]);
+  if (r.exitCode !== 0) throw new ConvergeError('unsupported', `the demo signs commits with ssh-keygen, which failed: ${r.stderr.trim() || 'is openssh-client installed?'}`);
+  await writeFile(signers, `operator@example.invalid namespaces="git" ${(await readFile(`${key}.pub`, 'utf8')).trim()}\n`);
+}
+
+/** A bare origin and a working clone holding the fleet's hosts/ (and secrets-map.yml), one signed commit on main. */
+async function makeOrigin(source: string, dir: DemoDirs): Promise<void> {
+  await gitAt(path.dirname(dir.origin)).raw(['init', '--quiet', '--bare', '--initial-branch=main', dir.origin]);
+  await mkdir(dir.work, { recursive: true });
+  await cp(path.join(source, 'hosts'), path.join(dir.work, 'hosts'), { recursive: true });
+  if (existsSync(path.join(source, 'secrets-map.yml'))) await cp(path.join(source, 'secrets-map.yml'), path.join(dir.work, 'secrets-map.yml'));
+  const git = gitAt(dir.work, WHO);
+  await git.raw(['init', '--quiet', '--initial-branch=main']);
+  await git.raw(['remote', 'add', 'origin', dir.origin]);
+  await commit(dir, 'the example fleet', true);
+}
+
+async function commit(dir: DemoDirs, message: string, signed: boolean): Promise<void> {
+  const git = gitAt(dir.work, WHO);
+  await git.raw(['add', '-A']);
+  const sign = signed ? ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${dir.key}`, 'commit', '-S'] : ['commit', '--no-gpg-sign'];
+  await git.raw([...sign, '--quiet', '-m', message]);
+  await git.raw(['push', '--quiet', 'origin', 'HEAD:refs/heads/main']);
+}
+
+async function writeConfig(source: string, host: string, dir: DemoDirs): Promise<void> {
+  await seedAccounts(dir.root);
+  // The demo's fake secret values, copied with mode 0600 (the file backend refuses a file others can read).
+  const own = path.join(source, 'examples', 'demo-secrets.json');
+  const shipped = path.join(installRoot(), 'examples', 'demo-secrets.json');
+  const found = existsSync(own) ? own : existsSync(shipped) ? shipped : null;
+  const secrets = path.join(path.dirname(dir.config), 'demo-secrets.json');
+  if (found) {
+    await copyFile(found, secrets);
+    await chmod(secrets, 0o600);
+  }
+  const lines = [
+    '# written by converge demo',
+    `host: ${host}`,
+    `repo: file://${dir.origin}`,
+    'branch: main',
+    'statusBranch: status',
+    `stateDir: ${dir.state}`,
+    `root: ${dir.root}`,
+    'poll: 1s',
+    'interval: 15m',
+    'selfHeal: true',
+    'trust:',
+    `  allowedSigners: ${dir.signers}`,
+  ];
+  if (found) lines.push('secrets:', `  file: ${secrets}`);
+  await writeFile(dir.config, lines.join('\n') + '\n');
 }
 
 /** The sandbox's own accounts, as a chroot would have them. */
@@ -111,10 +183,32 @@ async function seedAccounts(root: string): Promise<void> {
   await writeFile(path.join(root, 'etc/group'), 'root:x:0:\nmike:x:1000:\nmdt:x:1001:\n');
 }
 
-async function pickManagedFile(root: string): Promise<{ local: string; hostPath: string }> {
-  for (const hostPath of ['/etc/netdata/netdata.conf', '/etc/samba/smb.conf']) {
-    const local = path.join(root, hostPath);
+function startAgent(config: string, logFile: string): ChildProcess {
+  const bin = path.join(exampleFleet(), 'controller', 'bin', 'converge.js');
+  const child = spawn(process.execPath, [bin, 'agent', '--config', config, '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  child.stderr!.pipe(createWriteStream(logFile));
+  return child;
+}
+
+/** Wait until the status branch has `count` commits; the newest one's subject. */
+async function waitForStatus(origin: string, count: number, what: string, agent: ChildProcess, logFile: string): Promise<string> {
+  const git = gitAt(origin);
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const n = Number((await git.raw(['rev-list', '--count', 'status']).catch(() => '0')).trim());
+    if (n >= count) return `status commit: ${(await git.raw(['log', '-1', '--format=%s', 'status'])).trim()}`;
+    if (agent.exitCode !== null || Date.now() > deadline) {
+      const tail = (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-15).join('\n');
+      throw new ConvergeError('internal', `the demo agent did not produce ${what}${agent.exitCode !== null ? ` (it exited with ${agent.exitCode})` : ` within ${WAIT_MS / 1000} s`}; its last log lines:\n${tail}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function pickManagedFile(root: string, fallback: string, hostOs: string): Promise<{ local: string; hostPath: string }> {
+  for (const hostPath of ['/etc/netdata/netdata.conf', '/etc/samba/smb.conf', fallback]) {
+    const local = hostOs === 'windows' && /^[A-Z]:\//.test(hostPath) ? path.join(root, hostPath[0]!, hostPath.slice(3)) : path.join(root, hostPath);
     if (existsSync(local)) return { local, hostPath };
   }
-  throw new ConvergeError('not-found', 'the demo host manages none of the files the demo edits');
+  throw new ConvergeError("not-found", `the demo host manages none of the files the demo edits (${fallback})`);
 }

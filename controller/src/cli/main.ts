@@ -3,6 +3,10 @@
 import { Command, Option } from 'commander';
 import { runCommand } from './run.js';
 import { AGENT_VERSION } from '../platform/version.js';
+import { tuneForDaemon } from '../agent/memory.js';
+
+// The agent daemon lives for months: tune V8 for that before its code is loaded (bench/agent/idle-poll.ts).
+if (process.argv[2] === 'agent' && !process.argv.includes('--once')) tuneForDaemon();
 
 const program = new Command('converge')
   .description('Pull-based GitOps for a small mixed fleet: merge a PR, every device converges, drift comes back as commits.')
@@ -45,6 +49,25 @@ hostRunOptions(
     .option('--diff', 'show content diffs of what changed')
     .option('--lock-wait <seconds>', 'how long to wait for another converge to finish', '300'),
 ).action((flags) => runCommand(async () => (await import('./apply.js')).applyCommand(flags)));
+
+program
+  .command('agent')
+  .description('the daemon: poll the fleet repository, verify and converge new commits, converge on a schedule, watch for drift, report to the status branch')
+  .option('--config <file>', "the agent's config (default /etc/converge/config.yml)")
+  .option('--once', 'one full cycle (pull, verify, converge, report, push), then exit: 0 ok, 1 when the run failed or the commit was refused')
+  .addOption(new Option('--log-level <level>', 'operator log level on stderr').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
+  .action((flags) => runCommand(async () => (await import('./agent.js')).agentCommand(flags)));
+
+program
+  .command('status')
+  .description('the fleet as the status branch tells it: last seen, applied commit and how far behind, result, drift, failures')
+  .option('--config <file>', "read the repository and branches from the agent's config")
+  .option('--repo <dir-or-url>', 'the fleet repository: a URL, or a clone whose origin is used (default: the repository around the working directory)')
+  .option('--branch <name>', 'the fleet branch (default main, or the config)')
+  .option('--status-branch <name>', 'the status branch (default status, or the config)')
+  .option('--stale-after <duration>', 'flag hosts not seen for this long (default: twice the longer of their interval and heartbeat)')
+  .addOption(jsonOption())
+  .action((flags) => runCommand(async () => (await import('./status.js')).statusCommand(flags)));
 
 program
   .command('schema')

@@ -82,6 +82,8 @@ export async function converge(loaded: LoadedHost, base: BaseContext, options: C
   const broken = new Set<string>(); // failed, or skipped because something they need failed
   for (const resource of loaded.resources) {
     const source = formatLocation(resource.source);
+    // Providers do much of their work synchronously: let a pending SIGTERM reach its handler between resources.
+    if (options.signal && !options.signal.aborted) await new Promise<void>((resolve) => setImmediate(resolve));
     if (options.signal?.aborted) {
       record({ id: resource.id, status: 'skipped', error: 'interrupted: converge was asked to stop', source });
       continue;

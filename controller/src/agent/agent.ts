@@ -1,0 +1,445 @@
+// The agent loop: poll the branch, judge a new head (trust, rewind,
+// validation), converge it; converge the commit in force on a schedule and
+// when a managed file changes by hand; report to the status branch. One task
+// at a time, so runs never overlap. Network and git failures back off and are
+// retried; the loop never ends on them. stop() (SIGTERM) lets the resource in
+// hand finish, records the report and returns.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import process from 'node:process';
+import type { ResolvedConfig } from './resolved-config.js';
+import { durationMs } from './config-schema.js';
+import type { AgentState } from './state.js';
+import { loadState, refuse, saveState } from './state.js';
+import type { RunEvents, RunReason } from './events.js';
+import { emit } from './events.js';
+import { createRunListeners } from './listeners.js';
+import { SourceStep } from './source-step.js';
+import type { Evaluation } from './source-step.js';
+import { Reporter } from './reporter.js';
+import type { FlushResult, RunRecord } from './reporter.js';
+import { DriftWatch } from './drift-watch.js';
+import { watchTargets, writtenBy } from './watch-targets.js';
+import { backoff, repeat } from './schedule.js';
+import { releaseMemory } from './memory.js';
+import type { Repeater } from './schedule.js';
+import { runHost } from '../engine/run-host.js';
+import { closeSshConnections, shareSshConnections } from '../source/git.js';
+import type { RunMode } from '../engine/converge.js';
+import { createBaseContext } from '../engine/context.js';
+import type { LoadedHost } from '../manifest/load-host.js';
+import { formatDiagnostic } from '../manifest/diagnostics.js';
+import type { Report } from '../report/report.js';
+import { emptySummary } from '../report/report.js';
+import { createSecretSource } from '../secrets/backend.js';
+import type { SecretSource } from '../secrets/source.js';
+import { acquireLock } from '../platform/lock.js';
+import type { Lock } from '../platform/lock.js';
+import type { Logger } from '../platform/logger.js';
+import type { Scrubber } from '../platform/scrubber.js';
+import { ConvergeError, messageOf } from '../platform/errors.js';
+import { AGENT_VERSION } from '../platform/version.js';
+
+type Task = 'poll' | 'drift' | 'interval';
+/** Most urgent first: a new commit beats drift beats the schedule. (Pushes run beside these.) */
+const PRIORITY: Task[] = ['poll', 'drift', 'interval'];
+/** How long a run waits for a `converge apply` that holds the lock. */
+const RUN_LOCK_WAIT_MS = 30 * 60_000;
+/** Quiet polls between two full garbage collections. */
+const IDLE_POLLS_PER_GC = 60;
+/** How long stop() lets the last push try before leaving the reports queued. */
+const FINAL_PUSH_MS = 10_000;
+
+export interface AgentOptions {
+  config: ResolvedConfig;
+  log: Logger;
+  scrubber: Scrubber;
+  /** Told each event as it is queued, and the outcome of pushes (the --once output). */
+  onEvent?(line: string): void;
+}
+
+export class Agent {
+  private readonly log: Logger;
+  private readonly stopController = new AbortController();
+  private readonly pending = new Set<Task>();
+  private wake: (() => void) | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private pollFailures = 0;
+  private idlePolls = 0;
+  private flushFailures = 0;
+  private flushNotBefore = 0;
+  /** The push in progress, if any: pushes run beside runs, so a crowded status branch never delays a converge. */
+  private pushing: Promise<void> | null = null;
+  private pushAgain = false;
+  private serving = false;
+  private readonly pushStop = new AbortController();
+  private started = false;
+  private watch: DriftWatch | null = null;
+  private lastHead: string | null = null;
+  private lastRefusalLogged: string | null = null;
+
+  private constructor(
+    private readonly config: ResolvedConfig,
+    private readonly state: AgentState,
+    private readonly source: SourceStep,
+    private readonly reporter: Reporter,
+    private readonly secrets: SecretSource,
+    private readonly scrubber: Scrubber,
+    private readonly listeners: { listeners: RunEvents[]; close(): Promise<void> },
+    private readonly agentLock: Lock,
+    private readonly rootLog: Logger,
+    private readonly onEvent: (line: string) => void,
+  ) {
+    this.log = rootLog.child({ component: 'agent', host: config.host });
+  }
+
+  /** Take the agent lock (one agent per state directory) and open the clone, the queue and the listeners. */
+  static async open({ config, log, scrubber, onEvent }: AgentOptions): Promise<Agent> {
+    const agentLock = await acquireLock(path.join(config.stateDir, 'agent'), { command: `converge agent ${config.host}`, waitMs: 0 });
+    try {
+      shareSshConnections(path.join(config.stateDir, 'agent'));
+      if (config.trust.allowUnsigned) {
+        log.warn({ component: 'agent', host: config.host }, 'trust.allowUnsigned is on: unsigned commits are applied. Only for a lab.');
+      }
+      // A sandbox root is the operator's choice of where everything goes: make sure it is there.
+      if (path.resolve(config.root) !== path.parse(path.resolve(config.root)).root) await mkdir(config.root, { recursive: true });
+      const state = await loadState(config.stateDir, config.host);
+      const source = await SourceStep.open(config, log);
+      const secrets = await createSecretSource(config.secrets, log, scrubber);
+      const listeners = await createRunListeners(config, log, scrubber);
+      const reporter = await Reporter.open(config, log, scrubber, listeners.listeners);
+      return new Agent(config, state, source, reporter, secrets, scrubber, listeners, agentLock, log, onEvent ?? (() => undefined));
+    } catch (error) {
+      await agentLock.release();
+      throw error;
+    }
+  }
+
+  /** Ask the agent to stop: the resource in hand finishes, its report is queued, the loop returns. */
+  stop(): void {
+    if (this.stopController.signal.aborted) return;
+    this.log.info({}, 'stopping');
+    this.stopController.abort();
+    this.wake?.();
+  }
+
+  /**
+   * One full cycle (pull, verify, converge, report, push) for cron and tests.
+   * Exit code 1 when a run failed, a commit was refused or rolled back, or nothing could be done.
+   */
+  async once(): Promise<number> {
+    try {
+      this.tellPush(await this.reporter.flush());
+      const results: Report[] = [];
+      let head: string | null = null;
+      let pollError: string | null = null;
+      try {
+        head = await this.pollHead();
+      } catch (error) {
+        pollError = messageOf(error);
+      }
+      let appliedNew = false;
+      if (head && head !== this.state.applied) {
+        const outcome = await this.handleHead(head, 'once');
+        if (outcome) results.push(outcome.report);
+        appliedNew = outcome?.appliedNew ?? false;
+      }
+      if (!appliedNew && !this.stopping) {
+        const report = await this.enforce('once');
+        if (report) results.push(report);
+        else if (pollError || !head) {
+          this.log.error({ err: pollError ?? `branch ${this.config.branch} not found` }, 'nothing to converge');
+          return 1;
+        }
+      }
+      this.tellPush(await this.reporter.flush());
+      return results.some((r) => r.result === 'failed' || r.result === 'rejected' || r.result === 'rolledBack') ? 1 : 0;
+    } finally {
+      await this.close();
+    }
+  }
+
+  private tellPush(result: FlushResult): void {
+    const n = (k: number) => `${k} report${k === 1 ? '' : 's'}`;
+    if (result.pushed > 0) this.onEvent(`status: pushed ${n(result.pushed)} to ${this.config.statusBranch}`);
+    if (!result.ok) this.onEvent(`status: ${n(result.queued)} queued, not pushed: ${result.error}`);
+  }
+
+  /** Run until stop(): poll, schedule, watch, report. */
+  async serve(): Promise<void> {
+    let interval: Repeater | null = null;
+    try {
+      this.log.info({ version: AGENT_VERSION, repo: this.config.repo, branch: this.config.branch, poll: this.config.poll, interval: this.config.interval, mode: this.config.mode, selfHeal: this.config.selfHeal }, 'agent started');
+      this.serving = true;
+      this.watch = new DriftWatch(this.log.child({ component: 'watch' }), () => this.request('drift'));
+      interval = await repeat(durationMs(this.config.interval), this.config.host, this.log, () => this.request('interval'));
+      this.requestPush();
+      this.request('poll');
+      while (!this.stopping) {
+        const task = PRIORITY.find((t) => this.pending.has(t));
+        if (!task) {
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          this.wake = null;
+          continue;
+        }
+        this.pending.delete(task);
+        await this.handle(task);
+      }
+    } finally {
+      await interval?.stop();
+      if (this.pollTimer) clearTimeout(this.pollTimer);
+      await this.watch?.close();
+      await this.finalPush();
+      await this.close();
+      this.log.info({}, 'agent stopped');
+    }
+  }
+
+  private get stopping(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  private request(task: Task): void {
+    if (this.stopping) return;
+    this.pending.add(task);
+    this.wake?.();
+  }
+
+  private async handle(task: Task): Promise<void> {
+    try {
+      if (task === 'poll') await this.onPoll();
+      else if (task === 'interval') await this.enforce('interval');
+      else await this.enforce('drift');
+    } catch (error) {
+      // Anything unexpected is logged and the loop goes on: the next tick tries again.
+      this.log.error({ task, err: messageOf(error), reason: (error as ConvergeError).reason }, 'task failed');
+    }
+  }
+
+  private async onPoll(): Promise<void> {
+    try {
+      const head = await this.pollHead();
+      this.pollFailures = 0;
+      const first = !this.started;
+      this.started = true;
+      let appliedNew = false;
+      if (head && head !== this.state.applied) appliedNew = (await this.handleHead(head, first ? 'startup' : 'commit'))?.appliedNew ?? false;
+      if (first && !appliedNew) await this.enforce('startup');
+    } catch (error) {
+      this.pollFailures++;
+      if (!this.started) {
+        // The remote is down at start: still enforce what is in force.
+        this.started = true;
+        await this.enforce('startup');
+      }
+      throw error;
+    } finally {
+      if (!this.pushing && Date.now() >= this.flushNotBefore && (await this.reporter.queued()) > 0) this.requestPush();
+      this.schedulePoll();
+    }
+  }
+
+  private schedulePoll(): void {
+    if (this.stopping) return;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    const delay = backoff(durationMs(this.config.poll), this.pollFailures);
+    this.pollTimer = setTimeout(() => this.request('poll'), delay);
+  }
+
+  /** Start pushing the queue unless a push is under way (then it goes round once more). */
+  private requestPush(): void {
+    if (!this.serving) return; // --once pushes itself, at the end of the cycle
+    if (this.pushing) {
+      this.pushAgain = true;
+      return;
+    }
+    this.pushing = (async () => {
+      do {
+        this.pushAgain = false;
+        if (!(await this.flush())) break;
+      } while (this.pushAgain && !this.pushStop.signal.aborted);
+    })()
+      .catch((error: unknown) => this.log.error({ err: messageOf(error) }, 'push failed'))
+      .finally(() => (this.pushing = null));
+  }
+
+  /** On the way out: let the push under way finish, then push what the last run queued; give up after FINAL_PUSH_MS. */
+  private async finalPush(): Promise<void> {
+    const timer = setTimeout(() => this.pushStop.abort(), FINAL_PUSH_MS);
+    try {
+      await this.pushing;
+      if (!this.pushStop.signal.aborted && (await this.reporter.queued()) > 0) await this.flush();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async flush(): Promise<boolean> {
+    const result = await this.reporter.flush(this.pushStop.signal);
+    if (result.ok) {
+      this.flushFailures = 0;
+      this.flushNotBefore = 0;
+    } else {
+      this.flushFailures++;
+      this.flushNotBefore = Date.now() + backoff(durationMs(this.config.poll), this.flushFailures);
+    }
+    return result.ok;
+  }
+
+  /** ls-remote, with the poll event for listeners. */
+  private async pollHead(): Promise<string | null> {
+    const cpu = process.cpuUsage();
+    try {
+      const head = await this.source.poll();
+      if (!head) throw new ConvergeError('not-found', `branch ${this.config.branch} does not exist on the remote`);
+      const moved = head !== this.lastHead;
+      if (moved) this.log.info({ head, applied: this.state.applied }, 'branch head');
+      this.lastHead = head;
+      const spent = cpuMs(cpu);
+      this.log.debug({ head: head.slice(0, 12), cpuMs: spent }, 'polled');
+      // Every so many quiet polls (half an hour at the default 30 s), hand back what polling allocated.
+      if (++this.idlePolls % IDLE_POLLS_PER_GC === 0) releaseMemory();
+      await this.emit('pollFinished', { ok: true, moved, cpuMs: spent });
+      return head;
+    } catch (error) {
+      this.log.warn({ err: messageOf(error), failures: this.pollFailures + 1 }, 'poll failed; will retry');
+      await this.emit('pollFinished', { ok: false, moved: false, error: messageOf(error), cpuMs: cpuMs(cpu) });
+      throw error;
+    }
+  }
+
+  /** Judge and act on a head that is not the commit in force. */
+  private async handleHead(head: string, reason: RunReason): Promise<{ report: Report; appliedNew: boolean } | null> {
+    const ev: Evaluation = await this.source.evaluate(head, this.state);
+    if (ev.kind === 'current' || ev.kind === 'refused') {
+      if (ev.kind === 'refused' && head !== this.lastRefusalLogged) this.log.info({ commit: ev.commit, reason: ev.reason }, 'refused before; waiting for a newer commit');
+      this.lastRefusalLogged = head;
+      return null;
+    }
+    if (ev.kind === 'rejected') {
+      this.log.warn({ commit: ev.commit, reason: ev.reason, detail: ev.detail }, 'commit rejected; the last good state stays in force');
+      const report = this.outcomeReport(ev.commit, 'rejected', [`${ev.commit.slice(0, 7)} rejected (${ev.reason}): ${ev.detail}`]);
+      refuse(this.state, ev.commit, ev.reason);
+      await this.record({ report, reason, newCommit: true, rejectReason: ev.reason, refusal: true });
+      return { report, appliedNew: false };
+    }
+    if (ev.kind === 'invalid') {
+      this.log.warn({ commit: ev.commit, errors: ev.diagnostics.length }, 'commit does not validate; the last good state stays in force');
+      const report = this.outcomeReport(ev.commit, 'failed', ev.diagnostics.map(formatDiagnostic));
+      refuse(this.state, ev.commit, 'invalid');
+      await this.record({ report, reason, newCommit: true, signer: ev.signer, refusal: true });
+      return { report, appliedNew: false };
+    }
+    const report = await this.converge(ev.loaded, ev.commit, reason);
+    if (!report) return null;
+    let appliedNew = false;
+    if (report.result === 'rolledBack' || report.result === 'rejected') {
+      refuse(this.state, ev.commit, report.result === 'rolledBack' ? 'rolled back' : 'rejected');
+    } else if (!this.stopping) {
+      // An interrupted run leaves the commit unapplied: it runs again after the restart.
+      this.state.applied = ev.commit;
+      this.state.appliedAt = new Date().toISOString();
+      await this.source.pin(ev.commit);
+      appliedNew = true;
+    }
+    const notHealed = report.mode === 'monitor' ? 'monitor mode' : undefined;
+    await this.record({ report, reason, newCommit: true, signer: ev.signer, notHealedBecause: notHealed, interrupted: this.stopping });
+    return { report, appliedNew };
+  }
+
+  /** Converge (or check) the commit in force: on the schedule, on drift, at start, for --once. */
+  private async enforce(reason: RunReason): Promise<Report | null> {
+    const commit = this.state.applied;
+    if (!commit) return null;
+    const loaded = await this.source.load(commit);
+    if (Array.isArray(loaded)) {
+      // The commit in force validated when it was applied; it can stop only if the machine's facts changed.
+      const report = this.outcomeReport(commit, 'failed', loaded.map(formatDiagnostic));
+      await this.record({ report, reason, newCommit: false });
+      return report;
+    }
+    const checkOnly = this.config.mode === 'monitor' || (reason === 'drift' && !this.config.selfHeal);
+    const report = await this.converge(loaded, commit, reason, checkOnly ? (this.config.mode === 'monitor' ? 'monitor' : 'plan') : 'apply');
+    if (!report) return null;
+    const notHealed = this.config.mode === 'monitor' ? 'monitor mode' : checkOnly ? 'selfHeal is off' : undefined;
+    await this.record({ report, reason, newCommit: false, notHealedBecause: notHealed, interrupted: this.stopping });
+    return report;
+  }
+
+  /** One run through runHost, with the lock, the watcher told, and listeners told. Null when the lock could not be had. */
+  private async converge(loaded: LoadedHost, commit: string, reason: RunReason, mode?: RunMode): Promise<Report | null> {
+    if (this.stopping) return null;
+    const runMode: RunMode = mode ?? (this.config.mode === 'monitor' ? 'monitor' : 'apply');
+    const base = createBaseContext(loaded, { root: this.config.root, stateDir: this.config.stateDir, log: this.rootLog, scrubber: this.scrubber, secrets: this.secrets });
+    let lock: Lock;
+    try {
+      lock = await acquireLock(this.config.stateDir, {
+        command: `converge agent ${this.config.host} (${reason})`,
+        waitMs: RUN_LOCK_WAIT_MS,
+        onWait: (h) => this.log.warn({ holder: h.command, pid: h.pid, since: h.since }, 'waiting for another converge to finish'),
+      });
+    } catch (error) {
+      this.log.warn({ err: messageOf(error), reason }, 'run skipped: the converge lock is held');
+      return null;
+    }
+    const targets = watchTargets(loaded, base);
+    await this.emit('runStarted', { host: this.config.host, commit, reason });
+    this.watch?.beginRun();
+    let report: Report;
+    try {
+      report = (await runHost(loaded, base, { mode: runMode, commit, signal: this.stopController.signal })).report;
+      if (runMode !== 'apply' && report.result === 'converged' && report.summary.pending > 0) report = { ...report, result: 'drifted' };
+    } catch (error) {
+      report = this.outcomeReport(commit, 'failed', [`the run could not complete: ${messageOf(error)}`], runMode);
+    } finally {
+      await lock.release();
+    }
+    await this.watch?.endRun(writtenBy(report, loaded, targets));
+    if (this.watch && !this.stopping) await this.watch.watch(targets).catch((error: unknown) => this.log.warn({ err: messageOf(error) }, 'cannot watch managed paths'));
+    this.log.info({ reason, commit, result: report.result, changed: report.summary.changed, failed: report.summary.failed, drifted: report.summary.drifted, pending: report.summary.pending, ms: report.durationMs }, 'run finished');
+    await this.emit('runFinished', { report, durationMs: report.durationMs });
+    releaseMemory();
+    return report;
+  }
+
+  private async record(run: RunRecord): Promise<void> {
+    const event = await this.reporter.record(run, this.state);
+    await saveState(this.config.stateDir, this.state);
+    if (event) this.onEvent(event);
+    if (event && !this.stopping) this.requestPush();
+  }
+
+  /** A report for a run that never reached the resources (rejected, invalid, crashed). */
+  private outcomeReport(commit: string, result: Report['result'], errors: string[], mode?: RunMode): Report {
+    const now = new Date().toISOString();
+    return {
+      version: 1,
+      host: this.config.host,
+      agentVersion: AGENT_VERSION,
+      mode: mode ?? (this.config.mode === 'monitor' ? 'monitor' : 'apply'),
+      commit,
+      startedAt: now,
+      endedAt: now,
+      durationMs: 0,
+      result,
+      summary: emptySummary(),
+      resources: [],
+      errors: errors.map((e) => this.scrubber.scrub(e)),
+    };
+  }
+
+  private emit<K extends keyof RunEvents>(event: K, info: Parameters<NonNullable<RunEvents[K]>>[0]): Promise<void> {
+    return emit(this.listeners.listeners, event, info, (error) => this.log.warn({ event, err: messageOf(error) }, 'listener failed'));
+  }
+
+  private async close(): Promise<void> {
+    await closeSshConnections();
+    await this.listeners.close().catch((error: unknown) => this.log.warn({ err: messageOf(error) }, 'closing listeners failed'));
+    await this.agentLock.release();
+  }
+}
+
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+}

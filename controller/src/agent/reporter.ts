@@ -1,0 +1,132 @@
+// The report stage of the agent: decide whether a run is worth a status
+// commit, queue it on disk, and push the queue to the status branch.
+import { createHash } from 'node:crypto';
+import type { ResolvedConfig } from './resolved-config.js';
+import { durationMs } from './config-schema.js';
+import type { AgentState } from './state.js';
+import type { RunEvents } from './events.js';
+import { emit } from './events.js';
+import type { Report } from '../report/report.js';
+import { Outbox } from '../report/outbox.js';
+import { StatusBranch } from '../report/status-branch.js';
+import { statusDocument } from '../report/status-document.js';
+import type { ReportReason } from '../report/status-document.js';
+import { statusMarkdown } from '../report/status-markdown.js';
+import { eventMessage } from '../report/event-message.js';
+import { describeChange } from '../report/changes.js';
+import type { Logger } from '../platform/logger.js';
+import type { Scrubber } from '../platform/scrubber.js';
+import { messageOf } from '../platform/errors.js';
+
+export interface RunRecord {
+  report: Report;
+  reason: ReportReason;
+  /** This run was about a new commit (applied, planned, refused). */
+  newCommit: boolean;
+  rejectReason?: string;
+  signer?: string | null;
+  notHealedBecause?: string;
+  /** The agent was asked to stop during the run: the resources after the one in hand were not reached. */
+  interrupted?: boolean;
+  /** A refusal (rejected or invalid commit): the host itself is as it was, so what it was last reported as still stands. */
+  refusal?: boolean;
+}
+
+export interface FlushResult {
+  ok: boolean;
+  pushed: number;
+  queued: number;
+  error?: string;
+}
+
+export class Reporter {
+  private constructor(
+    private readonly config: ResolvedConfig,
+    private readonly outbox: Outbox,
+    private readonly branch: StatusBranch,
+    private readonly log: Logger,
+    private readonly scrubber: Scrubber,
+    private readonly listeners: readonly RunEvents[],
+  ) {}
+
+  static async open(config: ResolvedConfig, log: Logger, scrubber: Scrubber, listeners: readonly RunEvents[]): Promise<Reporter> {
+    const outbox = await Outbox.open(config.stateDir);
+    const branch = await StatusBranch.open(config.stateDir, { url: config.statusRepo ?? config.repo, branch: config.statusBranch, host: config.host });
+    return new Reporter(config, outbox, branch, log.child({ component: 'report' }), scrubber, listeners);
+  }
+
+  /**
+   * Queue the report of a run when it is news: a new commit, something changed,
+   * the host ends in a different state than last reported, or the heartbeat is due.
+   * Updates `state` (the caller saves it). Returns the event, or null when nothing was queued.
+   */
+  async record(run: RunRecord, state: AgentState, now = new Date()): Promise<string | null> {
+    const signature = signatureOf(run.report, state.applied);
+    const s = run.report.summary;
+    const news = run.newCommit || run.interrupted || s.changed + s.pruned > 0 || signature !== state.lastSignature;
+    const heartbeatDue = !state.lastReportAt || now.getTime() - Date.parse(state.lastReportAt) >= durationMs(this.config.heartbeat);
+    if (!news && !heartbeatDue) return null;
+    const reason: ReportReason = news ? run.reason : 'heartbeat';
+    const report = this.scrubber.scrubValue(run.report);
+    const event = eventMessage({ report, reason, newCommit: run.newCommit, rejectReason: run.rejectReason, notHealedBecause: run.notHealedBecause, interrupted: run.interrupted });
+    const doc = statusDocument(report, {
+      reportId: reportIdOf(report),
+      event,
+      reason,
+      branch: this.config.branch,
+      applied: state.applied,
+      signer: run.signer,
+      agent: { mode: this.config.mode, selfHeal: this.config.selfHeal, poll: this.config.poll, interval: this.config.interval, heartbeat: this.config.heartbeat },
+    });
+    await this.outbox.add({
+      id: doc.reportId,
+      statusJson: JSON.stringify(doc, null, 2) + '\n',
+      statusMarkdown: statusMarkdown(doc),
+      message: `${event}\n`,
+      at: report.endedAt,
+    });
+    state.lastReportAt = now.toISOString();
+    if (!run.refusal) state.lastSignature = signature;
+    this.log.info({ event, reportId: doc.reportId }, 'report queued');
+    return event;
+  }
+
+  /** Push every queued report, oldest first. Never throws: a failure leaves them queued. */
+  async flush(signal?: AbortSignal): Promise<FlushResult> {
+    const entries = await this.outbox.list();
+    if (entries.length === 0) return { ok: true, pushed: 0, queued: 0 };
+    let result: FlushResult;
+    try {
+      const delivery = await this.branch.deliver(entries, (e) => this.outbox.remove(e), signal);
+      result = { ok: true, pushed: delivery.pushed.length, queued: 0 };
+      this.log.info({ pushed: delivery.pushed.length, alreadyThere: delivery.alreadyThere.length, conflicts: delivery.conflicts }, 'status pushed');
+    } catch (error) {
+      const queued = (await this.outbox.list()).length;
+      result = { ok: false, pushed: entries.length - queued, queued, error: messageOf(error) };
+      this.log.warn({ queued, err: messageOf(error) }, 'status push failed; reports stay queued');
+    }
+    await emit(this.listeners, 'pushFinished', { ok: result.ok, queued: result.queued, error: result.error }, (e) => this.log.warn({ err: messageOf(e) }, 'listener failed'));
+    return result;
+  }
+
+  /** How many reports wait to be pushed. */
+  async queued(): Promise<number> {
+    return (await this.outbox.list()).length;
+  }
+}
+
+/** What the host looks like after a run, without times: equal signatures mean nothing new. */
+export function signatureOf(report: Report, applied: string | null): string {
+  const open = report.resources
+    .filter((r) => r.status === 'failed' || r.status === 'pending' || r.status === 'skipped' || r.status === 'unmanaged')
+    .map((r) => [r.id, r.status, r.error ?? '', (r.changes ?? []).map(describeChange).join(';')]);
+  // After an apply that changed or healed something, the host is in sync: the same as after a quiet run.
+  const settled = report.mode === 'apply' && (report.result === 'changed' || report.result === 'drifted') ? 'converged' : report.result;
+  const text = JSON.stringify({ applied, mode: report.mode, result: settled, commit: report.commit, errors: report.errors, open });
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
+function reportIdOf(report: Report): string {
+  const stamp = report.endedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${report.host}-${stamp}-${createHash('sha256').update(JSON.stringify(report)).digest('hex').slice(0, 8)}`;
+}
