@@ -13,7 +13,8 @@ import { dirtyDirectories } from '../../engine/durability.js';
 import { AGENT_VERSION } from '../../platform/version.js';
 
 type StatusDocument = Record<string, unknown>;
-type StatusDesired = StatusFileSpec & { document?: StatusDocument };
+/** The spec with the run-time document; `posix` is false on Windows hosts, which have no mode or owner. */
+type StatusDesired = StatusFileSpec & { document?: StatusDocument; posix?: boolean };
 
 export interface StatusObserved {
   state: PathState;
@@ -39,7 +40,7 @@ const withoutTime = ({ time: _t, ...rest }: StatusDocument): string => JSON.stri
 
 export const statusFileProvider: Provider<StatusDesired, StatusObserved> = {
   async desire(spec, ctx) {
-    return { ...spec, document: documentFor(spec, ctx) };
+    return { ...spec, document: documentFor(spec, ctx), posix: ctx.host.os !== 'windows' };
   },
 
   async observe(spec, ctx) {
@@ -68,6 +69,7 @@ export const statusFileProvider: Provider<StatusDesired, StatusObserved> = {
       changes.push({ property: 'content', from: have ? 'previous status' : null, to: 'status', diff: unifiedDiff(spec.statusFile, before, render(want), !have) });
     }
     const isFile = observed?.state.kind === 'file';
+    if (spec.posix === false) return changes;
     changes.push(...attributeChanges({ ...spec, mode: spec.mode ?? (isFile ? undefined : '0644') }, isFile ? observed!.state : null, { privileged: observed?.privileged ?? true }));
     return changes;
   },
