@@ -12,6 +12,7 @@ import { mount } from './mount/index.js';
 import { pkg } from './package/index.js';
 import { command } from './command/index.js';
 import { scheduledTask } from './scheduled-task/index.js';
+import { windowsService } from './windows-service/index.js';
 
 export const resourceTypes: readonly ResourceType[] = [
   file as ResourceType,
@@ -26,6 +27,7 @@ export const resourceTypes: readonly ResourceType[] = [
   pkg as ResourceType,
   command as ResourceType,
   scheduledTask as ResourceType,
+  windowsService as ResourceType,
 ];
 
 const byName = new Map(resourceTypes.map((t) => [t.name, t]));
