@@ -93,6 +93,6 @@ describe('a service on a Windows host', () => {
   it('under --root shows the commands it would run', () => {
     const plan = converge(['plan', '--repo', fleet().dir, '--host', 'gpu', '--root', tempDir()]);
     expect(plan.stdout).toContain('would run: sc.exe config nxservice start= delayed-auto');
-    expect(plan.stdout).toContain("would run: Start-Service -Name 'nxservice'");
+    expect(plan.stdout).toContain("start= delayed-auto; Start-Service -Name 'nxservice'");
   });
 });
