@@ -13,6 +13,7 @@ import { pkg } from './package/index.js';
 import { command } from './command/index.js';
 import { scheduledTask } from './scheduled-task/index.js';
 import { windowsService } from './windows-service/index.js';
+import { mappedDrive } from './mapped-drive/index.js';
 
 export const resourceTypes: readonly ResourceType[] = [
   file as ResourceType,
@@ -28,6 +29,7 @@ export const resourceTypes: readonly ResourceType[] = [
   command as ResourceType,
   scheduledTask as ResourceType,
   windowsService as ResourceType,
+  mappedDrive as ResourceType,
 ];
 
 const byName = new Map(resourceTypes.map((t) => [t.name, t]));
