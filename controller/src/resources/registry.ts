@@ -14,6 +14,7 @@ import { command } from './command/index.js';
 import { scheduledTask } from './scheduled-task/index.js';
 import { windowsService } from './windows-service/index.js';
 import { mappedDrive } from './mapped-drive/index.js';
+import { launchd } from './launchd/index.js';
 
 export const resourceTypes: readonly ResourceType[] = [
   file as ResourceType,
@@ -30,6 +31,7 @@ export const resourceTypes: readonly ResourceType[] = [
   scheduledTask as ResourceType,
   windowsService as ResourceType,
   mappedDrive as ResourceType,
+  launchd as ResourceType,
 ];
 
 const byName = new Map(resourceTypes.map((t) => [t.name, t]));
