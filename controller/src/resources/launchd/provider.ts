@@ -53,7 +53,7 @@ export const launchdProvider: Provider<LaunchdDesired, LaunchdObserved> = {
     const plist = await readManagedFile(ctx, place.plistPath);
     if (ctx.sandboxed) return plist ? { plist } : null;
     const job = await printJob(ctx, `${place.domain}/${spec.launchd}`);
-    if (!plist && (job === null || job === 'no-domain')) return null;
+    if (!plist && (job === null || (job === 'no-domain' && spec.ensure === 'absent'))) return null;
     return { plist, job };
   },
 
