@@ -46,6 +46,27 @@ hostRunOptions(
     .option('--lock-wait <seconds>', 'how long to wait for another converge to finish', '300'),
 ).action((flags) => runCommand(async () => (await import('./apply.js')).applyCommand(flags)));
 
+const serviceOptions = (cmd: Command) =>
+  cmd
+    .option('--os <os>', 'the OS to install for (default: this machine; another OS only with --dry-run or --root)')
+    .option('--root <dir>', 'write the files under DIR; service-manager commands are shown, not run')
+    .option('--dry-run', 'print what it would do')
+    .option('--config <file>', 'the agent config the service uses (default /etc/converge/config.yml, C:\\ProgramData\\converge\\config.yml)');
+
+serviceOptions(
+  program
+    .command('install-service')
+    .description('install (or upgrade) the agent as a service: systemd unit, LaunchDaemon, or Windows service (WinSW)')
+    .option('--node <path>', 'the node executable the service runs (default: this one)')
+    .option('--entry <path>', "the agent's controller/bin/converge.js (default: this CLI)")
+    .option('--no-start', 'install and enable, but do not start it now')
+    .option('--winsw <file>', 'Windows: a local WinSW-x64.exe 2.12.0 (checked against its pinned SHA256) instead of downloading it'),
+).action((flags) => runCommand(async () => (await import('./install-service.js')).installServiceCommand(flags)));
+
+serviceOptions(program.command('uninstall-service').description('stop and remove the agent service (config, state and agent files stay)')).action((flags) =>
+  runCommand(async () => (await import('./install-service.js')).uninstallServiceCommand(flags)),
+);
+
 program
   .command('schema')
   .description('write the JSON Schemas of host.yml, resource files, secrets-map.yml and the agent config')
