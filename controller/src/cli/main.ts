@@ -68,6 +68,19 @@ serviceOptions(program.command('uninstall-service').description('stop and remove
 );
 
 program
+  .command('ingest')
+  .description('copy new and changed files of an OS cloud folder (iCloud, OneDrive) to /space, one way, without scanning the SMB mount')
+  .requiredOption('--name <name>', 'the job (icloud, onedrive): names its index and report')
+  .requiredOption('--from <dir>', 'the cloud folder')
+  .requiredOption('--to <dir>', 'the destination, e.g. ~/.mkt/space/devices/<host>/<user>/icloud')
+  .option('--mount <dir>', 'the SMB mount the destination is on: never scanned; nothing copied while it is not mounted')
+  .requiredOption('--state-dir <dir>', 'local folder for the index and the report')
+  .option('--status <file>', '_status.json to put the report into after the run')
+  .option('--max-files <n>', 'copy at most N files this run')
+  .addOption(jsonOption())
+  .action((flags) => runCommand(async () => (await import('./ingest.js')).ingestCommand(flags)));
+
+program
   .command('schema')
   .description('write the JSON Schemas of host.yml, resource files, secrets-map.yml and the agent config')
   .addOption(repoOption())
