@@ -14,7 +14,7 @@ import type { OS } from '../platform/os.js';
 import { createRunner } from '../platform/runner.js';
 import { ConvergeError } from '../platform/errors.js';
 import { hostPaths } from '../platform/paths.js';
-import { defaultAgentCommand } from '../platform/agent-service/definition.js';
+import { defaultAgentCommand, deployKeyEnv } from '../platform/agent-service/definition.js';
 import type { AgentCommand } from '../platform/agent-service/definition.js';
 import { installSteps, uninstallSteps } from '../platform/agent-service/plan.js';
 import { runSteps } from '../platform/agent-service/steps.js';
@@ -49,7 +49,7 @@ export async function installServiceCommand(flags: ServiceFlags): Promise<number
   const out = new Printer();
   const target = targetOs(flags.os);
   const root = path.resolve(flags.root ?? '/');
-  const command = agentCommand(target, flags);
+  const command = withDeployKey(target, agentCommand(target, flags), root);
   const real = !flags.dryRun && root === '/';
   if (real && target !== currentOS()) throw new ConvergeError('unsupported', `this machine runs ${currentOS()}; a ${target} service can only be shown (--dry-run) or written under --root`);
   checkConfig(target, command.config, root, Boolean(flags.dryRun));
@@ -76,6 +76,16 @@ export async function uninstallServiceCommand(flags: ServiceFlags): Promise<numb
   await runSteps(uninstallSteps(target), { os: target, runner: createRunner(target), dryRun: Boolean(flags.dryRun), root, say: (l) => out.line(`  ${l}`) });
   if (!flags.dryRun) out.line('converge agent service removed (its config, state and the agent files stay)');
   return 0;
+}
+
+/** When the bootstrap's deploy key sits beside the config, the service's git uses it. */
+function withDeployKey(target: OS, c: AgentCommand, root: string): AgentCommand {
+  const win = target === 'windows';
+  const dir = win ? c.config.replace(/[\\/][^\\/]*$/, '') : path.posix.dirname(c.config);
+  const paths = hostPaths(target);
+  const key = `${dir}${win ? '\\' : '/'}deploy_key`;
+  const local = root === '/' ? key : paths.toLocal(paths.normalize(key), root);
+  return existsSync(local) ? { ...c, env: { ...c.env, ...deployKeyEnv(dir, win ? '\\' : '/') } } : c;
 }
 
 function serviceKind(target: OS): string {

@@ -9,6 +9,16 @@ export interface AgentCommand {
   entry: string;
   /** The agent's config.yml. */
   config: string;
+  /** Extra environment of the service (GIT_SSH_COMMAND with the deploy key). */
+  env?: Record<string, string>;
+}
+
+/** The git SSH command that uses the deploy key kept beside the config (what the bootstrap scripts create). */
+export function deployKeyEnv(configDir: string, sep = '/'): Record<string, string> {
+  const key = `${configDir}${sep}deploy_key`;
+  const known = `${configDir}${sep}known_hosts`;
+  const q = (p: string) => (/\s/.test(p) ? `"${p}"` : p);
+  return { GIT_SSH_COMMAND: `ssh -i ${q(key)} -o IdentitiesOnly=yes -o UserKnownHostsFile=${q(known)} -o StrictHostKeyChecking=accept-new` };
 }
 
 /** Defaults per OS, as the bootstrap scripts install them. */

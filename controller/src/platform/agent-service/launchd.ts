@@ -20,7 +20,7 @@ export function agentPlistObject(c: AgentCommand): Record<string, unknown> {
     ThrottleInterval: 30,
     StandardOutPath: `${LOG_DIR}/agent.log`,
     StandardErrorPath: `${LOG_DIR}/agent.log`,
-    EnvironmentVariables: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin:/usr/local/bin', NODE_ENV: 'production' },
+    EnvironmentVariables: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin:/usr/local/bin', NODE_ENV: 'production', ...(c.env ?? {}) },
   };
 }
 

@@ -30,6 +30,7 @@ export function systemdUnit(c: AgentCommand): string {
     'KillMode=mixed',
     'TimeoutStopSec=60s',
     'Environment=NODE_ENV=production',
+    ...Object.entries(c.env ?? {}).map(([k, v]) => `Environment=${systemdArg(`${k}=${v}`)}`),
     '',
     '[Install]',
     'WantedBy=multi-user.target',

@@ -44,6 +44,7 @@ export function winswXml(c: AgentCommand): string {
     '  <resetfailure>1 hour</resetfailure>',
     '  <stoptimeout>60 sec</stoptimeout>',
     '  <env name="NODE_ENV" value="production"/>',
+    ...Object.entries(c.env ?? {}).map(([k, v]) => `  <env name="${xmlEscape(k)}" value="${xmlEscape(v)}"/>`),
     `  <logpath>${xmlEscape(LOG_DIR)}</logpath>`,
     '  <log mode="roll-by-size">',
     '    <sizeThreshold>10240</sizeThreshold>',
