@@ -106,7 +106,7 @@ describeWith(isRoot)('linux.sh for real (paths in a temp folder)', () => {
     expect(readFileSync(p('etc/config.yml'), 'utf8')).toContain(`root: '${p('root')}'`);
     const unit = readFileSync(p('svc/etc/systemd/system/converge-agent.service'), 'utf8');
     expect(unit).toContain(`ExecStart=${p('opt/runtime/bin/node')} ${p('opt/agent/controller/bin/converge.js')} agent --config ${p('etc/config.yml')}`);
-    expect(existsSync(p('svc/etc/systemd/system/multi-user.target.wants/converge-agent.service'))).toBe(true);
+    expect(readlinkSync(p('svc/etc/systemd/system/multi-user.target.wants/converge-agent.service'))).toBe('/etc/systemd/system/converge-agent.service');
     expect(first.stdout).toContain('== 7/7 first converge');
     // The installed agent is a working converge.
     const validate = spawnSync(p('opt/runtime/bin/node'), [p('opt/agent/controller/bin/converge.js'), 'validate', '--repo', work], { encoding: 'utf8' });
