@@ -4,7 +4,7 @@
 // helper's report carries Get-SmbMapping's Status values, see
 // fixtures/windows/get-smbmapping.txt).
 import { describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HELPER_SCRIPT } from '../../src/resources/mapped-drive/helper-script.js';
 import { DRIVE_SCRIPTS } from '../../src/resources/mapped-drive/powershell.js';
@@ -32,6 +32,9 @@ function drivesFleet() {
 
 /** A FAKE Windows: a task store, mike's profile (HKU\<SID>\Network) and the helper, which maps what is configured. */
 function fakeWindows(root: string, options: { loggedOn?: boolean } = {}) {
+  // What the envFile resource renders (SYSTEM and Administrators only on Windows).
+  mkdirSync(path.join(root, 'C/ProgramData/converge/secrets'), { recursive: true });
+  writeFileSync(path.join(root, 'C/ProgramData/converge/secrets/smb.env'), '# converge envFile smb\nusername=mike\npassword=s3cret-smb-pass\n');
   const world = { task: null as null | { xml: string; state: string }, network: {} as Record<string, string>, loggedOn: options.loggedOn ?? true, helperRuns: 0, status: 'OK' };
   const runner: FakeRunner = fakeRunner('windows', {
     'Get-ConvergeTask': () => (world.task ? { found: true, state: world.task.state, xml: world.task.xml, groupId: 'BUILTIN\\Users' } : { found: false }),
@@ -54,7 +57,7 @@ function fakeWindows(root: string, options: { loggedOn?: boolean } = {}) {
       world.status = 'OK';
       return { state: 'Ready', lastResult: 0 };
     },
-  });
+  }, { 'icacls.exe': () => ({ stdout: 'processed file: …\r\nSuccessfully processed 1 files; Failed processing 0 files\r\n' }) });
   return { world, runner };
 }
 
@@ -73,7 +76,12 @@ describe('mapped drives on a Windows host', () => {
     expect(xml).toContain('<LogonTrigger>');
     expect(xml).toContain('map-drives.ps1');
     expect(world.network).toEqual({ X: `${SHARE}\\flux`, S: `${SHARE}\\space`, T: `${SHARE}\\time` });
-    expect(JSON.parse(readFileSync(path.join(root, 'C/ProgramData/converge/drives/X.json'), 'utf8'))).toEqual({ letter: 'X:', remote: `${SHARE}\\flux`, user: 'mike', credentials: 'C:\\ProgramData\\converge\\secrets\\smb.env' });
+    expect(JSON.parse(readFileSync(path.join(root, 'C/ProgramData/converge/drives/X.json'), 'utf8'))).toEqual({ letter: 'X:', remote: `${SHARE}\\flux`, user: 'mike', credentials: 'C:\\ProgramData\\converge\\drives\\credentials-mike.env' });
+    // mike's own copy of the two lines, readable by him (the helper runs as him), never shown
+    expect(readFileSync(path.join(root, 'C/ProgramData/converge/drives/credentials-mike.env'), 'utf8')).toBe('username=mike\npassword=s3cret-smb-pass\n');
+    expect(runner.runs.find((r) => r.file === 'icacls.exe')!.args).toEqual(['C:\\ProgramData\\converge\\drives\\credentials-mike.env', '/inheritance:r', '/grant:r', '*S-1-5-18:(F)', '*S-1-5-32-544:(F)', 'mike:(R)']);
+    expect(JSON.stringify(first.report)).not.toContain('s3cret-smb-pass');
+    expect(first.lines).toContain('mappedDrive:X:: credentials for mike ∅ → (secret)');
     expect(readFileSync(path.join(root, 'C/ProgramData/converge/drives/map-drives.ps1'), 'utf8')).toBe(HELPER_SCRIPT);
 
     expect((await engineRun(fleet.dir, 'gpu', root, runner, 'plan')).report.summary.pending).toBe(0);

@@ -42,7 +42,9 @@ foreach ($file in @(Get-ChildItem -LiteralPath $here -Filter '*.json')) {
     if ($drive.credentials) {
       $vars = Read-EnvFile $drive.credentials
       $server = $drive.remote.TrimStart('\').Split('\')[0]
-      $null = & cmdkey.exe "/add:$server" "/user:$($vars['SMB_USERNAME'])" "/pass:$($vars['SMB_PASSWORD'])"
+      $name = $vars['username']; if (-not $name) { $name = $vars['SMB_USERNAME'] }
+      $secret = $vars['password']; if (-not $secret) { $secret = $vars['SMB_PASSWORD'] }
+      $null = & cmdkey.exe "/add:$server" "/user:$name" "/pass:$secret"
       if ($LASTEXITCODE -ne 0) { throw "cmdkey /add:$server failed with exit code $LASTEXITCODE" }
     }
     $mapping = Get-SmbMapping -LocalPath $drive.letter -ErrorAction SilentlyContinue

@@ -48,6 +48,7 @@ export interface HelperDrive {
 export interface DriveObserved {
   helperScript: Buffer | null;
   config: Buffer | null;
+  credentials: Buffer | null;
   taskCopy: Buffer | null;
   /** Undefined under --root. */
   task?: RegisteredTask;
@@ -57,7 +58,29 @@ export interface DriveObserved {
   helper?: HelperDrive | null;
 }
 
-export type DriveDesired = MappedDriveSpec & { user: string; sandboxed?: boolean };
+export type DriveDesired = MappedDriveSpec & { user: string; sandboxed?: boolean; credentialText?: string | null };
+
+/**
+ * The user's copy of the share credentials. The env file converge renders is
+ * readable by SYSTEM and Administrators only; the helper runs as the user,
+ * with a limited token, so the agent gives that user a copy of the two lines
+ * it needs, readable by SYSTEM, Administrators and that user.
+ */
+export function credentialCopyPath(user: string): string {
+  return `${DRIVES_DIR}/credentials-${user}.env`;
+}
+
+/** username/password from an env file (mount.cifs style, or SMB_USERNAME / SMB_PASSWORD). */
+export function credentialLines(text: string): string | null {
+  const vars = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m) vars.set(m[1]!.toLowerCase(), m[2]!);
+  }
+  const username = vars.get('username') ?? vars.get('smb_username');
+  const password = vars.get('password') ?? vars.get('smb_password');
+  return username !== undefined && password !== undefined ? `username=${username}\npassword=${password}\n` : null;
+}
 
 /** The JSON file converge keeps for one drive. */
 export function driveConfigPath(letter: string): string {
@@ -66,7 +89,8 @@ export function driveConfigPath(letter: string): string {
 
 /** The config the helper reads for one drive. */
 export function driveConfig(spec: DriveDesired): string {
-  return JSON.stringify({ letter: spec.mappedDrive, remote: spec.remote, user: spec.user, credentials: spec.credentials ? spec.credentials.replace(/\//g, '\\') : null }, null, 2) + '\n';
+  const credentials = spec.credentials ? credentialCopyPath(spec.user).replace(/\//g, '\\') : null;
+  return JSON.stringify({ letter: spec.mappedDrive, remote: spec.remote, user: spec.user, credentials }, null, 2) + '\n';
 }
 
 function helperStatePath(ctx: Pick<Context, 'paths'>, user: string): string {
@@ -91,13 +115,23 @@ export const mappedDriveProvider: Provider<DriveDesired, DriveObserved> = {
   async desire(spec, ctx) {
     const user = spec.user ?? (typeof ctx.host.vars.user === 'string' ? ctx.host.vars.user : undefined);
     if (!user) throw new ConvergeError('invalid-input', `mappedDrive ${spec.mappedDrive} needs user: (or the host's vars.user): whose session the drive belongs to`);
-    return { ...spec, user, sandboxed: ctx.sandboxed };
+    let credentialText: string | null | undefined;
+    if (spec.credentials) {
+      const source = await readManagedFile(ctx, spec.credentials);
+      if (!source && !ctx.sandboxed) throw new ConvergeError('not-found', `the credentials file ${spec.credentials} is not there (render it first: an envFile resource, and requires: on it)`);
+      credentialText = source ? credentialLines(source.toString('utf8')) : null;
+      if (source && credentialText === null) throw new ConvergeError('invalid-input', `${spec.credentials} has no username= and password= lines (or SMB_USERNAME / SMB_PASSWORD)`);
+      const password = credentialText ? /^password=(.*)$/m.exec(credentialText)?.[1] : undefined;
+      if (password) ctx.scrubber.add(password);
+    }
+    return { ...spec, user, sandboxed: ctx.sandboxed, credentialText };
   },
 
   async observe(spec, ctx) {
     const observed: DriveObserved = {
       helperScript: await readManagedFile(ctx, HELPER_PATH),
       config: await readManagedFile(ctx, driveConfigPath(spec.mappedDrive)),
+      credentials: spec.credentials ? await readManagedFile(ctx, credentialCopyPath(spec.user)) : null,
       taskCopy: await readManagedFile(ctx, taskCopyPath(DRIVES_TASK)),
     };
     if (!ctx.sandboxed) {
@@ -123,6 +157,12 @@ export const mappedDriveProvider: Provider<DriveDesired, DriveObserved> = {
     file(driveConfigPath(spec.mappedDrive), observed?.config, driveConfig(spec));
     file(HELPER_PATH, observed?.helperScript, HELPER_SCRIPT);
     file(taskCopyPath(DRIVES_TASK), observed?.taskCopy, renderTaskXml(HELPER_TASK));
+    if (spec.credentialText) {
+      const c = contentChange(credentialCopyPath(spec.user), observed?.credentials ?? null, Buffer.from(spec.credentialText), { secret: true });
+      if (c) changes.push({ ...c, property: `credentials for ${spec.user}` });
+    } else if (spec.credentials && spec.sandboxed) {
+      changes.push({ property: `credentials for ${spec.user}`, from: null, to: credentialCopyPath(spec.user), skipped: `${spec.credentials} is not rendered under this root (no secret backend): the user's copy is made from it on the machine` });
+    }
     if (spec.sandboxed || !observed?.task) {
       const params = taskParams(DRIVES_TASK);
       const commands = [
@@ -146,6 +186,14 @@ export const mappedDriveProvider: Provider<DriveDesired, DriveObserved> = {
 
   async apply(spec, changes, ctx) {
     await writeManagedFile(ctx, driveConfigPath(spec.mappedDrive), driveConfig(spec));
+    if (spec.credentialText && !(await sameFile(ctx, credentialCopyPath(spec.user), spec.credentialText))) {
+      await writeManagedFile(ctx, credentialCopyPath(spec.user), spec.credentialText, { mode: 0o600 });
+      if (!ctx.sandboxed) {
+        const file = credentialCopyPath(spec.user).replace(/\//g, '\\');
+        const r = await ctx.runner.run('icacls.exe', [file, '/inheritance:r', '/grant:r', '*S-1-5-18:(F)', '*S-1-5-32-544:(F)', `${spec.user}:(R)`]);
+        if (r.exitCode !== 0) throw new ConvergeError('io', `icacls could not give ${spec.user} (only) read access to ${file} (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
+      }
+    }
     if (!(await sameFile(ctx, HELPER_PATH, HELPER_SCRIPT))) await writeManagedFile(ctx, HELPER_PATH, HELPER_SCRIPT);
     const xml = renderTaskXml(HELPER_TASK);
     if (!(await sameFile(ctx, taskCopyPath(DRIVES_TASK), xml))) await writeManagedFile(ctx, taskCopyPath(DRIVES_TASK), xml);

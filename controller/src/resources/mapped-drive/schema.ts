@@ -15,7 +15,7 @@ export const MappedDriveSpec = z.strictObject({
     .transform((s) => s.replace(/\//g, '\\').replace(/\\+$/, ''))
     .refine((s) => UNC.test(s), { error: 'remote must be a UNC path to a fully qualified host, like \\\\motoko.pangolin-vega.ts.net\\flux (MagicDNS names, never an IP or a short name)' }),
   user: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'user must be a Windows user name' }).optional().describe("whose logon session (default: the host's vars.user)"),
-  credentials: z.string().optional().describe('a Windows path to an env file with SMB_USERNAME and SMB_PASSWORD (rendered by an envFile resource), stored with cmdkey for the share host'),
+  credentials: z.string().optional().describe('a Windows path to the env file (an envFile resource) with username= and password= lines; the user gets a copy only they can read, stored with cmdkey for the share host'),
   ...commonFields,
 });
 export type MappedDriveSpec = z.infer<typeof MappedDriveSpec>;
