@@ -73,6 +73,8 @@ export class PowerShellSession {
     this.process.writeLine(asciiJson({ id, name: op.name, script: op.script, params }));
     const answer = await readAnswer(this.process, this.log, timeoutMs);
     if (!answer) {
+      // stdout ended: wait for the exit, so all of stderr is in.
+      await this.process.close(2000).catch(() => undefined);
       this.dead = this.process.stderr().trim().split('\n').slice(-3).join(' ') || 'it exited';
       throw new ConvergeError('io', `Windows PowerShell ended while running ${op.name}: ${this.dead}`);
     }
