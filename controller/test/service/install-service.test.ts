@@ -15,7 +15,7 @@ import { describeWith, requireComponent, runs } from '../helpers/components.js';
 import { systemdUnit } from '../../src/platform/agent-service/systemd.js';
 import { agentPlist } from '../../src/platform/agent-service/launchd.js';
 import { winswXml, windowsArg, WINSW } from '../../src/platform/agent-service/winsw.js';
-import { defaultAgentCommand } from '../../src/platform/agent-service/definition.js';
+import { defaultAgentCommand, deployKeyEnv } from '../../src/platform/agent-service/definition.js';
 import { parsePlist } from '../../src/resources/launchd/plist-build.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
@@ -34,9 +34,11 @@ describeWith(runs('systemctl', ['--version']))('the systemd unit', () => {
   it('is written and enabled under --root; start and daemon-reload are shown as skipped; uninstall undoes it', () => {
     const root = rootWithConfig();
     const args = ['--root', root, '--node', process.execPath, '--entry', '/opt/converge/agent/controller/bin/converge.js'];
+    writeFileSync(path.join(root, 'etc/converge/deploy_key'), 'a key', { mode: 0o600 }); // as the bootstrap leaves it
     const r = converge(['install-service', ...args]);
     expect(r.exitCode, r.stderr).toBe(0);
     const unit = path.join(root, 'etc/systemd/system/converge-agent.service');
+    expect(readFileSync(unit, 'utf8')).toContain('GIT_SSH_COMMAND=ssh -i /etc/converge/deploy_key');
     expect(readFileSync(unit, 'utf8')).toContain(`ExecStart=${process.execPath} /opt/converge/agent/controller/bin/converge.js agent --config /etc/converge/config.yml`);
     expect(readlinkSync(path.join(root, 'etc/systemd/system/multi-user.target.wants/converge-agent.service'))).toBe('/etc/systemd/system/converge-agent.service');
     expect(r.stdout).toContain(`ran: systemctl --root=${root} enable converge-agent.service`);
@@ -61,10 +63,13 @@ describeWith(runs('systemctl', ['--version']))('the systemd unit', () => {
   it('passes systemd-analyze verify', () => {
     const dir = tempDir();
     const unit = path.join(dir, 'converge-agent.service');
-    writeFileSync(unit, systemdUnit({ node: process.execPath, entry: '/opt/converge agent/bin/converge.js', config: '/etc/converge/config.yml' }));
+    writeFileSync(unit, systemdUnit({ node: process.execPath, entry: '/opt/converge agent/bin/converge.js', config: '/etc/converge/config.yml', env: deployKeyEnv('/etc/converge') }));
     const r = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    expect(readFileSync(unit, 'utf8')).toContain('"/opt/converge agent/bin/converge.js"');
+    expect(r.stderr).not.toContain('Ignoring');
+    const text = readFileSync(unit, 'utf8');
+    expect(text).toContain('"/opt/converge agent/bin/converge.js"');
+    expect(text).toContain('Environment="GIT_SSH_COMMAND=ssh -i /etc/converge/deploy_key -o IdentitiesOnly=yes -o UserKnownHostsFile=/etc/converge/known_hosts -o StrictHostKeyChecking=accept-new"');
   });
 });
 
