@@ -22,7 +22,7 @@ main() {
 
   local HOST='' REPO='' BRANCH=main STATUS_REPO='' STATUS_BRANCH=status
   local PREFIX=/usr/local/converge CONFIG_DIR=/etc/converge STATE_DIR=/var/lib/converge
-  local NODE='' NODE_ARCHIVE='' SIGNERS='' ALLOW_UNSIGNED=0 WAIT=1800 DRY_RUN=0 START=1 SERVICE_ROOT=/ ROOT=''
+  local NODE='' NPM='' NODE_ARCHIVE='' SIGNERS='' ALLOW_UNSIGNED=0 WAIT=1800 DRY_RUN=0 START=1 SERVICE_ROOT=/ ROOT=''
 
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -36,6 +36,7 @@ main() {
       --state-dir) STATE_DIR=$2; shift 2 ;;
       --node) NODE=$2; shift 2 ;;
       --node-archive) NODE_ARCHIVE=$2; shift 2 ;;
+      --npm) NPM=$2; shift 2 ;;
       --allowed-signers) SIGNERS=$2; shift 2 ;;
       --allow-unsigned) ALLOW_UNSIGNED=1; shift ;;
       --wait) WAIT=$2; shift 2 ;;
@@ -63,6 +64,9 @@ main() {
   say "converge bootstrap for $HOST from $REPO ($BRANCH)"
   [ "$DRY_RUN" = 1 ] && say '(dry run: nothing is changed)'
 
+  if [ "$DRY_RUN" = 0 ] && ! /usr/bin/xcode-select -p >/dev/null 2>&1; then
+    die 'git needs the Command Line Tools: run xcode-select --install, then this script again'
+  fi
   step '1/7 Node.js runtime'
   install_node
   step '2/7 deploy key'
@@ -94,6 +98,7 @@ macos.sh --host NAME --repo URL [options]
   --allowed-signers FILE  SSH allowed-signers for fleet commits (or --allow-unsigned, labs only)
   --node PATH             use this Node.js (>= 20.19) instead of downloading the pinned one
   --node-archive FILE     the pinned Node.js archive, already downloaded (offline)
+  --npm PATH              npm to build the agent with (default: the one beside Node.js; a .js is run with it)
   --prefix DIR            /usr/local/converge  --config-dir DIR  /etc/converge
   --state-dir DIR         /var/lib/converge --wait SECONDS    1800 (for the deploy key)
   --no-start              install, converge once, but do not start the service
@@ -204,13 +209,16 @@ wait_for_access() {
 }
 
 install_agent() {
-  local npm; npm="$(dirname "$(resolve "$PREFIX/runtime/bin/node" 2>/dev/null || echo "$NODE")")/npm"
-  [ -x "$npm" ] || npm=$(command -v npm || true)
+  local npm=$NPM
+  if [ -z "$npm" ]; then
+    npm="$(dirname "$(resolve "$PREFIX/runtime/bin/node" 2>/dev/null || echo "$NODE")")/npm"
+    [ -x "$npm" ] || npm=$(command -v npm || true)
+  fi
   if [ "$DRY_RUN" = 1 ]; then
     say "would fetch controller/ of $REPO ($BRANCH) into $PREFIX/releases/<commit>, npm ci, build, keep runtime dependencies only, and point $PREFIX/agent at it"
     return
   fi
-  [ -n "$npm" ] || die "no npm next to the Node.js runtime"
+  [ -n "$npm" ] || die "no npm next to the Node.js runtime (pass --npm PATH)"
   run mkdir -p "$PREFIX/releases"
   local work; work=$(mktemp -d "$PREFIX/releases/.new-XXXXXX")
   git clone --quiet --depth 1 --branch "$BRANCH" --no-checkout "$REPO" "$work/src"
@@ -224,15 +232,16 @@ install_agent() {
   else
     say "building agent $commit"
     local esbuild
-    esbuild=$(cd "$work/src" && PATH="$(dirname "$npm"):$PATH" "$PREFIX/runtime/bin/node" -p 'require("./package.json").devDependencies.esbuild')
+    esbuild=$(cd "$work/src" && "$PREFIX/runtime/bin/node" -p 'require("./package.json").devDependencies.esbuild')
     (
       cd "$work/src"
-      PATH="$(dirname "$npm"):$PATH"
+      # npm scripts (esbuild's install step) run `node`: the runtime's, first on PATH
+      PATH="$PREFIX/runtime/bin:$PATH"
       export PATH
-      "$npm" ci --omit=dev --no-audit --no-fund --loglevel=error
-      "$npm" install --no-save --no-package-lock --no-audit --no-fund --loglevel=error "esbuild@$esbuild"
+      npm_run "$npm" ci --omit=dev --no-audit --no-fund --loglevel=error
+      npm_run "$npm" install --no-save --no-package-lock --no-audit --no-fund --loglevel=error "esbuild@$esbuild"
       "$PREFIX/runtime/bin/node" controller/build.mjs
-      "$npm" prune --omit=dev --no-audit --no-fund --loglevel=error
+      npm_run "$npm" prune --omit=dev --no-audit --no-fund --loglevel=error
     )
     rm -rf "$release"
     mv "$work/src" "$release"
@@ -247,6 +256,15 @@ install_agent() {
     [ "releases/$old" = "$current" ] || rm -rf "${PREFIX:?}/releases/$old"
   done
   say "agent: $PREFIX/agent -> $current"
+}
+
+# npm itself, or npm-cli.js run with the runtime.
+npm_run() {
+  local npm=$1; shift
+  case "$npm" in
+    *.js) "$PREFIX/runtime/bin/node" "$npm" "$@" ;;
+    *) "$npm" "$@" ;;
+  esac
 }
 
 yaml_quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/''/g")"; }
@@ -298,4 +316,6 @@ first_converge() {
   esac
 }
 
-main "$@"
+# One line: bash has read it whole before main runs, so nothing after it is read
+# (an upgrade that rewrites this file while it runs cannot inject a command).
+main "$@"; exit

@@ -6,12 +6,13 @@
 // duplicates. Also: shellcheck, --dry-run, a truncated download, the pinned
 // Node.js checksum.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { git } from '../helpers/fleet.js';
+import { fleetRemote } from '../helpers/fleet-remote.js';
 import { describeWith, requireComponent, runs } from '../helpers/components.js';
 
 const SCRIPT = path.join(PROJECT_ROOT, 'scripts/bootstrap/linux.sh');
@@ -19,23 +20,6 @@ const isRoot = process.getuid?.() === 0;
 
 function bash(args: string[], options: { timeoutMs?: number; script?: string } = {}) {
   return spawnSync('bash', [options.script ?? SCRIPT, ...args], { encoding: 'utf8', timeout: options.timeoutMs ?? 600_000, env: { ...process.env, NO_COLOR: '1' } });
-}
-
-/** A fleet repository as users have it: controller/ of this checkout, a lab host, a bare remote. */
-function fleetRemote(dir: string): { remote: string; work: string } {
-  const work = path.join(dir, 'fleet');
-  mkdirSync(path.join(work, 'controller'), { recursive: true });
-  for (const p of ['src', 'bin', 'build.mjs']) cpSync(path.join(PROJECT_ROOT, 'controller', p), path.join(work, 'controller', p), { recursive: true });
-  for (const p of ['package.json', 'package-lock.json', '.npmrc']) cpSync(path.join(PROJECT_ROOT, p), path.join(work, p));
-  mkdirSync(path.join(work, 'hosts/lab'), { recursive: true });
-  writeFileSync(path.join(work, 'hosts/lab/host.yml'), 'os: linux\n');
-  writeFileSync(path.join(work, 'hosts/lab/files.yml'), 'resources:\n  - file: /etc/lab.conf\n    content: "hello\\n"\n');
-  git(work, 'init', '-q', '-b', 'main');
-  git(work, 'add', '-A');
-  git(work, 'commit', '-qm', 'fleet');
-  const remote = path.join(dir, 'remote.git');
-  git(dir, 'clone', '-q', '--bare', work, remote);
-  return { remote, work };
 }
 
 describeWith(runs('shellcheck', ['--version']))('shellcheck', () => {
