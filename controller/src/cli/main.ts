@@ -50,6 +50,40 @@ hostRunOptions(
     .option('--lock-wait <seconds>', 'how long to wait for another converge to finish', '300'),
 ).action((flags) => runCommand(async () => (await import('./apply.js')).applyCommand(flags)));
 
+const serviceOptions = (cmd: Command) =>
+  cmd
+    .option('--os <os>', 'the OS to install for (default: this machine; another OS only with --dry-run or --root)')
+    .option('--root <dir>', 'write the files under DIR; service-manager commands are shown, not run')
+    .option('--dry-run', 'print what it would do')
+    .option('--config <file>', 'the agent config the service uses (default /etc/converge/config.yml, C:\\ProgramData\\converge\\config.yml)');
+
+serviceOptions(
+  program
+    .command('install-service')
+    .description('install (or upgrade) the agent as a service: systemd unit, LaunchDaemon, or Windows service (WinSW)')
+    .option('--node <path>', 'the node executable the service runs (default: this one)')
+    .option('--entry <path>', "the agent's controller/bin/converge.js (default: this CLI)")
+    .option('--no-start', 'install and enable, but do not start it now')
+    .option('--winsw <file>', 'Windows: a local WinSW-x64.exe 2.12.0 (checked against its pinned SHA256) instead of downloading it'),
+).action((flags) => runCommand(async () => (await import('./install-service.js')).installServiceCommand(flags)));
+
+serviceOptions(program.command('uninstall-service').description('stop and remove the agent service (config, state and agent files stay)')).action((flags) =>
+  runCommand(async () => (await import('./install-service.js')).uninstallServiceCommand(flags)),
+);
+
+program
+  .command('ingest')
+  .description('copy new and changed files of an OS cloud folder (iCloud, OneDrive) to /space, one way, without scanning the SMB mount')
+  .requiredOption('--name <name>', 'the job (icloud, onedrive): names its index and report')
+  .requiredOption('--from <dir>', 'the cloud folder')
+  .requiredOption('--to <dir>', 'the destination, e.g. ~/.mkt/space/devices/<host>/<user>/icloud')
+  .option('--mount <dir>', 'the SMB mount the destination is on: never scanned; nothing copied while it is not mounted')
+  .requiredOption('--state-dir <dir>', 'local folder for the index and the report')
+  .option('--status <file>', '_status.json to put the report into after the run')
+  .option('--max-files <n>', 'copy at most N files this run')
+  .addOption(jsonOption())
+  .action((flags) => runCommand(async () => (await import('./ingest.js')).ingestCommand(flags)));
+
 program
   .command('agent')
   .description('the daemon: poll the fleet repository, verify and converge new commits, converge on a schedule, watch for drift, report to the status branch')

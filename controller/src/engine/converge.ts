@@ -105,6 +105,7 @@ export async function converge(loaded: LoadedHost, base: BaseContext, options: C
   await prune(loaded, ctx, inventory, options.mode, record);
   for (const dir of dirtyDirectories(ctx)) await syncDirectory(dir);
   ctx.backups.close();
+  await disposeRunCache(ctx.cache, log);
   if (applying) {
     await inventory.save();
     endRun(base.stateDir, loaded.host.name);
@@ -130,6 +131,19 @@ export async function converge(loaded: LoadedHost, base: BaseContext, options: C
     errors: [],
   };
   return { report, runId, backupDir: applying && ctx.backups.entries().length > 0 ? backupDir : null };
+}
+
+/** End what providers kept for the run (the Windows PowerShell host): entries with Symbol.asyncDispose. */
+async function disposeRunCache(cache: Map<string, unknown>, log: BaseContext['log']): Promise<void> {
+  for (const [key, value] of cache) {
+    const dispose = (value as { [Symbol.asyncDispose]?: () => Promise<void> } | null)?.[Symbol.asyncDispose];
+    if (typeof dispose !== 'function') continue;
+    try {
+      await dispose.call(value);
+    } catch (error) {
+      log.warn({ key, err: messageOf(error) }, 'closing a run resource failed');
+    }
+  }
 }
 
 async function prefetch(loaded: LoadedHost, ctx: Context, log: BaseContext['log']): Promise<void> {

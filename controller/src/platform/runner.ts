@@ -3,6 +3,7 @@
 // operator wrote (command resources, checks): /bin/sh -c on Linux and macOS,
 // Windows PowerShell on Windows.
 import type { OS } from './os.js';
+import { startProcess } from './running-process.js';
 
 /** What a finished command left behind. */
 export interface CommandResult {
@@ -25,11 +26,29 @@ export interface RunOptions {
   killTree?: boolean;
 }
 
+/**
+ * A program kept running for a conversation over its stdin and stdout, one
+ * line at a time (the Windows PowerShell host of a run).
+ */
+export interface RunningProcess {
+  readonly command: string;
+  /** Write one line (a newline is added) to its stdin. */
+  writeLine(line: string): void;
+  /** The next line of its stdout; null once stdout has ended. */
+  readLine(): Promise<string | null>;
+  /** What it wrote to stderr so far (the last 64 KiB). */
+  stderr(): string;
+  /** Close its stdin and wait for it to exit; kill it after `timeoutMs`. Returns the exit code. */
+  close(timeoutMs?: number): Promise<number | null>;
+}
+
 /** Runs programs for providers; tests may record instead of run (a fake, named as one). */
 export interface Runner {
   readonly os: OS;
   run(file: string, args: readonly string[], options?: RunOptions): Promise<CommandResult>;
   shell(script: string, options?: RunOptions): Promise<CommandResult>;
+  /** Start a long-lived program to talk to line by line. Optional: runners that cannot keep a process leave it out. */
+  start?(file: string, args: readonly string[], options?: Omit<RunOptions, 'input' | 'timeoutMs'>): Promise<RunningProcess>;
 }
 
 /** The real runner, through execa. */
@@ -79,6 +98,9 @@ export function createRunner(os: OS): Runner {
         stderr: String(result.stderr ?? (result.failed && !result.exitCode ? result.message : '')),
         timedOut: Boolean(result.timedOut),
       };
+    },
+    start(file, args, options = {}) {
+      return startProcess(file, args, options);
     },
     shell(script, options) {
       if (os === 'windows') {

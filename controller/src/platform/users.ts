@@ -3,6 +3,7 @@
 // falling back to this machine's.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { macGid, macUid, macUserName } from './users-macos.js';
 
 export interface UserDb {
   uid(nameOrId: string): number | undefined;
@@ -17,10 +18,12 @@ export function createUserDb(root: string): UserDb {
   let groups: Table | undefined;
   const u = (): Table => (users ??= readTable(root, 'passwd'));
   const g = (): Table => (groups ??= readTable(root, 'group'));
+  // A real Mac keeps most accounts in Directory Services.
+  const mac = root === '/' && process.platform === 'darwin';
   return {
-    uid: (x) => (/^\d+$/.test(x) ? Number(x) : u().byName.get(x)),
-    gid: (x) => (/^\d+$/.test(x) ? Number(x) : g().byName.get(x)),
-    userName: (id) => u().byId.get(id) ?? String(id),
+    uid: (x) => (/^\d+$/.test(x) ? Number(x) : u().byName.get(x) ?? (mac ? macUid(x) : undefined)),
+    gid: (x) => (/^\d+$/.test(x) ? Number(x) : g().byName.get(x) ?? (mac ? macGid(x) : undefined)),
+    userName: (id) => u().byId.get(id) ?? (mac ? macUserName(id) : undefined) ?? String(id),
     groupName: (id) => g().byId.get(id) ?? String(id),
   };
 }

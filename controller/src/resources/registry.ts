@@ -11,6 +11,10 @@ import { container } from './container/index.js';
 import { mount } from './mount/index.js';
 import { pkg } from './package/index.js';
 import { command } from './command/index.js';
+import { scheduledTask } from './scheduled-task/index.js';
+import { windowsService } from './windows-service/index.js';
+import { mappedDrive } from './mapped-drive/index.js';
+import { launchd } from './launchd/index.js';
 
 export const resourceTypes: readonly ResourceType[] = [
   file as ResourceType,
@@ -24,6 +28,10 @@ export const resourceTypes: readonly ResourceType[] = [
   mount as ResourceType,
   pkg as ResourceType,
   command as ResourceType,
+  scheduledTask as ResourceType,
+  windowsService as ResourceType,
+  mappedDrive as ResourceType,
+  launchd as ResourceType,
 ];
 
 const byName = new Map(resourceTypes.map((t) => [t.name, t]));

@@ -1,7 +1,8 @@
 // `directory`: a directory with mode and owner. Resources below it follow it.
-import type { ResourceType } from '../types.js';
+import type { Provider, ResourceType } from '../types.js';
 import { DirectorySpec } from './schema.js';
 import { posixDirectoryProvider } from './provider.js';
+import { windowsDirectoryProvider } from './windows-provider.js';
 import { rejectPosixOnWindows } from '../shared/windows-attributes.js';
 import { OSES } from '../../platform/os.js';
 
@@ -14,5 +15,5 @@ export const directory: ResourceType<DirectorySpec> = {
   holdsPaths: true,
   check: rejectPosixOnWindows,
   watchPaths: (spec) => [spec.directory],
-  provider: () => posixDirectoryProvider,
+  provider: (os) => (os === 'windows' ? windowsDirectoryProvider : posixDirectoryProvider) as Provider<DirectorySpec>,
 };

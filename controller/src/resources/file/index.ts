@@ -1,8 +1,9 @@
 // `file`: a regular file with content from inline text, a repository file or a template.
-import type { ResourceType } from '../types.js';
+import type { Provider, ResourceType } from '../types.js';
 import { FileSpec } from './schema.js';
 import type { FileDesired } from './schema.js';
 import { posixFileProvider } from './provider.js';
+import { windowsFileProvider } from './windows-provider.js';
 import { rejectPosixOnWindows } from '../shared/windows-attributes.js';
 import { OSES } from '../../platform/os.js';
 
@@ -24,7 +25,7 @@ export const file: ResourceType<FileDesired> = {
   },
   watchPaths: (spec) => [spec.file],
   inventorySpec: ({ content: _c, contentBase64: _b, ...rest }) => rest,
-  provider: () => posixFileProvider,
+  provider: (os) => (os === 'windows' ? windowsFileProvider : posixFileProvider) as Provider<FileDesired>,
 };
 
 function decodeText(bytes: Uint8Array): string | null {

@@ -1,21 +1,26 @@
 // `mount`: a filesystem at a mount point. Resources below the mount point
 // follow it; units that `requires: [mount:/x]` wait for it (RequiresMountsFor).
-import type { ResourceType } from '../types.js';
+import type { Provider, ResourceType, SpecProblem } from '../types.js';
 import { MountSpec } from './schema.js';
 import type { MountDesired } from './schema.js';
 import { systemdMountProvider } from './provider.js';
+import { macosMountProvider } from './macos-provider.js';
 import { envFileIds, isPathRef, resolveEnvFiles } from '../shared/env-files.js';
 import { unitFilePath, mountUnitName } from '../shared/systemd/names.js';
 
 export const mount: ResourceType<MountDesired> = {
   name: 'mount',
-  description: 'a mounted filesystem (SMB/CIFS, NFS, bind…): systemd .mount/.automount units, credentials from an env file',
+  description: 'a mounted filesystem (SMB/CIFS, NFS, bind…): systemd .mount/.automount units on Linux; on macOS an SMB share mounted by its user (soft,nobrowse), kept mounted by a LaunchAgent',
   schema: MountSpec,
-  os: ['linux'],
+  os: ['linux', 'macos'],
   titleIsPath: true,
   holdsPaths: true,
   check(spec, host) {
-    const problems = [];
+    const problems: SpecProblem[] = [];
+    if (host.os === 'macos' && !['cifs', 'smb3', 'smbfs'].includes(spec.fstype)) {
+      problems.push({ path: ['fstype'], message: `on macOS converge mounts SMB shares (cifs/smbfs); ${spec.fstype} is not supported there yet` });
+    }
+    if (host.os === 'linux' && spec.user !== undefined) problems.push({ path: ['user'], message: 'user is for macOS, where a share is mounted by the user who reads it; on Linux use uid=/gid= options' });
     if (host.os !== 'linux') {
       for (const key of ['automount', 'idleTimeout'] as const) {
         if (spec[key] !== undefined) problems.push({ path: [key], message: `${key} is a systemd setting; ${host.name} is a ${host.os} host` });
@@ -37,5 +42,5 @@ export const mount: ResourceType<MountDesired> = {
     return spec.credentials && !isPathRef(spec.credentials) ? envFileIds([spec.credentials]) : [];
   },
   watchPaths: (spec) => [unitFilePath(mountUnitName(spec.mount)), ...(spec.automount ? [unitFilePath(mountUnitName(spec.mount, 'automount'))] : [])],
-  provider: () => systemdMountProvider,
+  provider: (os) => (os === 'macos' ? (macosMountProvider as unknown as Provider<MountDesired>) : systemdMountProvider),
 };

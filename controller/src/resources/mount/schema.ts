@@ -17,6 +17,7 @@ export const MountSpec = z.strictObject({
   enabled: z.boolean().default(true).describe('mounted at boot (with automount: armed at boot)'),
   automount: z.boolean().optional().describe('Linux: mount on first access (a systemd .automount unit)'),
   idleTimeout: z.string().regex(/^\d+(ms|s|min|h)?$/, { error: 'idleTimeout is a time like 600s or 10min' }).optional().describe('Linux, with automount: unmount after this long unused'),
+  user: z.string().regex(/^[a-z_][a-z0-9_.-]*$/, { error: 'user must be a macOS short user name' }).optional().describe("macOS: the user who mounts and reads it (default: the host's vars.user); a root daemon's mount is invisible to the user"),
   timeout: z.string().regex(/^\d+(ms|s|min|h)?$/, { error: 'timeout is a time like 30s' }).optional().describe('how long mounting may take (default 90s)'),
   ...commonFields,
 });

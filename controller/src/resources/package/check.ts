@@ -13,6 +13,18 @@ const rules: Partial<Record<HostInfo['os'], (spec: PackageSpec, host: HostInfo) 
     const problems: SpecProblem[] = [];
     if (!LINUX_NAME.test(spec.package)) problems.push({ path: ['package'], message: `'${spec.package}' is not a Linux package name (letters, digits, + - . _)` });
     if (spec.version !== undefined && /\s/.test(spec.version)) problems.push({ path: ['version'], message: 'a version has no spaces' });
+    if (spec.installer !== undefined) problems.push({ path: ['installer'], message: 'installer is for Windows hosts; on Linux the package manager installs' });
+    return problems;
+  },
+  windows(spec) {
+    const problems: SpecProblem[] = [];
+    const i = spec.installer;
+    if (i && (i.type ?? (new URL(i.url).pathname.toLowerCase().endsWith('.msi') ? 'msi' : 'exe')) === 'exe' && !i.args?.length) {
+      problems.push({ path: ['installer', 'args'], message: 'an EXE installer needs its silent-install arguments (args), or it waits for a person' });
+    }
+    if (i && !i.url.startsWith('https://') && !/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(i.url)) {
+      problems.push({ path: ['installer', 'url'], message: 'the installer URL must be https (the SHA256 pins the bytes, https keeps the download private)' });
+    }
     return problems;
   },
 };

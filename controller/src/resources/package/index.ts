@@ -1,14 +1,15 @@
 // `package`: a package installed (or removed) by the host's package manager.
-import type { ResourceType } from '../types.js';
+import type { Provider, ResourceType } from '../types.js';
 import { PackageSpec } from './schema.js';
 import { checkPackage } from './check.js';
 import { linuxPackageProvider } from './linux-provider.js';
+import { windowsPackageProvider } from './windows-provider.js';
 
 export const pkg: ResourceType<PackageSpec> = {
   name: 'package',
-  description: 'a package: apt on Debian/Ubuntu, dnf where present; installed in one batch per run; ensure absent removes',
+  description: 'a package: apt on Debian/Ubuntu, dnf where present (one batch per run); on Windows a pinned MSI/EXE found through the Uninstall keys; ensure absent removes',
   schema: PackageSpec,
-  os: ['linux'],
+  os: ['linux', 'windows'],
   check: checkPackage,
-  provider: () => linuxPackageProvider,
+  provider: (os) => (os === 'windows' ? (windowsPackageProvider as unknown as Provider<PackageSpec>) : linuxPackageProvider),
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commonFields, Ensure } from '../shared/fields.js';
+import { WindowsInstaller } from './windows-fields.js';
 
 /**
  * A package, installed by the host's package manager. The fields here mean
@@ -10,7 +11,8 @@ import { commonFields, Ensure } from '../shared/fields.js';
 export const PackageSpec = z.strictObject({
   package: z.string().min(1).describe('the package name, as the package manager knows it'),
   ensure: Ensure,
-  version: z.string().min(1).optional().describe('this exact version (apt: name=version); any version when not given'),
+  version: z.string().min(1).optional().describe('this exact version (apt: name=version; Windows: the DisplayVersion); any version when not given'),
+  installer: WindowsInstaller.optional().describe('Windows: the pinned MSI or EXE (url, sha256, silent args); the package name is its DisplayName in Programs and Features'),
   ...commonFields,
 });
 export type PackageSpec = z.infer<typeof PackageSpec>;

@@ -11,9 +11,12 @@ import { unifiedDiff } from '../shared/content-diff.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
 import { dirtyDirectories } from '../../engine/durability.js';
 import { AGENT_VERSION } from '../../platform/version.js';
+import { errnoOf } from '../../platform/errors.js';
+import { isMountPoint } from '../../ingest/guards.js';
 
 type StatusDocument = Record<string, unknown>;
-type StatusDesired = StatusFileSpec & { document?: StatusDocument };
+/** The spec with the run-time document; `posix` is false on Windows hosts, which have no mode or owner. */
+type StatusDesired = StatusFileSpec & { document?: StatusDocument; posix?: boolean };
 
 export interface StatusObserved {
   state: PathState;
@@ -21,8 +24,19 @@ export interface StatusObserved {
   privileged: boolean;
 }
 
-function documentFor(spec: StatusFileSpec, ctx: Context): StatusDocument {
+async function documentFor(spec: StatusFileSpec, ctx: Context): Promise<StatusDocument> {
   const summary = ctx.run.summary();
+  const extra: StatusDocument = {};
+  for (const [key, hostPath] of Object.entries(spec.include ?? {})) setPath(extra, key.split('.'), await readIncluded(ctx, hostPath));
+  if (spec.mounts?.length) {
+    const mounts: Record<string, string> = {};
+    for (const m of spec.mounts) {
+      const p = ctx.paths.normalize(m);
+      mounts[p] = (await isMountPoint(ctx.local(p))) ? 'mounted' : 'not mounted';
+    }
+    extra.mounts = mounts;
+  }
+  const attention = collectAttention(extra);
   return {
     host: ctx.host.name,
     time: new Date().toISOString(),
@@ -31,15 +45,54 @@ function documentFor(spec: StatusFileSpec, ctx: Context): StatusDocument {
     result: summary.failed > 0 ? 'degraded' : 'ok',
     resources: { total: summary.total, failed: summary.failed, skipped: summary.skipped },
     ...(spec.fields ?? {}),
+    ...extra,
+    ...(attention.length ? { attention } : {}),
   };
 }
 
+/** An included JSON file, or what is wrong with it. */
+async function readIncluded(ctx: Context, hostPath: string): Promise<unknown> {
+  const p = ctx.paths.normalize(hostPath);
+  try {
+    return JSON.parse(await readFile(ctx.local(p), 'utf8')) as unknown;
+  } catch (error) {
+    return { state: errnoOf(error) === 'ENOENT' ? 'missing' : 'unreadable', file: p };
+  }
+}
+
+function setPath(doc: StatusDocument, keys: string[], value: unknown): void {
+  let node = doc;
+  for (const k of keys.slice(0, -1)) node = (node[k] && typeof node[k] === 'object' ? node[k] : (node[k] = {})) as StatusDocument;
+  node[keys.at(-1)!] = value;
+}
+
+/** Every `attention` line of the included reports, and each mount that is not mounted. */
+function collectAttention(extra: StatusDocument): string[] {
+  const out: string[] = [];
+  const visit = (v: unknown) => {
+    if (!v || typeof v !== 'object') return;
+    const a = (v as StatusDocument).attention;
+    if (Array.isArray(a)) out.push(...a.map(String));
+    for (const [k, child] of Object.entries(v as StatusDocument)) if (k !== 'attention') visit(child);
+  };
+  visit(extra);
+  for (const [p, state] of Object.entries((extra.mounts ?? {}) as Record<string, string>)) if (state !== 'mounted') out.push(`${p} is not mounted`);
+  return [...new Set(out)];
+}
+
 const render = (doc: StatusDocument): string => JSON.stringify(doc, null, 2) + '\n';
-const withoutTime = ({ time: _t, ...rest }: StatusDocument): string => JSON.stringify(rest);
+// What moves on every run without meaning a change: the time, and the counters of included ingestion reports.
+const VOLATILE = new Set(['time', 'copied', 'unchanged']);
+const stripVolatile = (v: unknown, top = true): unknown => {
+  if (Array.isArray(v)) return v.map((x) => stripVolatile(x, false));
+  if (!v || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.entries(v as StatusDocument).filter(([k]) => (top ? k !== 'time' : !VOLATILE.has(k))).map(([k, x]) => [k, stripVolatile(x, false)]));
+};
+const withoutTime = (doc: StatusDocument): string => JSON.stringify(stripVolatile(doc));
 
 export const statusFileProvider: Provider<StatusDesired, StatusObserved> = {
   async desire(spec, ctx) {
-    return { ...spec, document: documentFor(spec, ctx) };
+    return { ...spec, document: await documentFor(spec, ctx), posix: ctx.host.os !== 'windows' };
   },
 
   async observe(spec, ctx) {
@@ -68,6 +121,7 @@ export const statusFileProvider: Provider<StatusDesired, StatusObserved> = {
       changes.push({ property: 'content', from: have ? 'previous status' : null, to: 'status', diff: unifiedDiff(spec.statusFile, before, render(want), !have) });
     }
     const isFile = observed?.state.kind === 'file';
+    if (spec.posix === false) return changes;
     changes.push(...attributeChanges({ ...spec, mode: spec.mode ?? (isFile ? undefined : '0644') }, isFile ? observed!.state : null, { privileged: observed?.privileged ?? true }));
     return changes;
   },

@@ -13,6 +13,12 @@ export const StatusFileSpec = z.strictObject({
       error: `fields may not redefine ${RESERVED.join(', ')}`,
     })
     .describe('extra fields written into the file (user, role…)'),
+  include: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_-]+)*$/, { error: 'an include key is a name or a dotted path, like ingestion.icloud' }), HostPath)
+    .optional()
+    .refine((f) => !f || Object.keys(f).every((k) => !RESERVED.includes(k.split('.')[0]!)), { error: `include may not redefine ${RESERVED.join(', ')}` })
+    .describe('JSON files written by others (ingestion reports) embedded under these keys; a missing or unreadable file is reported as such'),
+  mounts: z.array(HostPath).optional().describe('paths reported as mounted or not mounted (the SMB mounts of the device)'),
   ...posixAttributes,
   ...commonFields,
 });

@@ -1,7 +1,8 @@
 // `symlink`: a symbolic link (macOS ~/flux → ~/.mkt/flux and the like).
-import type { ResourceType } from '../types.js';
+import type { Provider, ResourceType } from '../types.js';
 import { SymlinkSpec } from './schema.js';
 import { posixSymlinkProvider } from './provider.js';
+import { windowsSymlinkProvider } from './windows-provider.js';
 import { rejectPosixOnWindows } from '../shared/windows-attributes.js';
 import { OSES } from '../../platform/os.js';
 import { hostPaths } from '../../platform/paths.js';
@@ -21,5 +22,5 @@ export const symlink: ResourceType<SymlinkSpec> = {
     return [`directory:${target}`, `file:${target}`, `mount:${target}`];
   },
   watchPaths: (spec) => [spec.symlink],
-  provider: () => posixSymlinkProvider,
+  provider: (os) => (os === 'windows' ? windowsSymlinkProvider : posixSymlinkProvider) as Provider<SymlinkSpec>,
 };

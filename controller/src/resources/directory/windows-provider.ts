@@ -1,0 +1,60 @@
+// Directories on Windows hosts (and under --root for them): existence only;
+// mode/owner are rejected by validation (ACLs will be their own field).
+import { mkdir, rm, rmdir, unlink } from 'node:fs/promises';
+import type { Change, Provider } from '../types.js';
+import type { DirectorySpec } from './schema.js';
+import { ensureParent, statPath } from '../shared/posix-path.js';
+import type { PathState } from '../shared/posix-path.js';
+import { retryBusy } from '../shared/windows-fs.js';
+import { ConvergeError, errnoOf } from '../../platform/errors.js';
+
+export interface WindowsDirectoryObserved {
+  state: PathState;
+}
+
+export const windowsDirectoryProvider: Provider<DirectorySpec, WindowsDirectoryObserved> = {
+  async observe(spec, ctx) {
+    const state = await statPath(ctx.local(spec.directory), ctx);
+    return state ? { state } : null;
+  },
+
+  diff(_spec, observed) {
+    const changes: Change[] = [];
+    if (!observed) changes.push({ property: 'ensure', from: null, to: 'directory' });
+    else if (observed.state.kind !== 'directory') changes.push({ property: 'type', from: observed.state.kind, to: 'directory' });
+    return changes;
+  },
+
+  async apply(spec, _changes, ctx) {
+    const local = ctx.local(spec.directory);
+    const current = await statPath(local, ctx);
+    if (current && current.kind !== 'directory') {
+      if (!spec.force) throw new ConvergeError('invalid-input', `${spec.directory} is a ${current.kind}; refusing to replace it with a directory (set force: true to allow)`);
+      await ctx.backups.save(local);
+      await retryBusy(() => unlink(local));
+    }
+    await ensureParent(local, ctx);
+    await ctx.backups.save(local);
+    await mkdir(local);
+  },
+
+  async remove(spec, ctx) {
+    const local = ctx.local(spec.directory);
+    const current = await statPath(local, ctx);
+    if (!current) return;
+    if (current.kind !== 'directory') throw new ConvergeError('invalid-input', `${spec.directory} is a ${current.kind}, not a directory; not removing it`);
+    await ctx.backups.save(local);
+    if (spec.force) {
+      await retryBusy(() => rm(local, { recursive: true }));
+      return;
+    }
+    try {
+      await rmdir(local);
+    } catch (error) {
+      if (errnoOf(error) === 'ENOTEMPTY' || errnoOf(error) === 'EEXIST') {
+        throw new ConvergeError('invalid-input', `${spec.directory} is not empty; not removing it (set force: true to remove it with its contents)`, { cause: error });
+      }
+      throw error;
+    }
+  },
+};

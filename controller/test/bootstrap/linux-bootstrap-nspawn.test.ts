@@ -1,0 +1,59 @@
+// linux.sh on a fresh Debian machine with a real systemd (the rootfs booted
+// with systemd-nspawn): the deploy key, the agent built on the machine from
+// the fleet repository (a local remote), the config, converge-agent.service
+// installed, enabled and started by systemd, a first converge attempted.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { copyFileSync, cpSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { tempDir } from '../helpers/tmp.js';
+import { fleetRemote } from '../helpers/fleet-remote.js';
+import { describeWith, requireComponent } from '../helpers/components.js';
+import { bootMachine, ensureRootfs, nspawnAvailable } from '../helpers/nspawn.js';
+import type { Machine } from '../helpers/nspawn.js';
+
+const available = nspawnAvailable() && process.getuid?.() === 0;
+
+describeWith(available)('linux.sh on a fresh machine', () => {
+  let machine: Machine | undefined;
+  beforeAll(async () => {
+    requireComponent(available, 'systemd-nspawn and debootstrap (as root)', 'apt-get install systemd-container debootstrap');
+    ensureRootfs();
+    machine = await bootMachine();
+  }, 900_000);
+  afterAll(async () => machine?.stop());
+
+  it('installs the agent as a systemd service that systemd starts', { timeout: 900_000 }, async () => {
+    const m = machine!;
+    const dir = tempDir();
+    const { remote } = fleetRemote(dir, { labFile: '/etc/lab.conf' });
+    // npm is not in the fresh machine: the host's, read-only, run with the machine's node
+    const npmDir = path.join(dir, 'npm');
+    cpSync(path.join(execFileSync('npm', ['root', '-g'], { encoding: 'utf8' }).trim(), 'npm'), npmDir, { recursive: true });
+    // The machine trusts what this one trusts (a TLS-inspecting proxy in front of the npm registry, say).
+    const env: Record<string, string> = { npm_config_cache: '/root/.npm', npm_config_update_notifier: 'false' };
+    const ca = process.env.NODE_EXTRA_CA_CERTS;
+    if (ca && existsSync(ca)) {
+      copyFileSync(ca, path.join(dir, 'extra-ca.crt'));
+      env.NODE_EXTRA_CA_CERTS = m.inside(path.join(dir, 'extra-ca.crt'));
+    }
+    m.sh(`apt-get install -y -qq git >/dev/null && git clone -q --bare ${m.inside(remote)} /srv/fleet.git`);
+
+    const r = m.exec(['bash', '/project/scripts/bootstrap/linux.sh', '--host', 'lab', '--repo', 'file:///srv/fleet.git', '--allow-unsigned', '--node', '/usr/bin/node', '--npm', `${m.inside(npmDir)}/bin/npm-cli.js`, '--wait', '5'], {
+      timeoutMs: 900_000,
+      env,
+    });
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('== 7/7 first converge');
+    // The service: installed, enabled at boot, started by systemd with the agent's command line.
+    expect(m.exec(['systemctl', 'is-enabled', 'converge-agent.service']).stdout.trim()).toBe('enabled');
+    expect(m.exec(['systemctl', 'show', '-p', 'ExecStart', '--value', 'converge-agent.service']).stdout).toContain('/opt/converge/runtime/bin/node /opt/converge/agent/controller/bin/converge.js agent --config /etc/converge/config.yml');
+    expect(Number(m.exec(['systemctl', 'show', '-p', 'ExecMainPID', '--value', 'converge-agent.service']).stdout.trim()) + Number(m.exec(['systemctl', 'show', '-p', 'NRestarts', '--value', 'converge-agent.service']).stdout.trim())).toBeGreaterThan(0);
+    expect(m.sh('stat -c %a /etc/converge/deploy_key').trim()).toBe('600');
+    expect(m.sh('cat /etc/converge/config.yml')).toContain("repo: 'file:///srv/fleet.git'");
+    // The agent built on the machine is a working converge: it plans the lab host from the fleet.
+    const plan = m.exec(['/bin/sh', '-c', 'git clone -q /srv/fleet.git /root/fleet && /opt/converge/runtime/bin/node /opt/converge/agent/controller/bin/converge.js plan --host lab --repo /root/fleet']);
+    expect(plan.exitCode, plan.stderr).toBe(2);
+    expect(plan.stdout).toContain('+ file:/etc/lab.conf');
+  });
+});

@@ -1,0 +1,27 @@
+// scripts/bootstrap/windows.ps1 cannot run here (no Windows PowerShell): it
+// is parsed as PowerShell, and what it must do is checked in its text.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../helpers/cli.js';
+import { powershellSyntaxErrors } from '../helpers/powershell-syntax.js';
+
+const text = readFileSync(path.join(PROJECT_ROOT, 'scripts/bootstrap/windows.ps1'), 'utf8');
+
+describe('windows.ps1', () => {
+  it('is valid PowerShell, all inside Main, called on the last line', async () => {
+    expect(await powershellSyntaxErrors(text)).toEqual([]);
+    const code = text.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+    expect(code[0]).toBe('function Main {');
+    expect(code.at(-1)).toBe('Main @args');
+  });
+
+  it('checks the pinned Node.js, locks the key to SYSTEM and Administrators, waits for access, installs the service', () => {
+    expect(text).toContain("$NodeSha256 = 'dc3700fdd57a63eedb8fd7e3c7baaa32e6a740a1b904167ff4204bc68ed8bf77'");
+    expect(text).toContain('Get-FileHash -LiteralPath $archive -Algorithm SHA256');
+    expect(text).toContain("'/inheritance:r', '/grant:r', '*S-1-5-18:F', '*S-1-5-32-544:F'");
+    expect(text).toContain('git.exe ls-remote --exit-code $Repo');
+    expect(text).toContain("'install-service', '--config', $Config");
+    expect(text).toContain("agent --once --config $Config");
+  });
+});

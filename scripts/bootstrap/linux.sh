@@ -1,0 +1,332 @@
+#!/usr/bin/env bash
+# converge bootstrap for Linux: a private Node.js runtime (pinned, SHA256
+# checked), the agent from the fleet repository's controller/ (runtime
+# dependencies only, switched into place atomically), /etc/converge/config.yml
+# from the arguments, an ed25519 deploy key, the systemd service, a first
+# converge. Running it again upgrades or repairs; it never duplicates.
+#
+#   curl -fsSL https://…/scripts/bootstrap/linux.sh | sudo bash -s -- \
+#     --host motoko --repo ssh://git@github.com/miket/miket-infra-devices.git
+#
+# Everything is inside main(), called on the last line: a truncated download
+# defines half a function and runs nothing.
+
+main() {
+  set -euo pipefail
+  umask 022
+
+  local NODE_VERSION=20.20.2
+  # SHA256 of the official archives (nodejs.org/dist/v20.20.2/SHASUMS256.txt).
+  local SHA_X64=df770b2a6f130ed8627c9782c988fda9669fa23898329a61a871e32f965e007d
+  local SHA_ARM64=73093db209e4e9e09dd7d15a47aeaab1b74833830df03efa5f942a1122c5fa71
+
+  local HOST='' REPO='' BRANCH=main STATUS_REPO='' STATUS_BRANCH=status
+  local PREFIX=/opt/converge CONFIG_DIR=/etc/converge STATE_DIR=/var/lib/converge
+  local NODE='' NPM='' NODE_ARCHIVE='' SIGNERS='' ALLOW_UNSIGNED=0 WAIT=1800 DRY_RUN=0 START=1 SERVICE_ROOT=/ ROOT=''
+
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --host) HOST=$2; shift 2 ;;
+      --repo) REPO=$2; shift 2 ;;
+      --branch) BRANCH=$2; shift 2 ;;
+      --status-repo) STATUS_REPO=$2; shift 2 ;;
+      --status-branch) STATUS_BRANCH=$2; shift 2 ;;
+      --prefix) PREFIX=$2; shift 2 ;;
+      --config-dir) CONFIG_DIR=$2; shift 2 ;;
+      --state-dir) STATE_DIR=$2; shift 2 ;;
+      --node) NODE=$2; shift 2 ;;
+      --node-archive) NODE_ARCHIVE=$2; shift 2 ;;
+      --npm) NPM=$2; shift 2 ;;
+      --allowed-signers) SIGNERS=$2; shift 2 ;;
+      --allow-unsigned) ALLOW_UNSIGNED=1; shift ;;
+      --wait) WAIT=$2; shift 2 ;;
+      --no-start) START=0; shift ;;
+      --service-root) SERVICE_ROOT=$2; shift 2 ;;
+      --root) ROOT=$2; shift 2 ;;
+      --dry-run) DRY_RUN=1; shift ;;
+      -h|--help) usage; return 0 ;;
+      *) die "unknown option $1 (see --help)" ;;
+    esac
+  done
+  [ -n "$HOST" ] || die '--host NAME is required (the folder under hosts/)'
+  [ -n "$REPO" ] || die '--repo URL is required (the fleet repository)'
+  case "$HOST" in *[!a-z0-9-]*|-*) die "--host must be a lowercase DNS label, not '$HOST'" ;; esac
+  if [ -z "$SIGNERS" ] && [ "$ALLOW_UNSIGNED" = 0 ]; then die 'pass --allowed-signers FILE (who may sign fleet commits), or --allow-unsigned for a lab'; fi
+  if [ "$DRY_RUN" = 0 ] && [ "$(id -u)" != 0 ]; then die 'run it as root (sudo)'; fi
+
+  local CONFIG="$CONFIG_DIR/config.yml"
+  local KEY="$CONFIG_DIR/deploy_key"
+  local ENTRY="$PREFIX/agent/controller/bin/converge.js"
+  local RUNTIME_NODE="$PREFIX/runtime/bin/node"
+  export GIT_SSH_COMMAND="ssh -i $KEY -o IdentitiesOnly=yes -o UserKnownHostsFile=$CONFIG_DIR/known_hosts -o StrictHostKeyChecking=accept-new -o BatchMode=yes"
+
+  say "converge bootstrap for $HOST from $REPO ($BRANCH)"
+  [ "$DRY_RUN" = 1 ] && say '(dry run: nothing is changed)'
+
+  ensure_tools
+  step '1/7 Node.js runtime'
+  install_node
+  step '2/7 deploy key'
+  ensure_key
+  step '3/7 access to the fleet repository'
+  wait_for_access
+  step '4/7 agent'
+  install_agent
+  step '5/7 config'
+  write_config
+  step '6/7 service'
+  run "$RUNTIME_NODE" "$ENTRY" install-service --config "$CONFIG" --node "$RUNTIME_NODE" --entry "$ENTRY" --no-start --root "$SERVICE_ROOT"
+  step '7/7 first converge'
+  first_converge
+  if [ "$START" = 1 ]; then
+    run "$RUNTIME_NODE" "$ENTRY" install-service --config "$CONFIG" --node "$RUNTIME_NODE" --entry "$ENTRY" --root "$SERVICE_ROOT"
+  fi
+  say "done: $HOST converges from $REPO; logs: journalctl -u converge-agent"
+}
+
+usage() {
+  cat <<'USAGE'
+linux.sh --host NAME --repo URL [options]
+  --branch B              fleet branch (main)
+  --status-repo URL       push status reports there instead of the fleet repo
+  --status-branch B       status branch (status)
+  --allowed-signers FILE  SSH allowed-signers for fleet commits (or --allow-unsigned, labs only)
+  --node PATH             use this Node.js (>= 20.19) instead of downloading the pinned one
+  --node-archive FILE     the pinned Node.js archive, already downloaded (offline)
+  --npm PATH              npm to build the agent with (default: the one beside Node.js; a .js is run with it)
+  --prefix DIR            /opt/converge     --config-dir DIR  /etc/converge
+  --state-dir DIR         /var/lib/converge --wait SECONDS    1800 (for the deploy key)
+  --no-start              install, converge once, but do not start the service
+  --root DIR              converge under DIR instead of / (labs and tests)
+  --service-root DIR      write the service files under DIR (tests; systemctl --root)
+  --dry-run               print what it would do
+USAGE
+}
+
+say() { printf '%s\n' "$*"; }
+step() { printf '\n== %s\n' "$*"; }
+die() { printf 'bootstrap: %s\n' "$*" >&2; exit 1; }
+
+# Run a command, or print it in a dry run.
+run() {
+  if [ "$DRY_RUN" = 1 ]; then
+    printf 'would run:'; printf ' %q' "$@"; printf '\n'
+  else
+    "$@"
+  fi
+}
+
+# Replace $2 by a symlink to $1 atomically (a new link renamed over the old one).
+switch_link() {
+  local target=$1 link=$2
+  if [ "$DRY_RUN" = 1 ]; then say "would point $link at $target (atomic rename)"; return; fi
+  ln -sfn "$target" "$link.new"
+  mv -T "$link.new" "$link"
+}
+
+# git, ssh-keygen (and, to download Node.js, curl and xz) from the distribution when missing.
+ensure_tools() {
+  local missing=''
+  command -v git >/dev/null 2>&1 || missing="$missing git"
+  command -v ssh-keygen >/dev/null 2>&1 || missing="$missing openssh-client"
+  if [ -z "$NODE" ] && [ -z "$NODE_ARCHIVE" ]; then
+    command -v curl >/dev/null 2>&1 || missing="$missing curl"
+    command -v xz >/dev/null 2>&1 || missing="$missing xz-utils"
+  fi
+  [ -n "$missing" ] || return 0
+  step "0/7 tools:$missing"
+  if command -v apt-get >/dev/null 2>&1; then
+    # shellcheck disable=SC2086 # one word per package
+    run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ca-certificates $missing
+  elif command -v dnf >/dev/null 2>&1; then
+    # shellcheck disable=SC2046 # one word per package
+    run dnf install -y -q $(printf '%s' "$missing" | sed 's/openssh-client/openssh-clients/; s/xz-utils/xz/')
+  else
+    die "install$missing first"
+  fi
+}
+
+node_arch() {
+  case "$(uname -m)" in
+    x86_64|amd64) echo x64 ;;
+    aarch64|arm64) echo arm64 ;;
+    *) die "no pinned Node.js for $(uname -m); pass --node PATH" ;;
+  esac
+}
+
+install_node() {
+  if [ -n "$NODE" ]; then
+    [ -x "$NODE" ] || die "--node $NODE is not an executable"
+    "$NODE" -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' || die "--node $NODE is older than 20.19"
+    run mkdir -p "$PREFIX/runtime-external/bin"
+    switch_link "$(readlink -f "$NODE")" "$PREFIX/runtime-external/bin/node"
+    switch_link "$PREFIX/runtime-external" "$PREFIX/runtime"
+    say "using $NODE ($("$NODE" --version))"
+    return
+  fi
+  local arch; arch=$(node_arch)
+  local name="node-v$NODE_VERSION-linux-$arch"
+  local want=$SHA_X64; [ "$arch" = arm64 ] && want=$SHA_ARM64
+  if [ -x "$PREFIX/runtimes/$name/bin/node" ]; then
+    say "Node.js $NODE_VERSION already installed"
+  else
+    local archive=$NODE_ARCHIVE
+    if [ -z "$archive" ]; then
+      archive="$PREFIX/runtimes/.download-$name.tar.xz"
+      run mkdir -p "$PREFIX/runtimes"
+      run curl -fsSL --retry 3 -o "$archive" "https://nodejs.org/dist/v$NODE_VERSION/$name.tar.xz"
+    fi
+    if [ "$DRY_RUN" = 1 ]; then
+      say "would check that $archive has SHA256 $want"
+    else
+      local got; got=$(sha256sum "$archive" | cut -d' ' -f1)
+      [ "$got" = "$want" ] || die "$archive has SHA256 $got, not the pinned $want: not using it"
+    fi
+    local tmp="$PREFIX/runtimes/.extract-$name"
+    run rm -rf "$tmp"
+    run mkdir -p "$tmp"
+    run tar -xJf "$archive" -C "$tmp" --strip-components=1
+    run mv -T "$tmp" "$PREFIX/runtimes/$name"
+  fi
+  switch_link "runtimes/$name" "$PREFIX/runtime"
+}
+
+ensure_key() {
+  run mkdir -p "$CONFIG_DIR"
+  run chmod 0755 "$CONFIG_DIR"
+  if [ -f "$KEY" ]; then
+    say "keeping the deploy key $KEY"
+  else
+    run ssh-keygen -q -t ed25519 -N '' -C "converge@$HOST" -f "$KEY"
+  fi
+  run chmod 0600 "$KEY"
+  if [ "$DRY_RUN" = 0 ]; then
+    say 'Add this deploy key (read access) to the fleet repository:'
+    say "  $(cat "$KEY.pub")"
+    say "  fingerprint: $(ssh-keygen -l -f "$KEY.pub")"
+  fi
+}
+
+wait_for_access() {
+  if [ "$DRY_RUN" = 1 ]; then say "would wait (up to $WAIT s) until: git ls-remote $REPO refs/heads/$BRANCH"; return; fi
+  local waited=0
+  until git ls-remote --exit-code "$REPO" "refs/heads/$BRANCH" >/dev/null 2>&1; do
+    [ "$waited" -lt "$WAIT" ] || die "no access to $REPO after $WAIT s: is the deploy key added (read access) and the branch $BRANCH there?"
+    [ "$waited" = 0 ] && say "waiting for read access to $REPO (add the key above)…"
+    sleep 10
+    waited=$((waited + 10))
+  done
+  say "$REPO is readable"
+}
+
+install_agent() {
+  local npm=$NPM
+  if [ -z "$npm" ]; then
+    npm="$(dirname "$(readlink -f "$PREFIX/runtime/bin/node" 2>/dev/null || echo "$NODE")")/npm"
+    [ -x "$npm" ] || npm=$(command -v npm || true)
+  fi
+  if [ "$DRY_RUN" = 1 ]; then
+    say "would fetch controller/ of $REPO ($BRANCH) into $PREFIX/releases/<commit>, npm ci, build, keep runtime dependencies only, and point $PREFIX/agent at it"
+    return
+  fi
+  [ -n "$npm" ] || die "no npm next to the Node.js runtime (pass --npm PATH)"
+  run mkdir -p "$PREFIX/releases"
+  local work; work=$(mktemp -d "$PREFIX/releases/.new-XXXXXX")
+  git clone --quiet --depth 1 --branch "$BRANCH" --no-checkout "$REPO" "$work/src"
+  git -C "$work/src" sparse-checkout set --no-cone /controller/ /package.json /package-lock.json /.npmrc
+  git -C "$work/src" checkout --quiet "$BRANCH"
+  local commit; commit=$(git -C "$work/src" rev-parse --short=12 HEAD)
+  local release="$PREFIX/releases/$commit"
+  if [ -f "$release/.complete" ]; then
+    say "agent $commit already installed"
+    rm -rf "$work"
+  else
+    say "building agent $commit"
+    local esbuild
+    esbuild=$(cd "$work/src" && "$PREFIX/runtime/bin/node" -p 'require("./package.json").devDependencies.esbuild')
+    (
+      cd "$work/src"
+      # npm scripts (esbuild's install step) run `node`: the runtime's, first on PATH
+      PATH="$PREFIX/runtime/bin:$PATH"
+      export PATH
+      npm_run "$npm" ci --omit=dev --no-audit --no-fund --loglevel=error
+      npm_run "$npm" install --no-save --no-package-lock --no-audit --no-fund --loglevel=error "esbuild@$esbuild"
+      "$PREFIX/runtime/bin/node" controller/build.mjs
+      npm_run "$npm" prune --omit=dev --no-audit --no-fund --loglevel=error
+    )
+    rm -rf "$release"
+    mv -T "$work/src" "$release"
+    rm -rf "$work"
+    touch "$release/.complete"
+  fi
+  switch_link "releases/$commit" "$PREFIX/agent"
+  # keep the three newest releases (the current one always)
+  local current; current=$(readlink "$PREFIX/agent")
+  # shellcheck disable=SC2012 # release names are commit ids: ls is safe and orders by time
+  ls -1t "$PREFIX/releases" | tail -n +4 | while read -r old; do
+    [ "releases/$old" = "$current" ] || rm -rf "${PREFIX:?}/releases/$old"
+  done
+  say "agent: $PREFIX/agent -> $current"
+}
+
+# npm itself, or npm-cli.js run with the runtime.
+npm_run() {
+  local npm=$1; shift
+  case "$npm" in
+    *.js) "$PREFIX/runtime/bin/node" "$npm" "$@" ;;
+    *) "$npm" "$@" ;;
+  esac
+}
+
+yaml_quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/''/g")"; }
+
+write_config() {
+  local signers_line=''
+  if [ -n "$SIGNERS" ]; then
+    run install -m 0644 "$SIGNERS" "$CONFIG_DIR/allowed_signers"
+    signers_line="  allowedSigners: $(yaml_quote "$CONFIG_DIR/allowed_signers")"
+  else
+    signers_line='  allowUnsigned: true   # lab only: every start logs this loudly'
+  fi
+  local body
+  body=$(cat <<YAML
+# Written by scripts/bootstrap/linux.sh; running it again rewrites this file.
+host: $(yaml_quote "$HOST")
+repo: $(yaml_quote "$REPO")
+branch: $(yaml_quote "$BRANCH")
+statusBranch: $(yaml_quote "$STATUS_BRANCH")
+$( [ -n "$STATUS_REPO" ] && printf 'statusRepo: %s\n' "$(yaml_quote "$STATUS_REPO")" )
+stateDir: $(yaml_quote "$STATE_DIR")
+$( [ -n "$ROOT" ] && printf 'root: %s   # a sandbox: converge never touches the real system\n' "$(yaml_quote "$ROOT")" )
+trust:
+$signers_line
+YAML
+)
+  if [ "$DRY_RUN" = 1 ]; then
+    say "would write $CONFIG:"; printf '%s\n' "$body" | grep -v '^$' | sed 's/^/    | /'
+    return
+  fi
+  printf '%s\n' "$body" | grep -v '^$' > "$CONFIG.new"
+  chmod 0644 "$CONFIG.new"
+  mv -f "$CONFIG.new" "$CONFIG"
+  say "wrote $CONFIG"
+  if [ "$SERVICE_ROOT" != / ]; then
+    # tests: install-service reads the config inside its --root
+    mkdir -p "$SERVICE_ROOT$CONFIG_DIR"
+    cp "$CONFIG" "$SERVICE_ROOT$CONFIG"
+  fi
+}
+
+first_converge() {
+  if [ "$DRY_RUN" = 1 ]; then say "would run: $RUNTIME_NODE $ENTRY agent --once --config $CONFIG"; return; fi
+  local code=0
+  "$RUNTIME_NODE" "$ENTRY" agent --once --config "$CONFIG" || code=$?
+  case "$code" in
+    0) say 'first converge: done' ;;
+    *) say "first converge: exit code $code (the service retries; see the report above)" ;;
+  esac
+}
+
+# One line: bash has read it whole before main runs, so nothing after it is read
+# (an upgrade that rewrites this file while it runs cannot inject a command).
+main "$@"; exit
