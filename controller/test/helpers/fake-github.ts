@@ -110,6 +110,13 @@ export class FakeGitHub {
     };
   }
 
+  /** A comment someone else wrote (put straight into the fake, as history). */
+  addComment(owner: string, repo: string, issue: number, body: string, user = 'mike'): FakeComment {
+    const comment: FakeComment = { owner, repo, issue, id: this.nextId++, body, user, updates: 0 };
+    this.comments.push(comment);
+    return comment;
+  }
+
   /** Statuses on one commit, oldest first. */
   statusesOn(sha: string): FakeStatus[] {
     return this.statuses.filter((s) => s.sha === sha);
@@ -266,14 +273,24 @@ function forbidden(): Response {
 }
 
 function userJson(login: string, base: string): Record<string, unknown> {
+  const url = `${base}/users/${login}`;
   return {
     login,
     id: 1000,
     node_id: 'MDA6RW50aXR5MQ==',
     avatar_url: 'https://avatars.githubusercontent.com/u/1000?v=4',
     gravatar_id: '',
-    url: `${base}/users/${login}`,
+    url,
     html_url: `https://github.com/${login}`,
+    followers_url: `${url}/followers`,
+    following_url: `${url}/following{/other_user}`,
+    gists_url: `${url}/gists{/gist_id}`,
+    starred_url: `${url}/starred{/owner}{/repo}`,
+    subscriptions_url: `${url}/subscriptions`,
+    organizations_url: `${url}/orgs`,
+    repos_url: `${url}/repos`,
+    events_url: `${url}/events{/privacy}`,
+    received_events_url: `${url}/received_events`,
     type: login.endsWith('[bot]') ? 'Bot' : 'User',
     site_admin: false,
   };
