@@ -30,7 +30,7 @@ export class AgentMetrics implements RunEvents {
   constructor(host: string) {
     const r = [this.registry];
     this.registry.setDefaultLabels({ host });
-    collectDefaultMetrics({ register: this.registry, prefix: 'converge_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'converge_' });
     new Gauge({ name: 'converge_agent_info', help: 'The agent: its version (always 1)', labelNames: ['version'], registers: r }).set({ version: AGENT_VERSION }, 1);
     this.lastResult = new Gauge({ name: 'converge_last_run_result', help: 'Result of the last run: 1 for the result it had, 0 for the others', labelNames: ['result'], registers: r });
     this.lastRunEnd = new Gauge({ name: 'converge_last_run_timestamp_seconds', help: 'When the last run ended (Unix time)', registers: r });
