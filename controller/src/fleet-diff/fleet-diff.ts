@@ -134,7 +134,9 @@ function reachOf(files: string[], base: FleetSnapshot, head: FleetSnapshot, chan
     if (m) roles.set(m[1]!, [...(roles.get(m[1]!) ?? []), f]);
   }
   for (const [role, roleFiles] of roles) {
-    const users = hostsWhere(base, head, (h) => h.files.some((f) => f.startsWith(`hosts/_roles/${role}/`)));
+    // A host uses a role when the role's own *.yml files are among its manifests.
+    const manifest = new RegExp(`^hosts/_roles/${role.replace(/[.]/g, '\\.')}/[^/]+\\.ya?ml$`);
+    const users = hostsWhere(base, head, (h) => h.files.some((f) => manifest.test(f)));
     reach.push({ kind: 'role', name: role, files: roleFiles, hosts: users.map((name) => ({ name, changes: changed.has(name) })) });
   }
   if (files.includes('secrets-map.yml')) {
