@@ -15,6 +15,10 @@ export function resourceChanges(label: string, before: DesiredView | null, after
     const to = after.fields[key];
     if (before && stableJson(from) === stableJson(to)) continue;
     if (!before && to === undefined) continue;
+    if (key === 'variables' && before && Array.isArray(from) && Array.isArray(to)) {
+      changes.push(variablesChange(from as string[], to as string[]));
+      continue;
+    }
     changes.push(fieldChange(label, key, before ? from : undefined, to));
   }
   if (after.content) {
@@ -30,6 +34,14 @@ export function resourceChanges(label: string, before: DesiredView | null, after
     }
   }
   return changes;
+}
+
+/** Env file variables as what was added and removed: names only. */
+function variablesChange(from: string[], to: string[]): Change {
+  const added = to.filter((v) => !from.includes(v));
+  const removed = from.filter((v) => !to.includes(v));
+  const parts = [added.length ? `added ${added.join(', ')}` : '', removed.length ? `removed ${removed.join(', ')}` : ''].filter(Boolean);
+  return { property: 'variables', from: null, to: parts.join('; ') };
 }
 
 function fieldChange(label: string, key: string, from: unknown, to: unknown): Change {

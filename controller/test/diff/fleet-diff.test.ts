@@ -2,6 +2,8 @@
 // host added, a host removed, a manifest that breaks at head, and the PR
 // comment kept as one comment across pushes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createFleet, git } from '../helpers/fleet.js';
 import type { Fleet } from '../helpers/fleet.js';
 import { spawn } from 'node:child_process';
@@ -79,6 +81,62 @@ describe('converge diff', () => {
     expect(text).toContain('reach role netdata reaches atom, motoko; desired state changes on motoko');
     expect(text).toContain('  + file:/etc/netdata/go.d/nvidia_smi.conf');
     expect(text).toContain('+  - name: nvidia_smi');
+  });
+
+  it('a secrets-map.yml change reaches the hosts that declare the env file, by variable names only', () => {
+    const fleet = createFleet({
+      'secrets-map.yml': [
+        'envFiles:',
+        '  litellm:',
+        '    path: /flux/runtime/secrets/litellm.env',
+        '    vars:',
+        '      OPENAI_API_KEY: openai-api-key',
+        '      AZURE_API_KEY: azure-openai-key',
+        '  smb:',
+        '    path: { linux: /etc/converge/smb.env, macos: ~/.mkt/smb.env }',
+        '    vars:',
+        '      SMB_USER: smb-user',
+        '',
+      ].join('\n'),
+      'hosts/motoko/host.yml': 'os: linux\n',
+      'hosts/motoko/secrets.yml': 'resources:\n  - envFile: litellm\n  - envFile: smb\n',
+      'hosts/atom/host.yml': 'os: linux\n',
+      'hosts/atom/secrets.yml': 'resources:\n  - envFile: litellm\n',
+      'hosts/count-zero/host.yml': 'os: macos\nvars:\n  user: mike\n',
+      'hosts/count-zero/secrets.yml': 'resources:\n  - envFile: smb\n',
+    });
+    const base = git(fleet.dir, 'rev-parse', 'HEAD').trim();
+    const map = readFileSync(path.join(fleet.dir, 'secrets-map.yml'), 'utf8')
+      .replace('      OPENAI_API_KEY: openai-api-key\n', '      OPENAI_API_KEY: openai-api-key-rotated-2026\n      ANTHROPIC_API_KEY: anthropic-api-key\n');
+    fleet.commit({ 'secrets-map.yml': map }, 'litellm: Anthropic, new OpenAI key');
+
+    const r = converge(['diff', '--repo', fleet.dir, '--base', base]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('2 hosts change, 1 unchanged');
+    expect(r.stdout).toContain('reach secrets-map.yml env file litellm reaches atom, motoko');
+    expect(r.stdout).not.toContain('env file smb');
+    for (const h of ['atom', 'motoko']) {
+      expect(r.stdout).toContain(`${h} (linux): 1 to change`);
+    }
+    expect(r.stdout).toContain('  ~ envFile:litellm');
+    expect(r.stdout).toContain('variables added ANTHROPIC_API_KEY');
+    expect(r.stdout).toContain('OPENAI_API_KEY read from another vault secret');
+    expect(r.stdout).toContain('unchanged: count-zero');
+    const json = converge(['diff', '--repo', fleet.dir, '--base', base, '--json']).stdout;
+    const markdown = converge(['diff', '--repo', fleet.dir, '--base', base, '--markdown']).stdout;
+    for (const out of [r.stdout, json, markdown]) {
+      // Vault secret names are where values come from: never shown, old or new.
+      for (const vaultName of ['openai-api-key', 'anthropic-api-key', 'azure-openai-key']) expect(out).not.toContain(vaultName);
+    }
+    const diff = JSON.parse(json) as FleetDiff;
+    expect(diff.reach).toEqual([{ kind: 'envFile', name: 'litellm', files: ['secrets-map.yml'], hosts: [{ name: 'atom', changes: true }, { name: 'motoko', changes: true }] }]);
+
+    // A new env file shows where it goes and its variable names.
+    fleet.commit({ 'hosts/count-zero/secrets.yml': 'resources:\n  - envFile: smb\n  - envFile: litellm\n' });
+    const added = converge(['diff', '--repo', fleet.dir, '--base', 'HEAD~1']).stdout;
+    expect(added).toContain('  + envFile:litellm');
+    expect(added).toContain('path /flux/runtime/secrets/litellm.env');
+    expect(added).toContain('variables ANTHROPIC_API_KEY, AZURE_API_KEY, OPENAI_API_KEY');
   });
 
   it('a host added shows everything it will get; a host removed says what becomes of it', () => {
