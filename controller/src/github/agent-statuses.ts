@@ -5,6 +5,7 @@ import type { AgentConfig } from '../agent/config-schema.js';
 import type { Logger } from '../platform/logger.js';
 import type { Scrubber } from '../platform/scrubber.js';
 import { ConvergeError } from '../platform/errors.js';
+import { configStateDir } from '../agent/config.js';
 import { readGitHubAuth } from './auth.js';
 import type { GitHubAuth } from './auth.js';
 import { createGitHubClient } from './client.js';
@@ -38,7 +39,7 @@ export function createCommitStatusListener(config: AgentConfig, log: Logger, scr
     host: config.host,
     targetUrl: statusPageUrl(web, statusRepo, config.statusBranch, config.host),
     client,
-    stateFile: path.join(config.stateDir, 'github', 'statuses.json'),
+    stateFile: path.join(configStateDir(config), 'github', 'statuses.json'),
     log,
     scrubber,
     budgetMs: tuning.budgetMs,
