@@ -44,11 +44,25 @@ export const SecretsConfig = z
   });
 export type SecretsConfig = z.infer<typeof SecretsConfig>;
 
-export const GithubConfig = z.strictObject({
-  repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, { error: 'repository must be owner/name' }).optional(),
-  tokenFile: z.string().optional().describe('file holding a fine-grained token (commit statuses: write)'),
-  apiUrl: z.url().optional().describe('GitHub API URL (GitHub Enterprise)'),
+/** A GitHub App installation: converge signs a JWT with the App's key and exchanges it for short-lived installation tokens. */
+export const GithubAppConfig = z.strictObject({
+  id: z.union([z.number().int().positive(), z.string().min(1)]).describe('the App ID (or its client ID)'),
+  installationId: z.number().int().positive().describe('the installation of the App on the fleet repository (the number in its settings URL)'),
+  privateKeyFile: z.string().describe("PEM file with the App's private key (mode 0600)"),
 });
+
+export const GithubConfig = z
+  .strictObject({
+    repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, { error: 'repository must be owner/name' }).optional().describe('owner/name of the fleet repository (default: taken from repo: when it is on github.com)'),
+    tokenFile: z.string().optional().describe('file holding a fine-grained token (commit statuses: write); re-read on every run'),
+    app: GithubAppConfig.optional().describe('a GitHub App installation instead of a token'),
+    apiUrl: z.url().optional().describe('GitHub API URL (GitHub Enterprise: https://HOST/api/v3)'),
+  })
+  .superRefine((g, ctx) => {
+    if (g.tokenFile !== undefined && g.app !== undefined) ctx.addIssue({ code: 'custom', path: ['app'], message: 'give tokenFile or app, not both' });
+    if (g.tokenFile === undefined && g.app === undefined) ctx.addIssue({ code: 'custom', path: [], message: 'github needs tokenFile (a fine-grained token) or app (a GitHub App installation)' });
+  });
+export type GithubConfig = z.infer<typeof GithubConfig>;
 
 export const AgentConfig = z.strictObject({
   host: z.string().regex(HOST_NAME, { error: 'host must be a lowercase DNS label, the name of a folder under hosts/' }).describe('which hosts/<name>/ to converge'),

@@ -36,7 +36,7 @@ export function loadConfig(file: string): AgentConfig {
     root: abs(c.root)!,
     trust: { ...c.trust, allowedSigners: abs(c.trust.allowedSigners), gpgKeyring: abs(c.trust.gpgKeyring) },
     secrets: c.secrets && { ...c.secrets, file: abs(c.secrets.file), certificateFile: abs(c.secrets.certificateFile) },
-    github: c.github && { ...c.github, tokenFile: abs(c.github.tokenFile) },
+    github: c.github && { ...c.github, tokenFile: abs(c.github.tokenFile), app: c.github.app && { ...c.github.app, privateKeyFile: abs(c.github.app.privateKeyFile)! } },
   };
 }
 
@@ -45,9 +45,10 @@ function keysAt(p: PropertyKey[]): string[] {
     '': AgentConfig.shape,
     trust: { allowedSigners: 1, gpgKeyring: 1, allowUnsigned: 1 },
     secrets: { keyVault: 1, credential: 1, clientId: 1, tenantId: 1, certificateFile: 1, file: 1 },
-    github: { repository: 1, tokenFile: 1, apiUrl: 1 },
+    github: { repository: 1, tokenFile: 1, app: 1, apiUrl: 1 },
+    'github.app': { id: 1, installationId: 1, privateKeyFile: 1 },
   };
-  return Object.keys(shapes[String(p[0] ?? '')] ?? {});
+  return Object.keys(shapes[p.slice(0, 2).join('.')] ?? shapes[String(p[0] ?? '')] ?? {});
 }
 
 /**

@@ -104,6 +104,22 @@ program
   .action((flags) => runCommand(async () => (await import('./status.js')).statusCommand(flags)));
 
 program
+  .command('diff')
+  .description('which hosts a change to the fleet touches, and how: resources added, changed, removed, with file diffs (for PR review)')
+  .requiredOption('--base <ref>', 'the commit before the change (the PR base)')
+  .option('--head <ref>', 'the commit after it', 'HEAD')
+  .addOption(repoOption())
+  .addOption(jsonOption())
+  .option('--markdown', 'markdown, as the PR comment shows it')
+  .option('--comment <pr>', 'post it on this pull request: one comment, updated in place on every push')
+  .option('--github-repo <owner/name>', 'the repository of the pull request (default: GITHUB_REPOSITORY, or the origin remote)')
+  .option('--token-file <file>', 'a token with pull requests: write (default: GITHUB_TOKEN)')
+  .option('--api-url <url>', 'GitHub API URL (default: GITHUB_API_URL, or https://api.github.com)')
+  .option('--config <file>', "take the GitHub repository and credential from an agent config's github:")
+  .option('--detailed-exitcode', 'exit 2 when a host changes')
+  .action((flags) => runCommand(async () => (await import('./diff.js')).diffCommand(flags)));
+
+program
   .command('schema')
   .description('write the JSON Schemas of host.yml, resource files, secrets-map.yml and the agent config')
   .addOption(repoOption())

@@ -15,7 +15,8 @@ import { loadSecretsMap } from '../secrets/map.js';
 import type { SecretsMapFile } from '../secrets/map.js';
 
 export interface FleetValidation {
-  hosts: { name: string; loaded: LoadedHost | null }[];
+  /** Each host, with the problems found loading it (fleet-wide ones are only in `diagnostics`). */
+  hosts: { name: string; loaded: LoadedHost | null; diagnostics: Diagnostic[] }[];
   diagnostics: Diagnostic[];
 }
 
@@ -41,7 +42,7 @@ export function validateFleet(repo: string, only?: string): FleetValidation {
   const hosts = names.map((name) => {
     const { host, diagnostics: found } = loadHost(repo, name, { templates, secretsMap });
     diagnostics.push(...found);
-    return { name, loaded: host };
+    return { name, loaded: host, diagnostics: sortDiagnostics(found) };
   });
   if (!only) {
     diagnostics.push(...checkRoles(repo));
