@@ -61,21 +61,24 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
     await makeOrigin(source, dir);
     out.line(`origin ${dir.origin}: the example fleet, signed by a throwaway SSH key (${path.basename(dir.signers)} trusts it)`);
 
-    step(2, `the agent for ${host} starts, converges the sandbox root and reports`);
     await writeConfig(source, host, dir);
+    step(2, `converge plan --host ${host} — what the first converge will do (diffs left out here)`);
+    for (const line of await planOutline(dir)) out.line(line);
+
+    step(3, `the agent for ${host} starts, converges the sandbox root and reports`);
     out.line(out.style(`converge agent --config ${dir.config}`, 'dim'));
     agent = startAgent(dir.config, dir.log);
     const wait = (count: number, what: string) => waitForStatus(dir.origin, count, what, agent!, dir.log);
     out.line(`  ${await wait(1, 'the first status commit')}`);
 
-    step(3, 'a merge: a new file for the host, signed');
+    step(4, 'a merge: a new file for the host, signed');
     const hostOs = (parseYaml(await readFile(path.join(dir.work, 'hosts', host, 'host.yml'), 'utf8')) as { os?: string }).os ?? 'linux';
     const motd = hostOs === 'windows' ? 'C:/ProgramData/converge/demo-motd.txt' : '/etc/motd';
     await writeFile(path.join(dir.work, 'hosts', host, 'demo-motd.yml'), `resources:\n  - file: ${motd}\n    content: "{{ host.name }} is managed by converge\\n"\n`);
     await commit(dir, 'demo: a motd for the host', true);
     out.line(`  ${await wait(2, 'the merge to be applied')}`);
 
-    step(4, 'someone changes a managed file by hand');
+    step(5, 'someone changes a managed file by hand');
     const victim = await pickManagedFile(dir.root, motd, hostOs);
     await appendFile(victim.local, '# quick fix, will remember to commit it\n');
     out.line(`appended a line to ${victim.hostPath}`);
@@ -83,7 +86,7 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
     const healed = (await readFile(victim.local, 'utf8')).includes('quick fix') ? 'still changed' : 'back as the repository says';
     out.line(`${victim.hostPath} is ${healed}`);
 
-    step(5, 'an unsigned commit is pushed to the branch');
+    step(6, 'an unsigned commit is pushed to the branch');
     await writeFile(path.join(dir.work, 'hosts', host, 'demo-motd.yml'), `resources:\n  - file: ${motd}\n    content: "not signed, not applied\\n"\n`);
     await commit(dir, 'demo: an unsigned change', false);
     out.line(`  ${await wait(4, 'the rejection')}`);
@@ -92,11 +95,11 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
     await new Promise((r) => agent!.once('exit', r));
     agent = null;
 
-    step(6, 'git log status — the fleet\'s history');
+    step(7, 'git log status — the fleet\'s history');
     const log = await gitAt(dir.origin).raw(['log', '--format=%h %ad  %s', '--date=format:%H:%M:%S', 'status']);
     for (const line of log.trim().split('\n')) out.line(line);
 
-    step(7, 'converge status');
+    step(8, 'converge status');
     const fleet = await readFleetStatus({ url: `file://${dir.origin}`, branch: 'main', statusBranch: 'status' });
     for (const line of fleetLines(fleet, out.style.bind(out))) out.line(line);
 
@@ -145,6 +148,17 @@ async function commit(dir: DemoDirs, message: string, signed: boolean): Promise<
   const sign = signed ? ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${dir.key}`, 'commit', '-S'] : ['commit', '--no-gpg-sign'];
   await git.raw([...sign, '--quiet', '-m', message]);
   await git.raw(['push', '--quiet', 'origin', 'HEAD:refs/heads/main']);
+}
+
+/** The plan of the first converge, one line per resource and the summary. */
+async function planOutline(dir: DemoDirs): Promise<string[]> {
+  const bin = path.join(installRoot(), 'controller/bin/converge.js');
+  const r = await createRunner('linux').run(process.execPath, [bin, 'plan', '--config', dir.config, '--repo', dir.work], { env: { ...process.env, NO_COLOR: '1' } });
+  const lines = r.stdout.split('\n');
+  const items = lines.filter((l) => /^[+~-] /.test(l));
+  const shown = items.slice(0, 12);
+  const more = items.length > shown.length ? [`  … and ${items.length - shown.length} more`] : [];
+  return [...lines.filter((l) => l.startsWith('Plan for')), ...shown, ...more, ...lines.filter((l) => l.startsWith('Plan:'))];
 }
 
 async function writeConfig(source: string, host: string, dir: DemoDirs): Promise<void> {
