@@ -1,11 +1,12 @@
 // Directories on Linux and macOS (and under --root anywhere).
-import { rm, rmdir, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import type { Change, Provider } from '../types.js';
 import type { DirectorySpec } from './schema.js';
+import { removeDirectory } from './remove.js';
 import { attributeChanges, ensureParent, setAttributes, statPath } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
-import { ConvergeError, errnoOf } from '../../platform/errors.js';
+import { ConvergeError } from '../../platform/errors.js';
 
 export interface DirectoryObserved {
   state: PathState;
@@ -51,23 +52,5 @@ export const posixDirectoryProvider: Provider<DirectorySpec, DirectoryObserved> 
     }, ctx);
   },
 
-  async remove(spec, ctx) {
-    const local = ctx.local(spec.directory);
-    const current = await statPath(local, ctx);
-    if (!current) return;
-    if (current.kind !== 'directory') throw new ConvergeError('invalid-input', `${spec.directory} is a ${current.kind}, not a directory; not removing it`);
-    await ctx.backups.save(local);
-    if (spec.force) {
-      await rm(local, { recursive: true });
-      return;
-    }
-    try {
-      await rmdir(local);
-    } catch (error) {
-      if (errnoOf(error) === 'ENOTEMPTY' || errnoOf(error) === 'EEXIST') {
-        throw new ConvergeError('invalid-input', `${spec.directory} is not empty; not removing it (set force: true to remove it with its contents)`, { cause: error });
-      }
-      throw error;
-    }
-  },
+  remove: (spec, ctx) => removeDirectory(spec, ctx),
 };

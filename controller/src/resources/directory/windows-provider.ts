@@ -1,12 +1,13 @@
 // Directories on Windows hosts (and under --root for them): existence only;
 // mode/owner are rejected by validation (ACLs will be their own field).
-import { mkdir, rm, rmdir, unlink } from 'node:fs/promises';
+import { mkdir, rm, unlink } from 'node:fs/promises';
 import type { Change, Provider } from '../types.js';
 import type { DirectorySpec } from './schema.js';
+import { removeDirectory } from './remove.js';
 import { ensureParent, statPath } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 import { retryBusy } from '../shared/windows-fs.js';
-import { ConvergeError, errnoOf } from '../../platform/errors.js';
+import { ConvergeError } from '../../platform/errors.js';
 
 export interface WindowsDirectoryObserved {
   state: PathState;
@@ -38,23 +39,5 @@ export const windowsDirectoryProvider: Provider<DirectorySpec, WindowsDirectoryO
     await mkdir(local);
   },
 
-  async remove(spec, ctx) {
-    const local = ctx.local(spec.directory);
-    const current = await statPath(local, ctx);
-    if (!current) return;
-    if (current.kind !== 'directory') throw new ConvergeError('invalid-input', `${spec.directory} is a ${current.kind}, not a directory; not removing it`);
-    await ctx.backups.save(local);
-    if (spec.force) {
-      await retryBusy(() => rm(local, { recursive: true }));
-      return;
-    }
-    try {
-      await rmdir(local);
-    } catch (error) {
-      if (errnoOf(error) === 'ENOTEMPTY' || errnoOf(error) === 'EEXIST') {
-        throw new ConvergeError('invalid-input', `${spec.directory} is not empty; not removing it (set force: true to remove it with its contents)`, { cause: error });
-      }
-      throw error;
-    }
-  },
+  remove: (spec, ctx) => removeDirectory(spec, ctx, (local) => retryBusy(() => rm(local, { recursive: true }))),
 };

@@ -1,11 +1,13 @@
 // Files on Linux and macOS (and under --root anywhere): lstat, compare bytes,
 // write atomically. A symlink standing at a managed path is replaced, never followed.
-import { readFile, rm, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import type { Change, Context, Provider } from '../types.js';
 import type { FileDesired } from './schema.js';
+import { desiredBytes } from './content.js';
+import { makeRoomForFile } from './make-room.js';
 import { contentChange } from '../shared/content-diff.js';
-import { attributeChanges, describeKind, ensureParent, resolveIds, setAttributes, statPath } from '../shared/posix-path.js';
+import { attributeChanges, resolveIds, setAttributes, statPath } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
 import { dirtyDirectories } from '../../engine/durability.js';
@@ -18,12 +20,7 @@ export interface FileObserved {
   privileged: boolean;
 }
 
-/** The bytes a spec wants, or null when it does not manage content. */
-export function desiredBytes(spec: FileDesired): Uint8Array | null {
-  if (spec.contentBase64 !== undefined) return Buffer.from(spec.contentBase64, 'base64');
-  if (spec.content !== undefined) return Buffer.from(spec.content, 'utf8');
-  return null;
-}
+export { desiredBytes };
 
 export const posixFileProvider: Provider<FileDesired, FileObserved> = {
   async observe(spec, ctx) {
@@ -62,16 +59,7 @@ export const posixFileProvider: Provider<FileDesired, FileObserved> = {
       await setAttributes(local, attributesToSet(spec, changes), ctx);
       return;
     }
-    if (current?.kind === 'directory') {
-      if (!spec.force) throw new ConvergeError('invalid-input', `${spec.file} is a directory; refusing to replace it with a file (set force: true to allow)`);
-      await ctx.backups.save(local);
-      await rm(local, { recursive: true });
-    } else if (current?.kind === 'other') {
-      throw new ConvergeError('unsupported', `${spec.file} is ${describeKind(current.kind)}; refusing to replace it`);
-    }
-    await ensureParent(local, ctx);
-    await ctx.backups.save(local);
-    const bytes = desiredBytes(spec) ?? (current?.kind === 'file' ? await readFile(local) : new Uint8Array());
+    const bytes = await makeRoomForFile(spec, local, current, ctx);
     const mode = parseInt(spec.mode ?? (current?.kind === 'file' ? current.mode : '0644'), 8);
     await writeFileAtomic(local, bytes, { mode, ...resolveIds(spec, ctx), deferDirSync: dirtyDirectories(ctx) });
   },

@@ -1,13 +1,14 @@
 // Files on Windows hosts (and under --root for them): the same bytes compared
 // and written atomically as on POSIX, without mode/owner (validation rejects
 // them), with the read-only attribute cleared first and busy files retried.
-import { readFile, rm, unlink } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import type { Change, Provider } from '../types.js';
 import type { FileDesired } from './schema.js';
 import { contentChange } from '../shared/content-diff.js';
-import { describeKind, ensureParent, statPath } from '../shared/posix-path.js';
+import { statPath } from '../shared/posix-path.js';
 import { clearReadOnly, retryBusy } from '../shared/windows-fs.js';
-import { desiredBytes } from './provider.js';
+import { desiredBytes } from './content.js';
+import { makeRoomForFile } from './make-room.js';
 import type { FileObserved } from './provider.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
 import { ConvergeError } from '../../platform/errors.js';
@@ -38,16 +39,7 @@ export const windowsFileProvider: Provider<FileDesired, FileObserved> = {
   async apply(spec, _changes, ctx) {
     const local = ctx.local(spec.file);
     const current = await statPath(local, ctx);
-    if (current?.kind === 'directory') {
-      if (!spec.force) throw new ConvergeError('invalid-input', `${spec.file} is a directory; refusing to replace it with a file (set force: true to allow)`);
-      await ctx.backups.save(local);
-      await rm(local, { recursive: true });
-    } else if (current?.kind === 'other') {
-      throw new ConvergeError('unsupported', `${spec.file} is ${describeKind(current.kind)}; refusing to replace it`);
-    }
-    await ensureParent(local, ctx);
-    await ctx.backups.save(local);
-    const bytes = desiredBytes(spec) ?? (current?.kind === 'file' ? await readFile(local) : new Uint8Array());
+    const bytes = await makeRoomForFile(spec, local, current, ctx);
     await clearReadOnly(local);
     await retryBusy(() => writeFileAtomic(local, bytes, { mode: 0o644 }));
   },

@@ -1,10 +1,11 @@
 // Symbolic links on Linux and macOS: created under a temp name and renamed into
 // place, so the link is replaced atomically and never followed.
-import { readlink, rename, rm, symlink as makeSymlink, unlink } from 'node:fs/promises';
+import { rename, rm, symlink as makeSymlink, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Change, Context, Provider } from '../types.js';
+import type { Change, Provider } from '../types.js';
 import type { SymlinkSpec } from './schema.js';
+import { linkText, observeLink } from './observe.js';
 import { attributeChanges, ensureParent, setAttributes, statPath } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 import { ConvergeError } from '../../platform/errors.js';
@@ -15,21 +16,14 @@ export interface SymlinkObserved {
   privileged: boolean;
 }
 
-/** The link text to write: `~` expanded with the host's rules, otherwise as written. */
-function linkText(spec: SymlinkSpec, ctx: Pick<Context, 'paths'>): string {
-  return spec.target === '~' || spec.target.startsWith('~/') ? ctx.paths.normalize(spec.target) : spec.target;
-}
-
 export const posixSymlinkProvider: Provider<SymlinkSpec, SymlinkObserved> = {
   async desire(spec, ctx) {
     return { ...spec, target: linkText(spec, ctx) };
   },
 
   async observe(spec, ctx) {
-    const local = ctx.local(spec.symlink);
-    const state = await statPath(local, ctx);
-    if (!state) return null;
-    return { state, target: state.kind === 'symlink' ? await readlink(local) : undefined, privileged: ctx.privileged };
+    const seen = await observeLink(ctx.local(spec.symlink), ctx);
+    return seen && { ...seen, privileged: ctx.privileged };
   },
 
   diff(spec, observed) {

@@ -2,9 +2,10 @@
 // (SYSTEM has it), otherwise a directory junction. Windows cannot rename a
 // link over another, so a wrong link is removed and made again. Targets are
 // compared as Windows does: case-insensitive, either slash, no \\?\ prefix.
-import { readlink, rm, unlink } from 'node:fs/promises';
-import type { Change, Context, Provider } from '../types.js';
+import { rm, unlink } from 'node:fs/promises';
+import type { Change, Provider } from '../types.js';
 import type { SymlinkSpec } from './schema.js';
+import { linkText, observeLink } from './observe.js';
 import { ensureParent, statPath } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 import { createWindowsLink, retryBusy, windowsTargetKey } from '../shared/windows-fs.js';
@@ -15,20 +16,13 @@ export interface WindowsSymlinkObserved {
   target?: string;
 }
 
-function linkText(spec: SymlinkSpec, ctx: Pick<Context, 'paths'>): string {
-  return spec.target === '~' || spec.target.startsWith('~/') || spec.target.startsWith('~\\') ? ctx.paths.normalize(spec.target) : spec.target;
-}
-
 export const windowsSymlinkProvider: Provider<SymlinkSpec, WindowsSymlinkObserved> = {
   async desire(spec, ctx) {
     return { ...spec, target: linkText(spec, ctx) };
   },
 
   async observe(spec, ctx) {
-    const local = ctx.local(spec.symlink);
-    const state = await statPath(local, ctx);
-    if (!state) return null;
-    return { state, target: state.kind === 'symlink' ? await readlink(local) : undefined };
+    return observeLink(ctx.local(spec.symlink), ctx);
   },
 
   diff(spec, observed) {
