@@ -77,6 +77,8 @@ export class Agent {
   private watch: DriftWatch | null = null;
   private lastHead: string | null = null;
   private lastRefusalLogged: string | null = null;
+  /** Listener failures (a GitHub commit status not set) since the last report: they go into its status.json. */
+  private listenerProblems: string[] = [];
 
   private constructor(
     private readonly config: ResolvedConfig,
@@ -320,6 +322,7 @@ export class Agent {
       this.log.warn({ commit: ev.commit, reason: ev.reason, detail: ev.detail }, 'commit rejected; the last good state stays in force');
       const report = this.outcomeReport(ev.commit, 'rejected', [`${ev.commit.slice(0, 7)} rejected (${ev.reason}): ${ev.detail}`]);
       refuse(this.state, ev.commit, ev.reason);
+      await this.emit('runFinished', { report, durationMs: 0 });
       await this.record({ report, reason, newCommit: true, rejectReason: ev.reason, refusal: true });
       return { report, appliedNew: false };
     }
@@ -327,6 +330,7 @@ export class Agent {
       this.log.warn({ commit: ev.commit, errors: ev.diagnostics.length }, 'commit does not validate; the last good state stays in force');
       const report = this.outcomeReport(ev.commit, 'failed', ev.diagnostics.map(formatDiagnostic));
       refuse(this.state, ev.commit, 'invalid');
+      await this.emit('runFinished', { report, durationMs: 0 });
       await this.record({ report, reason, newCommit: true, signer: ev.signer, refusal: true });
       return { report, appliedNew: false };
     }
@@ -355,6 +359,7 @@ export class Agent {
     if (Array.isArray(loaded)) {
       // The commit in force validated when it was applied; it can stop only if the machine's facts changed.
       const report = this.outcomeReport(commit, 'failed', loaded.map(formatDiagnostic));
+      await this.emit('runFinished', { report, durationMs: 0 });
       await this.record({ report, reason, newCommit: false });
       return report;
     }
@@ -403,7 +408,9 @@ export class Agent {
   }
 
   private async record(run: RunRecord): Promise<void> {
-    const event = await this.reporter.record(run, this.state);
+    const notices = this.listenerProblems;
+    this.listenerProblems = [];
+    const event = await this.reporter.record({ ...run, notices }, this.state);
     await saveState(this.config.stateDir, this.state);
     if (event) this.onEvent(event);
     if (event && !this.stopping) this.requestPush();
@@ -429,7 +436,11 @@ export class Agent {
   }
 
   private emit<K extends keyof RunEvents>(event: K, info: Parameters<NonNullable<RunEvents[K]>>[0]): Promise<void> {
-    return emit(this.listeners.listeners, event, info, (error) => this.log.warn({ event, err: messageOf(error) }, 'listener failed'));
+    return emit(this.listeners.listeners, event, info, (error) => {
+      const problem = this.scrubber.scrub(messageOf(error));
+      this.log.warn({ event, err: problem }, 'listener failed');
+      if (!this.listenerProblems.includes(problem) && this.listenerProblems.length < 20) this.listenerProblems.push(problem);
+    });
   }
 
   private async close(): Promise<void> {

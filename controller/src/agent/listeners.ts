@@ -12,7 +12,9 @@ export async function createRunListeners(config: AgentConfig, log: Logger, scrub
   const closers: (() => Promise<void>)[] = [];
   if (config.github) {
     const { createCommitStatusListener } = await import('../github/agent-statuses.js');
-    listeners.push(createCommitStatusListener(config, log, scrubber));
+    const statuses = createCommitStatusListener(config, log, scrubber);
+    listeners.push(statuses);
+    closers.push(() => statuses.close());
   }
   if (config.metrics) {
     const { startMetricsEndpoint } = await import('../metrics/agent-endpoint.js');

@@ -30,6 +30,8 @@ export interface RunRecord {
   interrupted?: boolean;
   /** A refusal (rejected or invalid commit): the host itself is as it was, so what it was last reported as still stands. */
   refusal?: boolean;
+  /** Problems of run listeners (a GitHub commit status not set) since the last record: they go into status.json. */
+  notices?: string[];
 }
 
 export interface FlushResult {
@@ -61,7 +63,8 @@ export class Reporter {
    * Updates `state` (the caller saves it). Returns the event, or null when nothing was queued.
    */
   async record(run: RunRecord, state: AgentState, now = new Date()): Promise<string | null> {
-    const signature = signatureOf(run.report, state.applied);
+    const notices = (run.notices ?? []).map((n) => this.scrubber.scrub(n));
+    const signature = signatureOf(run.report, state.applied, notices);
     const s = run.report.summary;
     const news = run.newCommit || run.interrupted || s.changed + s.pruned > 0 || signature !== state.lastSignature;
     const heartbeatDue = !state.lastReportAt || now.getTime() - Date.parse(state.lastReportAt) >= durationMs(this.config.heartbeat);
@@ -76,6 +79,7 @@ export class Reporter {
       branch: this.config.branch,
       applied: state.applied,
       signer: run.signer,
+      notices,
       agent: { mode: this.config.mode, selfHeal: this.config.selfHeal, poll: this.config.poll, interval: this.config.interval, heartbeat: this.config.heartbeat },
     });
     await this.outbox.add({
@@ -116,13 +120,14 @@ export class Reporter {
 }
 
 /** What the host looks like after a run, without times: equal signatures mean nothing new. */
-export function signatureOf(report: Report, applied: string | null): string {
+export function signatureOf(report: Report, applied: string | null, notices: readonly string[] = []): string {
   const open = report.resources
     .filter((r) => r.status === 'failed' || r.status === 'pending' || r.status === 'skipped' || r.status === 'unmanaged')
     .map((r) => [r.id, r.status, r.error ?? '', (r.changes ?? []).map(describeChange).join(';')]);
   // After an apply that changed or healed something, the host is in sync: the same as after a quiet run.
   const settled = report.mode === 'apply' && (report.result === 'changed' || report.result === 'drifted') ? 'converged' : report.result;
-  const text = JSON.stringify({ applied, mode: report.mode, result: settled, commit: report.commit, errors: report.errors, open });
+  // A listener problem that appears or goes away is news; the same one again is not.
+  const text = JSON.stringify({ applied, mode: report.mode, result: settled, commit: report.commit, errors: report.errors, open, ...(notices.length ? { notices } : {}) });
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 

@@ -2,16 +2,16 @@
 // converging a commit, then success / failure / error with the report's
 // summary and a link to its STATUS.md. A status GitHub did not take (down,
 // rate limited, bad token) is kept in the state directory and sent again at
-// the next run; the failure is logged and thrown to the agent, which reports
-// it. Nothing here waits longer than a fixed budget, so a converge never
-// waits for GitHub.
+// the next run; the failure is logged and thrown to the agent at the end of
+// the run, which puts it in the report. `pending` is sent in the background,
+// so a converge never waits for GitHub; the result waits at most a budget.
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunEvents } from '../agent/events.js';
 import type { Report } from '../report/report.js';
 import type { Logger } from '../platform/logger.js';
 import type { Scrubber } from '../platform/scrubber.js';
-import { ConvergeError } from '../platform/errors.js';
+import { ConvergeError, messageOf } from '../platform/errors.js';
 import { writeFileAtomic } from '../platform/fs-atomic.js';
 import type { GitHubClient } from './client.js';
 import { DESCRIPTION_LIMIT, clip, setCommitStatus } from './commit-status.js';
@@ -56,6 +56,8 @@ const KEEP_QUEUED = 20;
 export class CommitStatusListener implements RunEvents {
   private readonly log: Logger;
   private chain: Promise<unknown> = Promise.resolve();
+  /** What GitHub did not take since the last runFinished (the pending status is sent in the background). */
+  private readonly deferred: string[] = [];
 
   constructor(private readonly options: StatusListenerOptions) {
     this.log = options.log.child({ component: 'github', host: options.host });
@@ -65,26 +67,42 @@ export class CommitStatusListener implements RunEvents {
     return `converge/${this.options.host}`;
   }
 
-  runStarted(info: { commit: string | null }): Promise<void> {
-    return this.serial(async () => {
+  /** Queue `pending` and send it in the background: the converge does not wait for GitHub. */
+  runStarted(info: { commit: string | null }): void {
+    void this.serial(async () => {
       const state = await this.load();
       // A commit this host already reported on (interval and drift runs) keeps its final status: no pending churn.
       if (info.commit && !state.sent.some(([sha]) => sha === info.commit) && !state.queue.some((s) => s.sha === info.commit)) {
         this.enqueue(state, this.status(info.commit, 'pending', 'converging…'));
       }
-      await this.flush(state);
-    });
+      this.deferred.push(...(await this.flush(state)));
+    }).catch((error: unknown) => this.deferred.push(messageOf(error)));
   }
 
-  runFinished(info: { report: Report }): Promise<void> {
-    return this.serial(async () => {
+  /** Queue the result and send it (after `pending`); throw what GitHub did not take during this run, for the report. */
+  async runFinished(info: { report: Report }): Promise<void> {
+    const problems = await this.serial(async () => {
       const state = await this.load();
-      if (info.report.commit) {
+      const commit = info.report.commit;
+      if (commit) {
         const { state: s, description } = statusOfReport(info.report);
-        this.enqueue(state, this.status(info.report.commit, s, this.options.scrubber.scrub(description)));
+        // Later runs on a commit (interval, drift) change its status only when the outcome does: success → failure and back.
+        const current = state.queue.find((q) => q.sha === commit)?.state ?? state.sent.find(([sha]) => sha === commit)?.[1].state;
+        if (current !== s) this.enqueue(state, this.status(commit, s, this.options.scrubber.scrub(description)));
       }
-      await this.flush(state);
+      return this.flush(state);
     });
+    const all = [...this.deferred.splice(0), ...problems];
+    if (all.length === 0) return;
+    const waiting = (await this.load()).queue.length;
+    const message = all.join('; ') + (waiting > 1 ? ` (${waiting} statuses waiting)` : '');
+    this.log.warn({ queued: waiting }, message);
+    throw new ConvergeError(waiting > 0 ? 'transient' : 'invalid-input', message);
+  }
+
+  /** Wait for deliveries in flight (each within its budget). */
+  async close(): Promise<void> {
+    await this.chain;
   }
 
   private status(sha: string, state: CommitStatus['state'], description: string): CommitStatus {
@@ -98,12 +116,11 @@ export class CommitStatusListener implements RunEvents {
     if (state.queue.length > KEEP_QUEUED) state.queue.splice(0, state.queue.length - KEEP_QUEUED);
   }
 
-  /** Send what is queued, in order, within the budget; throw when anything stayed behind. */
-  private async flush(state: State): Promise<void> {
-    if (state.queue.length === 0) return;
-    const signal = AbortSignal.timeout(this.options.budgetMs ?? 10_000);
+  /** Send what is queued, in order, within the budget; returns what GitHub did not take. */
+  private async flush(state: State): Promise<string[]> {
     const problems: string[] = [];
-    let kept = false;
+    if (state.queue.length === 0) return problems;
+    const signal = AbortSignal.timeout(this.options.budgetMs ?? 10_000);
     try {
       const client = await this.options.client();
       while (state.queue.length > 0) {
@@ -129,21 +146,16 @@ export class CommitStatusListener implements RunEvents {
             continue;
           }
           problems.push(`GitHub did not take ${what}: ${problem.message}; kept, sent again at the next run`);
-          kept = true;
           break;
         }
       }
     } catch (error) {
       // The credential could not be read: everything stays queued.
-      problems.push(`GitHub commit statuses not sent: ${this.options.scrubber.scrub(describeGitHubError(error, this.options.scrubber).message)}; kept, sent again at the next run`);
-      kept = true;
+      problems.push(`GitHub commit statuses not sent: ${describeGitHubError(error, this.options.scrubber).message}; kept, sent again at the next run`);
     } finally {
       await this.save(state);
     }
-    if (problems.length === 0) return;
-    const message = problems.join('; ') + (kept && state.queue.length > 1 ? ` (${state.queue.length} statuses waiting)` : '');
-    this.log.warn({ queued: state.queue.length }, message);
-    throw new ConvergeError(kept ? 'transient' : 'invalid-input', message);
+    return problems;
   }
 
   private serial<T>(body: () => Promise<T>): Promise<T> {

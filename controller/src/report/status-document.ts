@@ -31,6 +31,8 @@ export interface StatusDocument extends Omit<Report, 'resources'> {
   /** Every resource that did not stay unchanged: changed, drifted, failed, skipped, pending, pruned, unmanaged. */
   resources: ResourceReport[];
   agent: AgentSettings;
+  /** Problems beside the run that did not change its result: a GitHub commit status not set (kept, sent again). */
+  notices?: string[];
 }
 
 export interface StatusExtras {
@@ -41,15 +43,18 @@ export interface StatusExtras {
   applied: string | null;
   signer?: string | null;
   agent: AgentSettings;
+  notices?: string[];
 }
 
 /** The status document of a report: unchanged resources left out (the counts keep them). */
 export function statusDocument(report: Report, extras: StatusExtras): StatusDocument {
   const { resources, ...rest } = report;
+  const { notices, ...given } = extras;
   return {
     ...rest,
-    ...extras,
+    ...given,
     ...(extras.signer === undefined ? {} : { signer: extras.signer }),
+    ...(notices?.length ? { notices } : {}),
     resources: resources.filter((r) => r.status !== 'unchanged'),
   };
 }

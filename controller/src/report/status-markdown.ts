@@ -33,6 +33,11 @@ export function statusMarkdown(doc: StatusDocument): string {
     for (const e of doc.errors) out.push(`- ${escape(e)}`);
     out.push('');
   }
+  if (doc.notices?.length) {
+    out.push('## Notices', '');
+    for (const n of doc.notices) out.push(`- ${escape(n)}`);
+    out.push('');
+  }
   for (const section of SECTIONS) {
     const list = doc.resources.filter(section.pick);
     if (!list.length) continue;

@@ -51,7 +51,7 @@ describe('converge/<host> commit statuses', () => {
     const { listener } = setup(github);
     const statuses = listener();
 
-    await statuses.runStarted({ commit: A });
+    statuses.runStarted({ commit: A });
     await statuses.runFinished({ report: reportOf('motoko', A, 'changed', { changed: 2, unchanged: 10 }) });
 
     expect(github.statusesOn(A).map((s) => [s.state, s.description])).toEqual([
@@ -63,13 +63,20 @@ describe('converge/<host> commit statuses', () => {
     expect(final.target_url).toBe('https://github.com/miket/miket-infra-devices/blob/status/state/motoko/STATUS.md');
 
     // An interval run on the same commit: no new pending, and an identical result is not sent again.
-    await statuses.runStarted({ commit: A });
+    statuses.runStarted({ commit: A });
     await statuses.runFinished({ report: reportOf('motoko', A, 'changed', { changed: 2, unchanged: 10 }) });
     expect(github.statusesOn(A)).toHaveLength(2);
-    // A different outcome on the same commit is.
-    await statuses.runStarted({ commit: A });
+    // Nor is the same outcome with other counts: the status records how the commit was applied.
+    await statuses.runFinished({ report: reportOf('motoko', A, 'converged', { unchanged: 12 }) });
+    expect(github.statusesOn(A)).toHaveLength(2);
+    // A different outcome on the same commit is sent, and so is the way back.
+    statuses.runStarted({ commit: A });
     await statuses.runFinished({ report: reportOf('motoko', A, 'failed', { failed: 1, unchanged: 11 }) });
-    expect(github.statusesOn(A).map((s) => [s.state, s.description])).toContainEqual(['failure', 'failed: 1 failed, 11 unchanged']);
+    await statuses.runFinished({ report: reportOf('motoko', A, 'changed', { changed: 1, unchanged: 11 }) });
+    expect(github.statusesOn(A).map((s) => [s.state, s.description]).slice(2)).toEqual([
+      ['failure', 'failed: 1 failed, 11 unchanged'],
+      ['success', 'changed: 1 changed, 11 unchanged'],
+    ]);
   });
 
   it('maps rejected commits to error and validation failures to failure with the first problem', async () => {
@@ -99,18 +106,20 @@ describe('converge/<host> commit statuses', () => {
     const statuses = listener();
     github.outage = 'refuse';
 
-    const started = await failure(statuses.runStarted({ commit: A }));
-    expect(started.reason).toBe('transient');
-    expect(started.message).toContain('GitHub did not take commit status converge/motoko (pending) on aaaaaaa: network: connect ECONNREFUSED');
-    expect(started.message).toContain('kept, sent again at the next run');
+    // runStarted returns at once: pending is sent in the background.
+    expect(statuses.runStarted({ commit: A })).toBeUndefined();
     const finished = await failure(statuses.runFinished({ report: reportOf('motoko', A, 'converged', { unchanged: 12 }) }));
-    expect(finished.message).toContain('(success) on aaaaaaa');
+    expect(finished.reason).toBe('transient');
+    expect(finished.message).toContain('GitHub did not take commit status converge/motoko (pending) on aaaaaaa: network: connect ECONNREFUSED');
+    expect(finished.message).toContain('GitHub did not take commit status converge/motoko (success) on aaaaaaa');
+    expect(finished.message).toContain('kept, sent again at the next run');
     expect(github.statuses).toEqual([]);
 
     // GitHub is back; the agent restarts (a new listener) and converges a newer commit.
     github.outage = null;
     const restarted = listener();
-    await restarted.runStarted({ commit: B });
+    restarted.runStarted({ commit: B });
+    await restarted.close();
     expect(github.statuses.map((s) => [s.sha, s.state])).toEqual([
       [A, 'success'],
       [B, 'pending'],
@@ -123,12 +132,13 @@ describe('converge/<host> commit statuses', () => {
     github.allow(TOKEN);
     const statuses = setup(github).listener();
     github.outage = 503;
-    const error = await failure(statuses.runStarted({ commit: A }));
-    expect(error.message).toContain('503 Service Unavailable');
+    statuses.runStarted({ commit: A });
+    await statuses.close();
     // @octokit/plugin-retry tried again (2 retries by default) before giving up.
     expect(github.requests.filter((r) => r.method === 'POST')).toHaveLength(3);
     github.outage = null;
-    await statuses.runFinished({ report: reportOf('motoko', A, 'converged', { unchanged: 3 }) });
+    const error = await failure(statuses.runFinished({ report: reportOf('motoko', A, 'converged', { unchanged: 3 }) }));
+    expect(error.message).toContain('(pending) on aaaaaaa: 503 Service Unavailable');
     expect(github.statusesOn(A).map((s) => s.state)).toEqual(['success']);
   });
 
@@ -137,11 +147,12 @@ describe('converge/<host> commit statuses', () => {
     github.allow(TOKEN);
     const statuses = setup(github).listener();
     github.rateLimited = true;
-    const error = await failure(statuses.runStarted({ commit: A }));
-    expect(error.message).toContain('403 API rate limit exceeded');
+    statuses.runStarted({ commit: A });
+    await statuses.close();
     expect(github.requests).toHaveLength(1);
     github.rateLimited = false;
-    await statuses.runFinished({ report: reportOf('motoko', A, 'converged', { unchanged: 3 }) });
+    const error = await failure(statuses.runFinished({ report: reportOf('motoko', A, 'converged', { unchanged: 3 }) }));
+    expect(error.message).toContain('403 API rate limit exceeded');
     expect(github.statusesOn(A).map((s) => s.state)).toEqual(['success']);
   });
 
@@ -152,22 +163,25 @@ describe('converge/<host> commit statuses', () => {
     const { listener, tokenFile, logText } = setup(github);
     const statuses = listener();
 
-    const error = await failure(statuses.runStarted({ commit: A }));
+    statuses.runStarted({ commit: A });
+    await statuses.close();
+    expect(github.requests[0]!.authorization).toBe(`token ${TOKEN}`);
+
+    writeFileSync(tokenFile, good);
+    const error = await failure(statuses.runFinished({ report: reportOf('motoko', A, 'changed', { changed: 1 }) }));
     expect(error.message).toContain('401 Bad credentials (the token is wrong or expired)');
     expect(error.message).not.toContain(TOKEN);
     expect(logText()).toContain('401 Bad credentials');
     expect(logText()).not.toContain(TOKEN);
-    expect(github.requests[0]!.authorization).toBe(`token ${TOKEN}`);
-
-    writeFileSync(tokenFile, good);
-    await statuses.runFinished({ report: reportOf('motoko', A, 'changed', { changed: 1 }) });
     expect(github.statusesOn(A).map((s) => [s.state, s.by])).toEqual([['success', good]]);
   });
 
   it('a token without the commit statuses permission says which permission is missing', async () => {
     const github = new FakeGitHub();
     github.allow(TOKEN, ['pull_requests']);
-    const error = await failure(setup(github).listener().runStarted({ commit: A }));
+    const statuses = setup(github).listener();
+    statuses.runStarted({ commit: A });
+    const error = await failure(statuses.runFinished({ report: reportOf('motoko', A, 'converged', { unchanged: 1 }) }));
     expect(error.message).toContain('403 Resource not accessible by personal access token (the token lacks a permission: commit statuses: write');
   });
 
@@ -177,10 +191,11 @@ describe('converge/<host> commit statuses', () => {
     const { listener, tokenFile } = setup(github);
     const statuses = listener();
     writeFileSync(tokenFile, '');
-    const error = await failure(statuses.runStarted({ commit: A }));
-    expect(error.message).toContain(`${tokenFile} is empty`);
+    statuses.runStarted({ commit: A });
+    await statuses.close();
     writeFileSync(tokenFile, TOKEN);
-    await statuses.runFinished({ report: reportOf('motoko', A, 'converged', { unchanged: 1 }) });
+    const error = await failure(statuses.runFinished({ report: reportOf('motoko', A, 'converged', { unchanged: 1 }) }));
+    expect(error.message).toContain(`${tokenFile} is empty`);
     expect(github.statusesOn(A).map((s) => s.state)).toEqual(['success']);
   });
 
@@ -189,11 +204,15 @@ describe('converge/<host> commit statuses', () => {
     github.allow(TOKEN);
     github.knownCommits = new Set([B]);
     const statuses = setup(github).listener();
-    const error = await failure(statuses.runStarted({ commit: A }));
+    statuses.runStarted({ commit: A });
+    const error = await failure(statuses.runFinished({ report: reportOf('motoko', A, 'converged', { unchanged: 1 }) }));
+    expect(error.reason).toBe('invalid-input');
     expect(error.message).toContain(`GitHub refused commit status converge/motoko (pending) on aaaaaaa: 422 No commit found for SHA: ${A}; dropped`);
-    await statuses.runStarted({ commit: B });
-    expect(github.requests.filter((r) => r.path.includes(`/statuses/${A}`))).toHaveLength(1);
-    expect(github.statusesOn(B).map((s) => s.state)).toEqual(['pending']);
+    statuses.runStarted({ commit: B });
+    await statuses.runFinished({ report: reportOf('motoko', B, 'converged', { unchanged: 1 }) });
+    // Each status of A was tried once, never again.
+    expect(github.requests.filter((r) => r.path.includes(`/statuses/${A}`))).toHaveLength(2);
+    expect(github.statusesOn(B).map((s) => s.state)).toEqual(['pending', 'success']);
   });
 
   it('links to the status repository when reports go to another repository', async () => {
@@ -207,7 +226,8 @@ describe('converge/<host> commit statuses', () => {
     });
     const scrubber = new Scrubber();
     const statuses = createCommitStatusListener(config, createLogger({ level: 'silent', scrubber }), scrubber, { fetch: github.fetch });
-    await statuses.runStarted({ commit: A });
+    statuses.runStarted({ commit: A });
+    await statuses.close();
     expect(github.statusesOn(A)[0]).toMatchObject({ owner: 'miket', repo: 'miket-infra-devices', target_url: 'https://github.com/miket/fleet-status/blob/reports/state/atom/STATUS.md' });
   });
 
@@ -226,7 +246,7 @@ describe('converge/<host> commit statuses', () => {
     const scrubber = new Scrubber();
     const log = createLogger({ level: 'debug', destination: logFile, scrubber });
     const statuses = createCommitStatusListener(config, log, scrubber, { fetch: github.fetch });
-    await statuses.runStarted({ commit: A });
+    statuses.runStarted({ commit: A });
     await statuses.runFinished({ report: reportOf('motoko', A, 'converged', { unchanged: 5 }) });
 
     expect(github.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
