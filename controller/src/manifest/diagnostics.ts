@@ -21,17 +21,24 @@ export function formatLocation(l: SourceLocation): string {
   return `${l.file}:${l.line}:${l.column}`;
 }
 
-/** Diagnostics sorted by file, line, column, without exact duplicates. */
+/**
+ * Diagnostics sorted by file, line, column, without duplicates. A template
+ * error that several resources (or hosts) hit at the same place is one
+ * diagnostic naming each of them.
+ */
 export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return [...list]
-    .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column)
-    .filter((d) => {
-      const key = formatDiagnostic(d);
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+  const merged = new Map<string, { d: Diagnostic; uses: string[] }>();
+  for (const d of list) {
+    const m = /^(.*) \(rendering (.+)\)$/s.exec(d.message);
+    const base = m ? m[1]! : d.message;
+    const key = `${d.file}:${d.line}:${d.column}:${base}`;
+    const seen = merged.get(key);
+    if (!seen) merged.set(key, { d: { ...d, message: base }, uses: m ? [m[2]!] : [] });
+    else if (m && !seen.uses.includes(m[2]!)) seen.uses.push(m[2]!);
+  }
+  return [...merged.values()]
+    .map(({ d, uses }) => (uses.length ? { ...d, message: `${d.message} (rendering ${uses.join('; ')})` } : d))
+    .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
 }
 
 /** Thrown when input does not validate; carries every diagnostic found. */

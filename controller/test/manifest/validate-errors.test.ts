@@ -155,6 +155,19 @@ describe('templates', () => {
     expect(errors).toEqual(['hosts/web/files/x.njk:2:5: undefined value: {{ vars.nope }} (a variable or key that does not exist; use | default(...) if it is optional) (rendering file:/etc/x, declared at hosts/web/a.yml:3:15)']);
   });
 
+  it('reports a role template error that several hosts hit once, naming each use', () => {
+    const fleet = createFleet({
+      'hosts/a/host.yml': 'os: linux\nroles: [web]\n',
+      'hosts/b/host.yml': 'os: macos\nroles: [web]\n',
+      'hosts/_roles/web/web.yml': 'resources:\n  - file: "{{ \'/etc\' if host.os == \'linux\' else \'/opt\' }}/web.conf"\n    template: files/web.njk\n',
+      'hosts/_roles/web/files/web.njk': 'port = {{ vars.port }}\n',
+    });
+    const errors = validateFleet(fleet.dir).diagnostics.map(formatDiagnostic);
+    expect(errors).toEqual([
+      'hosts/_roles/web/files/web.njk:1:8: undefined value: {{ vars.port }} (a variable or key that does not exist; use | default(...) if it is optional) (rendering file:/etc/web.conf, declared at hosts/_roles/web/web.yml:3:15; file:/opt/web.conf, declared at hosts/_roles/web/web.yml:3:15)',
+    ]);
+  });
+
   it('refuses a template path that escapes the repository', () => {
     const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    template: ../../../../../../etc/passwd\n  - file: /etc/y\n    source: /etc/passwd\n' });
     expect(errors).toEqual([

@@ -37,7 +37,7 @@ export const Mode = z
   .string({
     error: (issue) =>
       typeof issue.input === 'number'
-        ? `${MODE_HELP}: quote it (YAML reads an unquoted 0644 as the decimal number ${issue.input})`
+        ? `${MODE_HELP}: quote it (YAML reads an unquoted 0${String(issue.input).padStart(3, '0')} as the decimal number ${issue.input})`
         : MODE_HELP,
   })
   .regex(/^0?[0-7]{3}$|^[0-7]{4}$/, { error: MODE_HELP });
