@@ -5,6 +5,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Change, Context, Provider, Resource, Spec } from '../resources/types.js';
 import { resourceType } from '../resources/registry.js';
+import { loadTypes } from '../resources/shared/lazy-provider.js';
 import type { LoadedHost } from '../manifest/load-host.js';
 import { formatLocation } from '../manifest/diagnostics.js';
 import type { Report, ResourceReport } from '../report/report.js';
@@ -77,6 +78,7 @@ export async function converge(loaded: LoadedHost, base: BaseContext, options: C
     const removed = removeStaleTempFiles(loaded, ctx);
     log.warn({ removed }, 'the previous run was interrupted; removed the temp files it left');
   }
+  await loadTypes([...loaded.resources.map((r) => r.type), ...[...inventory.entries.values()].map((e) => e.type)].map((t) => resourceType(t)));
   await prefetch(loaded, ctx, log);
   const changed = new Set<string>();
   const broken = new Set<string>(); // failed, or skipped because something they need failed

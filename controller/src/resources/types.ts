@@ -179,6 +179,11 @@ export interface ResourceType<S extends Spec = Spec, O = unknown> {
   watchPaths?(spec: S): string[];
   /** Keep this in the inventory instead of the full spec (drop large or derived fields). */
   inventorySpec?(spec: S): Spec;
+  /**
+   * Import the provider's heavy code (XML, plist libraries) on first use; the
+   * engine awaits it for every type a run touches before calling `provider`.
+   */
+  load?(): Promise<void>;
   /** The provider for an OS. */
   provider(os: OS): Provider<S, O>;
 }

@@ -1,12 +1,15 @@
 // `launchd`: a macOS LaunchDaemon or per-user LaunchAgent.
 import type { Provider, ResourceType } from '../types.js';
 import { LaunchdSpec } from './schema.js';
-import { launchdProvider } from './provider.js';
+import { lazyProviders } from '../shared/lazy-provider.js';
 
 export const launchd: ResourceType<LaunchdSpec> = {
   name: 'launchd',
   description: 'a macOS launchd job (daemon or per-user agent): plist compared as an object, bootout + bootstrap on change',
   schema: LaunchdSpec,
   os: ['macos'],
-  provider: () => launchdProvider as unknown as Provider<LaunchdSpec>,
+  ...lazyProviders(async () => {
+    const { launchdProvider } = await import('./provider.js');
+    return () => launchdProvider as unknown as Provider<LaunchdSpec>;
+  }),
 };

@@ -1,12 +1,15 @@
 // `mappedDrive`: X:, S:, T: in a user's session, mapped by a logon task running converge's user helper.
 import type { Provider, ResourceType } from '../types.js';
 import { MappedDriveSpec } from './schema.js';
-import { mappedDriveProvider } from './provider.js';
+import { lazyProviders } from '../shared/lazy-provider.js';
 
 export const mappedDrive: ResourceType<MappedDriveSpec> = {
   name: 'mappedDrive',
   description: "a network drive letter in a user's logon session (net use /persistent:yes by converge's logon task)",
   schema: MappedDriveSpec,
   os: ['windows'],
-  provider: () => mappedDriveProvider as unknown as Provider<MappedDriveSpec>,
+  ...lazyProviders(async () => {
+    const { mappedDriveProvider } = await import('./provider.js');
+    return () => mappedDriveProvider as unknown as Provider<MappedDriveSpec>;
+  }),
 };

@@ -4,7 +4,7 @@ import type { Provider, ResourceType, SpecProblem } from '../types.js';
 import { MountSpec } from './schema.js';
 import type { MountDesired } from './schema.js';
 import { systemdMountProvider } from './provider.js';
-import { macosMountProvider } from './macos-provider.js';
+import { lazyProviders } from '../shared/lazy-provider.js';
 import { envFileIds, isPathRef, resolveEnvFiles } from '../shared/env-files.js';
 import { unitFilePath, mountUnitName } from '../shared/systemd/names.js';
 
@@ -42,5 +42,9 @@ export const mount: ResourceType<MountDesired> = {
     return spec.credentials && !isPathRef(spec.credentials) ? envFileIds([spec.credentials]) : [];
   },
   watchPaths: (spec) => [unitFilePath(mountUnitName(spec.mount)), ...(spec.automount ? [unitFilePath(mountUnitName(spec.mount, 'automount'))] : [])],
-  provider: (os) => (os === 'macos' ? (macosMountProvider as unknown as Provider<MountDesired>) : systemdMountProvider),
+  // The macOS provider (launchd, plist) is imported only when a host needs it.
+  ...lazyProviders(async () => {
+    const { macosMountProvider } = await import('./macos-provider.js');
+    return (os) => (os === 'macos' ? (macosMountProvider as unknown as Provider<MountDesired>) : systemdMountProvider);
+  }),
 };
