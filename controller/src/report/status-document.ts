@@ -16,7 +16,8 @@ export interface AgentSettings {
   heartbeat: string;
 }
 
-export interface StatusDocument extends Omit<Report, 'resources'> {
+/** What the agent adds to a run's report for the status branch. */
+export interface StatusExtras {
   /** Unique per report: how a report already pushed is recognised after a crash. */
   reportId: string;
   /** The commit message: `motoko: applied 3f2a1bc (2 changed)`. */
@@ -28,22 +29,15 @@ export interface StatusDocument extends Omit<Report, 'resources'> {
   applied: string | null;
   /** Who signed `commit`, when it was verified. */
   signer?: string | null;
-  /** Every resource that did not stay unchanged: changed, drifted, failed, skipped, pending, pruned, unmanaged. */
-  resources: ResourceReport[];
   agent: AgentSettings;
   /** Problems beside the run that did not change its result: a GitHub commit status not set (kept, sent again). */
   notices?: string[];
 }
 
-export interface StatusExtras {
-  reportId: string;
-  event: string;
-  reason: ReportReason;
-  branch: string;
-  applied: string | null;
-  signer?: string | null;
-  agent: AgentSettings;
-  notices?: string[];
+/** state/<host>/status.json. */
+export interface StatusDocument extends Omit<Report, 'resources'>, StatusExtras {
+  /** Every resource that did not stay unchanged: changed, drifted, failed, skipped, pending, pruned, unmanaged. */
+  resources: ResourceReport[];
 }
 
 /** The status document of a report: unchanged resources left out (the counts keep them). */

@@ -9,8 +9,8 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { tempDir } from '../helpers/tmp.js';
 import { fleetRemote } from '../helpers/fleet-remote.js';
-import { describeWith, requireComponent } from '../helpers/components.js';
-import { bootMachine, ensureRootfs, nspawnAvailable } from '../helpers/nspawn.js';
+import { describeWith } from '../helpers/components.js';
+import { bootTestMachine, nspawnAvailable } from '../helpers/nspawn.js';
 import type { Machine } from '../helpers/nspawn.js';
 
 const available = nspawnAvailable() && process.getuid?.() === 0;
@@ -18,9 +18,7 @@ const available = nspawnAvailable() && process.getuid?.() === 0;
 describeWith(available)('linux.sh on a fresh machine', () => {
   let machine: Machine | undefined;
   beforeAll(async () => {
-    requireComponent(available, 'systemd-nspawn and debootstrap (as root)', 'apt-get install systemd-container debootstrap');
-    ensureRootfs();
-    machine = await bootMachine();
+    machine = await bootTestMachine(available, 'systemd-nspawn and debootstrap (as root)');
   }, 900_000);
   afterAll(async () => machine?.stop());
 

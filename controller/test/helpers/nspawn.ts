@@ -5,6 +5,7 @@
 // rootfs) and its own podman storage. Safety: the nspawn process is put in
 // its own cgroup before it starts, and systemd only ever runs as PID 1 of
 // the container, never on the host's root.
+import { requireComponent } from './components.js';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
@@ -49,6 +50,16 @@ export interface Machine {
 let counter = 0;
 
 /** Boot the rootfs; resolves when systemd reports running (or degraded). */
+/**
+ * For a test file's beforeAll: fail clearly when nspawn is missing (CI), build
+ * the rootfs if needed, and boot a machine.
+ */
+export async function bootTestMachine(available: boolean, needs = 'systemd-nspawn + a debootstrapped rootfs'): Promise<Machine> {
+  requireComponent(available, needs, 'apt-get install systemd-container debootstrap (.ci/run does)');
+  ensureRootfs();
+  return bootMachine();
+}
+
 export async function bootMachine(): Promise<Machine> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'converge-nspawn-'));
   const upper = path.join(work, 'upper');

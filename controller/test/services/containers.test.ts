@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describeWith, IN_CI, requireComponent } from '../helpers/components.js';
+import { describeWith, IN_CI } from '../helpers/components.js';
 import { tempDir } from '../helpers/tmp.js';
 import { createFleet } from '../helpers/fleet.js';
-import { bootMachine, buildBusyboxImage, ensureRootfs, nspawnAvailable } from '../helpers/nspawn.js';
+import { bootTestMachine, buildBusyboxImage, nspawnAvailable } from '../helpers/nspawn.js';
 import type { Machine } from '../helpers/nspawn.js';
 
 const available = nspawnAvailable();
@@ -40,9 +40,7 @@ describeWith(available)('containers on real podman under systemd', () => {
   let machine: Machine;
 
   beforeAll(async () => {
-    requireComponent(available, 'systemd-nspawn + a debootstrapped rootfs with podman', 'apt-get install systemd-container debootstrap (.ci/run does)');
-    ensureRootfs();
-    machine = await bootMachine();
+    machine = await bootTestMachine(available, 'systemd-nspawn + a debootstrapped rootfs with podman');
     buildBusyboxImage(machine);
   }, 600_000);
 

@@ -3,9 +3,9 @@
 // `systemd-analyze verify`, and enabled for real; a bind mount is mounted for
 // real. Packages: a real apt-get install from Debian's mirror.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWith, IN_CI, requireComponent } from '../helpers/components.js';
+import { describeWith, IN_CI } from '../helpers/components.js';
 import { createFleet } from '../helpers/fleet.js';
-import { bootMachine, ensureRootfs, nspawnAvailable } from '../helpers/nspawn.js';
+import { bootTestMachine, nspawnAvailable } from '../helpers/nspawn.js';
 import type { Machine } from '../helpers/nspawn.js';
 
 const available = nspawnAvailable();
@@ -36,9 +36,7 @@ describeWith(available)('mounts and packages on a real systemd', () => {
   let machine: Machine;
 
   beforeAll(async () => {
-    requireComponent(available, 'systemd-nspawn + a debootstrapped rootfs', 'apt-get install systemd-container debootstrap (.ci/run does)');
-    ensureRootfs();
-    machine = await bootMachine();
+    machine = await bootTestMachine(available);
   }, 600_000);
 
   afterAll(async () => {

@@ -4,9 +4,9 @@
 // one `systemctl show` on a quiet run, one daemon-reload however many units
 // changed.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWith, IN_CI, requireComponent } from '../helpers/components.js';
+import { describeWith, IN_CI } from '../helpers/components.js';
 import { createFleet } from '../helpers/fleet.js';
-import { bootMachine, ensureRootfs, nspawnAvailable } from '../helpers/nspawn.js';
+import { bootTestMachine, nspawnAvailable } from '../helpers/nspawn.js';
 import type { Machine } from '../helpers/nspawn.js';
 
 const available = nspawnAvailable();
@@ -34,9 +34,7 @@ describeWith(available)('units and services on a real systemd', () => {
   let machine: Machine;
 
   beforeAll(async () => {
-    requireComponent(available, 'systemd-nspawn + a debootstrapped rootfs', 'apt-get install systemd-container debootstrap (.ci/run does)');
-    ensureRootfs();
-    machine = await bootMachine();
+    machine = await bootTestMachine(available);
   }, 600_000);
 
   afterAll(async () => {
