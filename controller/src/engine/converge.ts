@@ -187,7 +187,7 @@ async function convergeOne(resource: Resource, notifiers: string[], ctx: Context
       const skippedOnly = changes.length > 0;
       if (mode !== 'apply') {
         if (notifiers.length && provider.refresh && !absent) return { id, status: 'pending', changes: [...changes, refreshChange(notifiers, false)] };
-        return skippedOnly ? { id, status: 'skipped', changes, error: changes[0]!.skipped } : { id, status: 'unchanged' };
+        return skippedOnly ? skippedReport(id, changes) : { id, status: 'unchanged' };
       }
       await provider.touch?.(desired, observed, ctx);
       await remember(previous?.created ?? false);
@@ -196,7 +196,7 @@ async function convergeOne(resource: Resource, notifiers: string[], ctx: Context
         if (typeof why === 'string') return { id, status: 'skipped', changes: [...changes, refreshChange(notifiers, false, why)], error: why };
         return { id, status: 'changed', changes: [...changes, refreshChange(notifiers, true)] };
       }
-      return skippedOnly ? { id, status: 'skipped', changes, error: changes[0]!.skipped } : { id, status: 'unchanged' };
+      return skippedOnly ? skippedReport(id, changes) : { id, status: 'unchanged' };
     }
 
     if (mode !== 'apply') {
@@ -278,6 +278,12 @@ function isAbsent(provider: Provider<Spec, unknown>, observed: unknown): boolean
 
 function removal(): Change {
   return { property: 'ensure', from: 'present', to: 'absent' };
+}
+
+/** A resource whose only differences cannot or must not be changed here; a hand change left alone on purpose is still drift. */
+function skippedReport(id: string, changes: Change[]): Omit<ResourceReport, 'source'> {
+  const kept = changes.find((c) => c.drift);
+  return { id, status: 'skipped', changes, error: (kept ?? changes[0]!).skipped, ...(kept ? { drift: true } : {}) };
 }
 
 function refreshChange(notifiers: string[], done: boolean, skipped?: string): Change {

@@ -47,6 +47,8 @@ export function eventMessage(facts: EventFacts): string {
   const healed = r.resources.filter((x) => x.drift && x.status === 'changed');
   if (healed.length > 0) return `${host}: drift healed in ${ids(healed)}${failedText ? ` (${failed.length} failed: ${ids(failed)})` : ''}`;
   if (failed.length > 0) return `${host}: ${failed.length} failed at ${at} (${ids(failed)})`;
+  const kept = r.resources.filter((x) => x.drift && x.status === 'skipped');
+  if (kept.length > 0) return `${host}: drift in ${ids(kept)} (left as is: ${clip(kept[0]!.error ?? 'not changed by converge')})`;
   if (s.changed + s.pruned > 0) return `${host}: converged ${at} (${counts(s.changed + s.pruned, 0)})`;
   return `${host}: in sync at ${at}`;
 }

@@ -42,7 +42,7 @@ export function planLines(report: Report, style: Stylist = plain): string[] {
         for (const l of changeLines(c, style)) out.push(`    ${l}`);
       }
     } else {
-      out.push(`${style('!', 'yellow')} ${r.id}: ${r.status}${r.error ? ` (${r.error})` : ''}`);
+      out.push(`${style('!', 'yellow')} ${r.id}: ${r.status}${r.drift ? ' (drift)' : ''}${r.error ? ` (${r.error})` : ''}`);
     }
   }
   return out;
@@ -56,7 +56,7 @@ export function applyLine(r: ResourceReport, style: Stylist = plain): string | n
   // a skip reason already shown on its change is not repeated
   const repeated = r.status === 'skipped' && r.changes?.some((c) => c.skipped === r.error);
   const detail = [what, repeated ? undefined : r.error].filter(Boolean).join('; ');
-  return `${style(r.status.padEnd(9), colour)} ${r.id}${r.drift ? style(' (drift healed)', 'yellow') : ''}${detail ? `: ${detail}` : ''}`;
+  return `${style(r.status.padEnd(9), colour)} ${r.id}${r.drift ? style(r.status === 'changed' ? ' (drift healed)' : ' (drift)', 'yellow') : ''}${detail ? `: ${detail}` : ''}`;
 }
 
 /** "3 changed, 1 failed, 10 unchanged". */

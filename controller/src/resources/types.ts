@@ -27,6 +27,8 @@ export interface Change {
   secret?: boolean;
   /** Why this change cannot be made here (e.g. no running service manager under --root); reported, not applied. */
   skipped?: string;
+  /** With `skipped`: a change made on the machine by hand that converge leaves as it is on purpose; reported as drift, not healed. */
+  drift?: boolean;
   /** The desired value moved outside the manifests (a secret rotated in the vault): not drift, even when the manifest is unchanged. */
   upstream?: boolean;
 }

@@ -18,6 +18,7 @@ import { createFleet } from '../helpers/fleet.js';
 import { fakeRunner } from '../helpers/fake-runner.js';
 import { engineRun } from '../helpers/engine-run.js';
 import { converge } from '../helpers/cli.js';
+import { eventMessage } from '../../src/report/event-message.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/windows');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -155,6 +156,13 @@ describe('a task on a Windows host', () => {
     const drift = await engineRun(fleet.dir, 'gpu', root, runner);
     expect(drift.lines).toContain('scheduledTask:\\converge\\vllm: enabled false → false [skipped]');
     expect(registered!.state).toBe('Disabled');
+    // reported as drift (the status branch gets a commit naming it), and left alone
+    expect(drift.report.resources[0]).toMatchObject({ status: 'skipped', drift: true });
+    expect(drift.report.summary.drifted).toBe(1);
+    expect(drift.report.result).toBe('drifted');
+    expect(eventMessage({ report: drift.report, reason: 'interval', newCommit: false })).toBe(
+      'gpu: drift in scheduledTask:\\converge\\vllm (left as is: disabled by hand on the machine: left disabled, since the manifest does not say enabled: true)',
+    );
 
     registered!.xml = registered!.xml.replace('<Delay>PT1M</Delay>', '<Delay>PT5M</Delay>'); // and changed its delay
     const heal = await engineRun(fleet.dir, 'gpu', root, runner);

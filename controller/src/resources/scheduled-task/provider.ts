@@ -64,7 +64,7 @@ export function registrationChanges(spec: ScheduledTaskSpec, xml: string, regist
   if (spec.enabled === true && !enabled) changes.push({ property: 'enabled', from: 'false', to: 'true' });
   else if (spec.enabled === false && enabled) changes.push({ property: 'enabled', from: 'true', to: 'false' });
   else if (spec.enabled === undefined && !enabled) {
-    changes.push({ property: 'enabled', from: 'false', to: 'false', skipped: 'disabled by hand on the machine (drift): converge re-enables a task only when the manifest says enabled: true' });
+    changes.push({ property: 'enabled', from: 'false', to: 'false', drift: true, skipped: 'disabled by hand on the machine: left disabled, since the manifest does not say enabled: true' });
   }
   return changes;
 }
