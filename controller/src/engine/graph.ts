@@ -37,7 +37,7 @@ export function buildGraph(
   const after = new Map<string, Edge[]>(resources.map((r) => [r.id, []]));
   const notifiedBy = new Map<string, string[]>();
   const add = (from: string, to: string, kind: EdgeKind) => {
-    if (from === to || !byId.has(to)) return;
+    if (from === to || !byId.has(to) || !byId.has(from)) return; // an undeclared target is a diagnostic of its own
     const list = after.get(from)!;
     if (!list.some((e) => e.to === to)) list.push({ from, to, kind });
   };

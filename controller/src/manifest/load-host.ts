@@ -3,6 +3,7 @@
 // file:line:column; a host with any diagnostic yields no resources at all.
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import type { Diagnostic, SourceLocation } from './diagnostics.js';
 import { formatLocation } from './diagnostics.js';
 import { locate, locateInScalar, nodeAt, parseYamlFile } from './yaml.js';
@@ -148,6 +149,7 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
   // Resources.
   const resources: Resource[] = [];
   const declared = new Map<string, { at: SourceLocation }>();
+  const invalid = new Set<string>(); // resources with errors of their own: a reference to one is not another error
   const refs: { from: Resource; origin: Origin; field: 'requires' | 'notify' }[] = [];
   let secretsMap: SecretsMapFile | undefined;
   const envFilesUsed = new Set<string>();
@@ -160,7 +162,11 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
     (p.top.resources ?? []).forEach((item, index) => {
       const origin: Origin = { yaml: p.yaml, path: ['resources', index] };
       const resource = loadResource(item, origin, dirRel, scope, diagnostics);
-      if (!resource) return;
+      if (!resource) {
+        const id = writtenId(item, paths);
+        if (id) invalid.add(id);
+        return;
+      }
       const key = `${resource.type}:${paths.key(resource.title)}`;
       const prior = declared.get(key);
       if (prior) {
@@ -183,7 +189,7 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
   const ids = new Set(resources.map((r) => r.id));
   for (const { from, origin, field } of refs) {
     from[field].forEach((target, i) => {
-      if (ids.has(target)) return;
+      if (ids.has(target) || invalid.has(target)) return;
       const hint = suggest(target, [...ids]);
       diagnostics.push({
         ...locate(origin.yaml, [...origin.path, field, i]),
@@ -300,17 +306,17 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
   for (const [k, v] of Object.entries(item)) {
     rendered[k] = k === 'when' || k === 'vars' ? v : renderDeep(v, scope.templates, context, problems, [k]);
   }
-  if (problems.length > 0) {
-    for (const p of problems) diagnostics.push(templateDiagnostic(p, origin));
-    return null;
-  }
   if (typeof rendered[typeName] === 'number') rendered[typeName] = String(rendered[typeName]);
+  for (const p of problems) diagnostics.push(templateDiagnostic(p, origin));
 
   const parsed = type.schema.safeParse(rendered);
   if (!parsed.success) {
-    diagnostics.push(...zodDiagnostics(parsed.error, yaml, origin.path, { what: `a ${typeName} resource`, knownKeys: () => shapeKeys(type) }));
+    // Beside a broken template the rest of the resource is still checked; what lies inside an unrendered value is not.
+    const issues = parsed.error.issues.filter((issue) => !problems.some((p) => p.path.every((k, i) => issue.path[i] === k)));
+    if (issues.length > 0) diagnostics.push(...zodDiagnostics(new z.ZodError(issues), yaml, origin.path, { what: `a ${typeName} resource`, knownKeys: () => shapeKeys(type) }));
     return null;
   }
+  if (problems.length > 0) return null;
   let spec = parsed.data as Spec;
   let title = String(spec[typeName]);
   if (type.titleIsPath) {
@@ -343,6 +349,20 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
     notify: (spec.notify as string[] | undefined) ?? [],
     source: at([]),
   };
+}
+
+/** The id a resource that did not load was written with, when it can be told (`file: /etc/x`). */
+function writtenId(item: unknown, paths: HostPaths): string | null {
+  if (!isMapping(item)) return null;
+  const typeName = Object.keys(item)[0] ?? '';
+  const type = resourceType(typeName);
+  const title = item[typeName];
+  if (!type || (typeof title !== 'string' && typeof title !== 'number')) return null;
+  try {
+    return `${typeName}:${type.titleIsPath ? paths.normalize(String(title)) : String(title)}`;
+  } catch {
+    return null;
+  }
 }
 
 /** An error from prepare: which field (a key or a path in the resource), and (for templates) where inside the template file. */

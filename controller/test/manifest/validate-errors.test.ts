@@ -125,6 +125,24 @@ describe('hosts, roles, ids and the graph', () => {
     ]);
   });
 
+  it('reports a notify target that does not exist (and the rest of the host) without crashing', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    content: x\n    notify: [service:nginx]\n  - file: /etc/y\n    mode: 644\n' });
+    expect(errors).toEqual([
+      'hosts/web/a.yml:4:14: notify service:nginx, which web does not declare',
+      'hosts/web/a.yml:6:11: mode must be an octal string like "0644": quote it (YAML reads an unquoted 0644 as the decimal number 644)',
+    ]);
+  });
+
+  it('reports a broken template and a bad field of the same resource together, and a reference to that resource is no second error', () => {
+    const errors = errorsOf({
+      'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    content: "{{ vars.nope }}"\n    mode: 644\n  - file: /etc/y\n    content: y\n    requires: [file:/etc/x]\n',
+    });
+    expect(errors).toEqual([
+      'hosts/web/a.yml:3:15: template: undefined value: {{ vars.nope }} (a variable or key that does not exist; use | default(...) if it is optional)',
+      'hosts/web/a.yml:4:11: mode must be an octal string like "0644": quote it (YAML reads an unquoted 0644 as the decimal number 644)',
+    ]);
+  });
+
   it('names a cycle, counting implicit edges', () => {
     const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - directory: /srv\n    requires: [file:/srv/app.conf]\n  - file: /srv/app.conf\n    content: x\n' });
     expect(errors).toEqual([
