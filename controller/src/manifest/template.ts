@@ -27,6 +27,7 @@ export function isTemplated(text: string): boolean {
 export class TemplateEngine {
   private readonly env: nunjucks.Environment;
   private readonly compiled = new Map<string, nunjucks.Template>();
+  private readonly resolved = new Map<string, string>();
   private readonly repoReal: string;
   /** Repository-relative files the templates read (includes too). */
   readonly filesRead = new Set<string>();
@@ -96,7 +97,14 @@ export class TemplateEngine {
    * repository-relative path, refusing anything that leaves the repository.
    */
   resolveRepoPath(fromDir: string, written: string): string {
-    return resolveInside(this.repoReal, path.join(this.repoReal, fromDir), written);
+    // A thousand resources naming the same template resolve it once (a realpath walks every component).
+    const key = `${fromDir}\0${written}`;
+    let rel = this.resolved.get(key);
+    if (rel === undefined) {
+      rel = resolveInside(this.repoReal, path.join(this.repoReal, fromDir), written);
+      this.resolved.set(key, rel);
+    }
+    return rel;
   }
 
   private readFileText(rel: string): string {
