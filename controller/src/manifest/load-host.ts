@@ -436,7 +436,10 @@ function templateDiagnostic(problem: RenderProblem, origin: Origin): Diagnostic 
   return { ...locate(origin.yaml, fullPath), message: `template: ${messageOf(problem.error)}` };
 }
 
-/** Render vars that refer to other vars, facts or the host, until nothing changes. */
+/**
+ * Render vars that refer to other vars, facts or the host: each var once, when
+ * first used, so a var sees the others rendered and a cycle is an error naming it.
+ */
 function renderVars(
   raw: Record<string, unknown>,
   origins: Map<string, Origin>,
@@ -444,22 +447,31 @@ function renderVars(
   base: Omit<TemplateContext, 'vars'>,
   diagnostics: Diagnostic[],
 ): Record<string, unknown> {
-  let current = raw;
-  for (let pass = 0; pass < 8; pass++) {
-    const next: Record<string, unknown> = {};
-    const problems: RenderProblem[] = [];
-    for (const [k, v] of Object.entries(current)) next[k] = renderDeep(v, templates, { ...base, vars: current }, problems, [k]);
-    if (problems.length > 0) {
-      for (const p of problems) {
-        const origin = origins.get(String(p.path[0]))!;
-        diagnostics.push(templateDiagnostic({ ...p, path: p.path.slice(1) }, { yaml: origin.yaml, path: origin.path }));
-      }
-      return next;
+  const rendered = new Map<string, unknown>();
+  const rendering: string[] = [];
+  const problems: RenderProblem[] = [];
+  const vars: Record<string, unknown> = {};
+  const valueOf = (k: string): unknown => {
+    if (rendered.has(k)) return rendered.get(k);
+    if (rendering.includes(k)) {
+      throw new Error(`vars refer to each other in a cycle: ${[...rendering.slice(rendering.indexOf(k)), k].join(' → ')}`);
     }
-    if (JSON.stringify(next) === JSON.stringify(current)) return next;
-    current = next;
+    rendering.push(k);
+    try {
+      const value = renderDeep(raw[k], templates, { ...base, vars }, problems, [k]);
+      rendered.set(k, value);
+      return value;
+    } finally {
+      rendering.pop();
+    }
+  };
+  for (const k of Object.keys(raw)) Object.defineProperty(vars, k, { enumerable: true, get: () => valueOf(k) });
+  const out = Object.fromEntries(Object.keys(raw).map((k) => [k, valueOf(k)]));
+  for (const p of problems) {
+    const origin = origins.get(String(p.path[0]))!;
+    diagnostics.push(templateDiagnostic({ ...p, path: p.path.slice(1) }, { yaml: origin.yaml, path: origin.path }));
   }
-  return current;
+  return out;
 }
 
 function readYaml(repo: string, rel: string, diagnostics: Diagnostic[], missingHint?: string): YamlFile | null {

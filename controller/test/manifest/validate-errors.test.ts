@@ -194,6 +194,22 @@ describe('templates', () => {
     ]);
   });
 
+  it('names a cycle among vars instead of applying half-rendered text, and renders a long chain', () => {
+    const chain = Array.from({ length: 12 }, (_, i) => `  v${i}: "{{ vars.v${i + 1} }}"`).join('\n');
+    const fleet = createFleet({
+      'hosts/web/host.yml': `os: linux\nvars:\n  a: "{{ vars.a }}"\n  b: "{{ vars.c }}x"\n  c: "{{ vars.b }}y"\n${chain}\n  v12: end\n`,
+      'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    content: "{{ vars.v0 }}"\n',
+    });
+    const errors = validateFleet(fleet.dir).diagnostics.map(formatDiagnostic);
+    expect(errors).toEqual([
+      'hosts/web/host.yml:3:7: template: vars refer to each other in a cycle: a → a',
+      'hosts/web/host.yml:5:7: template: vars refer to each other in a cycle: b → c → b',
+    ]);
+    fleet.commit({ 'hosts/web/host.yml': `os: linux\nvars:\n${chain}\n  v12: end\n` });
+    const { hosts } = validateFleet(fleet.dir);
+    expect(hosts[0]!.loaded?.resources[0]?.spec).toMatchObject({ content: 'end' });
+  });
+
   it('names an unknown filter', () => {
     const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    content: "{{ vars.user | shout }}"\n' });
     expect(errors).toEqual(["hosts/web/a.yml:3:28: template: unknown filter 'shout'"]);
