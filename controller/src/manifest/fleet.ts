@@ -65,7 +65,7 @@ function checkRoles(repo: string): Diagnostic[] {
       const { yaml, diagnostics } = parseYamlFile(rel, readFileSync(path.join(dir, f)));
       out.push(...diagnostics);
       if (!yaml || yaml.value == null) continue;
-      const top = ResourceFileTop.safeParse(yaml.value);
+      const top = ResourceFileTop.safeParse(yaml.value, { reportInput: true });
       if (!top.success) out.push(...zodDiagnostics(top.error, yaml, [], { what: 'a role file', knownKeys: () => ['resources', 'vars'] }));
     }
   }

@@ -76,7 +76,7 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
   }
   const hostYaml = readYaml(repo, hostFileRel, diagnostics, 'every host folder needs a host.yml (os, roles, vars)');
   if (!hostYaml) return { host: null, diagnostics };
-  const parsedHost = HostFile.safeParse(hostYaml.value ?? undefined);
+  const parsedHost = HostFile.safeParse(hostYaml.value ?? undefined, { reportInput: true });
   if (!parsedHost.success) {
     diagnostics.push(...zodDiagnostics(parsedHost.error, hostYaml, [], { what: 'host.yml', knownKeys: () => Object.keys(HostFile.shape) }));
     return { host: null, diagnostics };
@@ -106,7 +106,7 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
     if (!yaml) continue;
     files.push(rel);
     if (yaml.value === null || yaml.value === undefined) continue; // an empty file is allowed
-    const top = ResourceFileTop.safeParse(yaml.value);
+    const top = ResourceFileTop.safeParse(yaml.value, { reportInput: true });
     if (!top.success) {
       diagnostics.push(...zodDiagnostics(top.error, yaml, [], { what: 'a resource file', knownKeys: () => (isRole ? ['resources', 'vars'] : ['resources']) }));
       continue;
@@ -280,7 +280,7 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
     diagnostics.push({ ...at([typeName], true), message });
     return null;
   }
-  const whenParsed = When.optional().safeParse(item.when);
+  const whenParsed = When.optional().safeParse(item.when, { reportInput: true });
   if (!whenParsed.success) {
     diagnostics.push(...zodDiagnostics(whenParsed.error, yaml, [...origin.path, 'when'], { what: 'when', knownKeys: () => ['os', 'host', 'var'] }));
     return null;
@@ -309,7 +309,7 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
   if (typeof rendered[typeName] === 'number') rendered[typeName] = String(rendered[typeName]);
   for (const p of problems) diagnostics.push(templateDiagnostic(p, origin));
 
-  const parsed = type.schema.safeParse(rendered);
+  const parsed = type.schema.safeParse(rendered, { reportInput: true });
   if (!parsed.success) {
     // Beside a broken template the rest of the resource is still checked; what lies inside an unrendered value is not.
     const issues = parsed.error.issues.filter((issue) => !problems.some((p) => p.path.every((k, i) => issue.path[i] === k)));

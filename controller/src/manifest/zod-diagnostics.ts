@@ -81,7 +81,7 @@ function fieldName(path: PropertyKey[]): string | undefined {
 }
 
 function article(expected: string): string {
-  const map: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'true or false', array: 'a list', object: 'a mapping', int: 'an integer' };
+  const map: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'true or false', array: 'a list', object: 'a mapping', record: 'a mapping', int: 'an integer' };
   return map[expected] ?? expected;
 }
 

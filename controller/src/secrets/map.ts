@@ -58,12 +58,12 @@ export function loadSecretsMap(repo: string): SecretsMapFile {
   }
   const { yaml, diagnostics } = parseYamlFile(SECRETS_MAP_FILE, bytes);
   if (!yaml) return build(true, null, diagnostics.map((d) => explainDuplicate(d, bytes)), new Map());
-  const top = Top.safeParse(yaml.value ?? {});
+  const top = Top.safeParse(yaml.value ?? {}, { reportInput: true });
   const fileDiagnostics = top.success ? [] : zodDiagnostics(top.error, yaml, [], { what: SECRETS_MAP_FILE, knownKeys: () => ['envFiles'] });
   const envFiles = new Map<string, EnvFileDeclaration>();
   for (const [name, raw] of rawEntries(yaml.value)) {
     if (!ENV_FILE_NAME.test(name)) continue; // reported above
-    const parsed = EnvFileEntry.safeParse(raw);
+    const parsed = EnvFileEntry.safeParse(raw, { reportInput: true });
     const found = parsed.success ? [] : zodDiagnostics(parsed.error, yaml, ['envFiles', name], { what: `env file '${name}'`, knownKeys: entryKeys }).map(explainMode);
     envFiles.set(name, { entry: parsed.success ? parsed.data : null, diagnostics: found });
   }

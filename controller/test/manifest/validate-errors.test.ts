@@ -56,6 +56,22 @@ describe('schemas', () => {
     ]);
   });
 
+  it('says what a field of the wrong type got, not that it is missing', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    content: 5\n    requires: file:/etc/y\n  - file: /etc/y\n    content: { a: 1 }\n  - service: x\n    running: "yes"\n' });
+    expect(errors).toEqual([
+      'hosts/web/a.yml:3:14: content: expected a string, got number 5',
+      'hosts/web/a.yml:4:15: requires: expected a list, got the string "file:/etc/y"',
+      'hosts/web/a.yml:6:14: content: expected a string, got a mapping',
+      'hosts/web/a.yml:8:14: running: expected true or false, got the string "yes"',
+    ]);
+    const fleet = createFleet({ 'hosts/web/host.yml': 'os: linux\nroles: base\nvars: [1, 2]\nprune: yes\n' });
+    expect(validateFleet(fleet.dir).diagnostics.map(formatDiagnostic)).toEqual([
+      'hosts/web/host.yml:2:8: roles: expected a list, got the string "base"',
+      'hosts/web/host.yml:3:7: vars: expected a mapping, got a list',
+      'hosts/web/host.yml:4:8: prune: expected true or false, got the string "yes"',
+    ]);
+  });
+
   it('names an unknown field and suggests the right one', () => {
     const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    contnet: hello\n' });
     expect(errors).toEqual(["hosts/web/a.yml:3:5: unknown field 'contnet' in a file resource (did you mean 'content'?)"]);
