@@ -24,6 +24,21 @@ describe('YAML syntax', () => {
     expect(errors[0]).toMatch(/^hosts\/web\/a\.yml:4:5: YAML: Map keys must be unique/);
   });
 
+  it('says what is wrong with a second document, an alias without anchor and a bad merge key, where they are', () => {
+    const errors = errorsOf({
+      'hosts/web/a.yml': 'resources:\n  - file: /etc/a\n    content: *tpl\n',
+      'hosts/web/b.yml': 'resources:\n  - file: /etc/b\n    <<: *defaults\n',
+      'hosts/web/c.yml': 'resources:\n  - file: /etc/c\n    <<: "0600"\n',
+      'hosts/web/d.yml': 'resources: []\n---\nresources: []\n',
+    });
+    expect(errors).toEqual([
+      'hosts/web/a.yml:3:14: YAML: alias *tpl refers to no anchor: define &tpl before it',
+      'hosts/web/b.yml:3:9: YAML: alias *defaults refers to no anchor: define &defaults before it',
+      'hosts/web/c.yml:3:9: YAML: a merge key (<<) takes a mapping, an alias of one, or a list of them',
+      'hosts/web/d.yml:2:1: YAML: a manifest is one YAML document, and a second one starts here: remove this ---, or move what follows to a file of its own',
+    ]);
+  });
+
   it('refuses an alias bomb quickly with a clear message', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
     for (const [i, n] of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].entries()) {
