@@ -28,7 +28,7 @@ import type { HostPaths } from '../platform/paths.js';
 import { placeholderFacts } from '../platform/facts.js';
 import type { Facts } from '../platform/facts.js';
 import { messageOf } from '../platform/errors.js';
-import { isDir, listDir, yamlFilesIn } from './repo-files.js';
+import { isDir, isFile, listDir, listHosts, yamlFilesIn } from './repo-files.js';
 import { loadSecretsMap, resolveEnvFile, SECRETS_MAP_FILE } from '../secrets/map.js';
 import type { SecretsMapFile } from '../secrets/map.js';
 
@@ -70,7 +70,7 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
     return { host: null, diagnostics: [{ file: hostDirRel, line: 1, column: 1, message: `'${name}' is not a valid host name: a lowercase DNS label (a-z, 0-9, -; at most 63)` }] };
   }
   if (!isDir(path.join(repo, hostDirRel))) {
-    const known = listDir(path.join(repo, 'hosts')).filter((d) => !d.startsWith('_') && !d.startsWith('.'));
+    const known = listHosts(repo);
     const hint = suggest(name, known);
     return { host: null, diagnostics: [{ file: hostDirRel, line: 1, column: 1, message: `no host '${name}' in this repository${hint ? ` (did you mean '${hint}'?)` : known.length ? `; hosts: ${known.join(', ')}` : ''}` }] };
   }
@@ -90,9 +90,13 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
     const dirRel = `hosts/_roles/${role}`;
     const ymls = isDir(path.join(repo, dirRel)) ? yamlFilesIn(path.join(repo, dirRel)) : [];
     if (ymls.length === 0) {
-      const known = listDir(path.join(repo, 'hosts/_roles'));
+      const known = listDir(path.join(repo, 'hosts/_roles')).filter((d) => isDir(path.join(repo, 'hosts/_roles', d)));
       const hint = suggest(role, known);
-      const why = isDir(path.join(repo, dirRel)) ? `role '${role}' has no *.yml file in ${dirRel}/` : `no role '${role}' (no folder ${dirRel}/)`;
+      const why = isDir(path.join(repo, dirRel))
+        ? `role '${role}' has no *.yml file in ${dirRel}/`
+        : isFile(path.join(repo, dirRel))
+          ? `no role '${role}': ${dirRel} is a file, and a role is a folder of *.yml files`
+          : `no role '${role}' (no folder ${dirRel}/)`;
       diagnostics.push({ ...locate(hostYaml, ['roles', i]), message: `${why}${hint ? ` (did you mean '${hint}'?)` : ''}` });
     }
     for (const f of ymls) roleFiles.push({ role, rel: `${dirRel}/${f}` });

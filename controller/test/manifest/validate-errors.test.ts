@@ -136,6 +136,15 @@ describe('hosts, roles, ids and the graph', () => {
     expect(errors).toContain("hosts/ok/host.yml:2:9: no role 'netdta' (no folder hosts/_roles/netdta/) (did you mean 'netdata'?)");
   });
 
+  it('never suggests a role by its own name, and says when a role is a file', () => {
+    const fleet = createFleet({ 'hosts/web/host.yml': 'os: linux\nroles: [empty, ghost]\n', 'hosts/_roles/empty/notes.txt': 'x', 'hosts/_roles/ghost': 'x' });
+    const errors = validateFleet(fleet.dir, 'web').diagnostics.map(formatDiagnostic);
+    expect(errors).toEqual([
+      "hosts/web/host.yml:2:9: role 'empty' has no *.yml file in hosts/_roles/empty/",
+      "hosts/web/host.yml:2:16: no role 'ghost': hosts/_roles/ghost is a file, and a role is a folder of *.yml files",
+    ]);
+  });
+
   it('reports a duplicate id across a role and the host, pointing at both', () => {
     const fleet = createFleet({
       'hosts/web/host.yml': 'os: linux\nroles: [base]\n',
