@@ -74,9 +74,16 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
     const hint = suggest(name, known);
     return { host: null, diagnostics: [{ file: hostDirRel, line: 1, column: 1, message: `no host '${name}' in this repository${hint ? ` (did you mean '${hint}'?)` : known.length ? `; hosts: ${known.join(', ')}` : ''}` }] };
   }
+  if (!isFile(path.join(repo, hostFileRel)) && isFile(path.join(repo, hostDirRel, 'host.yaml'))) {
+    return { host: null, diagnostics: [{ file: `${hostDirRel}/host.yaml`, line: 1, column: 1, message: 'rename this file host.yml: a host is described by its host.yml' }] };
+  }
   const hostYaml = readYaml(repo, hostFileRel, diagnostics, 'every host folder needs a host.yml (os, roles, vars)');
   if (!hostYaml) return { host: null, diagnostics };
-  const parsedHost = HostFile.safeParse(hostYaml.value ?? undefined, { reportInput: true });
+  if (hostYaml.value === null || hostYaml.value === undefined) {
+    diagnostics.push({ file: hostFileRel, line: 1, column: 1, message: 'host.yml is empty: it needs at least os: (linux, macos or windows)' });
+    return { host: null, diagnostics };
+  }
+  const parsedHost = HostFile.safeParse(hostYaml.value, { reportInput: true });
   if (!parsedHost.success) {
     diagnostics.push(...zodDiagnostics(parsedHost.error, hostYaml, [], { what: 'host.yml', knownKeys: () => Object.keys(HostFile.shape) }));
     return { host: null, diagnostics };

@@ -136,6 +136,14 @@ describe('hosts, roles, ids and the graph', () => {
     expect(errors).toContain("hosts/ok/host.yml:2:9: no role 'netdta' (no folder hosts/_roles/netdta/) (did you mean 'netdata'?)");
   });
 
+  it('says what an empty host.yml needs, and to rename a host.yaml', () => {
+    const fleet = createFleet({ 'hosts/a/host.yml': '# os: linux\n', 'hosts/b/host.yaml': 'os: linux\n' });
+    expect(validateFleet(fleet.dir).diagnostics.map(formatDiagnostic)).toEqual([
+      'hosts/a/host.yml:1:1: host.yml is empty: it needs at least os: (linux, macos or windows)',
+      'hosts/b/host.yaml:1:1: rename this file host.yml: a host is described by its host.yml',
+    ]);
+  });
+
   it('never suggests a role by its own name, and says when a role is a file', () => {
     const fleet = createFleet({ 'hosts/web/host.yml': 'os: linux\nroles: [empty, ghost]\n', 'hosts/_roles/empty/notes.txt': 'x', 'hosts/_roles/ghost': 'x' });
     const errors = validateFleet(fleet.dir, 'web').diagnostics.map(formatDiagnostic);
