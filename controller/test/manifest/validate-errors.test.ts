@@ -258,6 +258,17 @@ describe('templates', () => {
     expect(hosts[0]!.loaded?.resources[0]?.spec).toMatchObject({ content: 'end' });
   });
 
+  it('says a template or source that is a folder is one, at the field', () => {
+    const errors = errorsOf({
+      'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    template: files/\n  - file: /etc/y\n    source: files\n',
+      'hosts/web/files/x.njk': 'x\n',
+    });
+    expect(errors).toEqual([
+      "hosts/web/a.yml:3:15: template: 'files/' is a folder; name a file in it",
+      "hosts/web/a.yml:5:13: source: 'files' is a folder; name a file in it",
+    ]);
+  });
+
   it('names an unknown filter', () => {
     const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    content: "{{ vars.user | shout }}"\n' });
     expect(errors).toEqual(["hosts/web/a.yml:3:28: template: unknown filter 'shout'"]);
