@@ -269,6 +269,20 @@ describe('templates', () => {
     ]);
   });
 
+  it('points a refused include at its tag, and names an include or macro that never ends', () => {
+    const errors = errorsOf({
+      'hosts/web/a.yml': 'resources:\n  - file: /etc/a\n    template: files/a.njk\n  - file: /etc/b\n    template: files/b.njk\n  - file: /etc/c\n    template: files/c.njk\n',
+      'hosts/web/files/a.njk': 'a\n  {% include "./nothere.njk" %}\n',
+      'hosts/web/files/b.njk': 'b\n\n{%- include "../../../../../etc/passwd" %}\n',
+      'hosts/web/files/c.njk': '{% macro f(n) %}{{ f(n) }}{% endmacro %}\n{{ f(1) }}\n',
+    });
+    expect(errors).toEqual([
+      "hosts/web/files/a.njk:2:3: 'hosts/web/files/nothere.njk' does not exist (looked for hosts/web/files/nothere.njk) (rendering file:/etc/a, declared at hosts/web/a.yml:3:15)",
+      "hosts/web/files/b.njk:3:1: '../../etc/passwd' points outside the repository; templates and sources must live in it (rendering file:/etc/b, declared at hosts/web/a.yml:5:15)",
+      'hosts/web/files/c.njk:1:1: the template never ends: an {% include %} or a macro calls itself without a way out (rendering file:/etc/c, declared at hosts/web/a.yml:7:15)',
+    ]);
+  });
+
   it('names an unknown filter', () => {
     const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    content: "{{ vars.user | shout }}"\n' });
     expect(errors).toEqual(["hosts/web/a.yml:3:28: template: unknown filter 'shout'"]);
