@@ -200,6 +200,10 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
   const ids = new Set(resources.map((r) => r.id));
   for (const { from, origin, field } of refs) {
     from[field].forEach((target, i) => {
+      if (target === from.id) {
+        diagnostics.push({ ...locate(origin.yaml, [...origin.path, field, i]), message: `${field} ${target}: a resource cannot ${field === 'requires' ? 'require' : 'notify'} itself` });
+        return;
+      }
       if (ids.has(target) || invalid.has(target)) return;
       const hint = suggest(target, [...ids]);
       diagnostics.push({

@@ -191,6 +191,14 @@ describe('hosts, roles, ids and the graph', () => {
     ]);
   });
 
+  it('rejects a resource that requires or notifies itself', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    content: x\n    requires: [file:/etc/x]\n  - service: nginx\n    notify: [service:nginx]\n' });
+    expect(errors).toEqual([
+      'hosts/web/a.yml:4:16: requires file:/etc/x: a resource cannot require itself',
+      'hosts/web/a.yml:6:14: notify service:nginx: a resource cannot notify itself',
+    ]);
+  });
+
   it('names a cycle, counting implicit edges', () => {
     const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - directory: /srv\n    requires: [file:/srv/app.conf]\n  - file: /srv/app.conf\n    content: x\n' });
     expect(errors).toEqual([
