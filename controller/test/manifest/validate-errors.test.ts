@@ -87,6 +87,11 @@ describe('schemas', () => {
     ]);
   });
 
+  it('says why a mapping key is refused, at the key', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - command: migrate\n    creates: /srv/done\n    env: { "bad-name": x, OK: y }\n' });
+    expect(errors).toEqual(['hosts/web/a.yml:4:12: bad-name: an env var name is letters, digits and _']);
+  });
+
   it('names an unknown field and suggests the right one', () => {
     const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    contnet: hello\n' });
     expect(errors).toEqual(["hosts/web/a.yml:3:5: unknown field 'contnet' in a file resource (did you mean 'content'?)"]);
