@@ -351,7 +351,7 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
     try {
       spec = type.prepare(spec, prepareHelper(dirRel, scope, context, typeName));
     } catch (error) {
-      diagnostics.push(prepareDiagnostic(error, origin, `${typeName}:${title}`));
+      for (const e of error instanceof AggregateError ? error.errors : [error]) diagnostics.push(prepareDiagnostic(e, origin, `${typeName}:${title}`));
       return null;
     }
   }
