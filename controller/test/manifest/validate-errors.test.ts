@@ -39,6 +39,13 @@ describe('YAML syntax', () => {
     ]);
   });
 
+  it('tells to quote a value that YAML reads as a nested mapping, like a drive letter', () => {
+    const fleet = createFleet({ 'hosts/win/host.yml': 'os: windows\n', 'hosts/win/a.yml': 'resources:\n  - mappedDrive: X:\n    remote: \\\\motoko.example.net\\flux\n' });
+    expect(validateFleet(fleet.dir).diagnostics.map(formatDiagnostic)).toEqual([
+      'hosts/win/a.yml:2:18: YAML: a value with \': \' in it, or ending in \':\', reads as a nested mapping here: quote it (like mappedDrive: "X:" or command: "echo a: b")',
+    ]);
+  });
+
   it('refuses an alias bomb quickly with a clear message', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
     for (const [i, n] of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].entries()) {
