@@ -328,7 +328,7 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
   if (!parsed.success) {
     // Beside a broken template the rest of the resource is still checked; what lies inside an unrendered value is not.
     const issues = parsed.error.issues.filter((issue) => !problems.some((p) => p.path.every((k, i) => issue.path[i] === k)));
-    if (issues.length > 0) diagnostics.push(...zodDiagnostics(new z.ZodError(issues), yaml, origin.path, { what: `a ${typeName} resource`, knownKeys: () => shapeKeys(type) }));
+    if (issues.length > 0) diagnostics.push(...zodDiagnostics(new z.ZodError(issues), yaml, origin.path, { what: `a ${typeName} resource`, knownKeys: (at) => shapeKeys(type, at) }));
     return null;
   }
   if (problems.length > 0) return null;
@@ -502,7 +502,28 @@ function readYaml(repo: string, rel: string, diagnostics: Diagnostic[], missingH
   return yaml;
 }
 
-function shapeKeys(type: ResourceType): string[] {
-  const schema = type.schema as unknown as { shape?: Record<string, unknown>; _zod?: { def?: { in?: { shape?: Record<string, unknown> } } } };
-  return Object.keys(schema.shape ?? schema._zod?.def?.in?.shape ?? {});
+type SchemaNode = { _zod?: { def?: { type?: string; shape?: Record<string, SchemaNode>; innerType?: SchemaNode; in?: SchemaNode; element?: SchemaNode; valueType?: SchemaNode; options?: SchemaNode[] } } };
+
+/** The fields of the mapping at `at` inside a type's schema (a nested one like keepAlive too), for "did you mean". */
+function shapeKeys(type: ResourceType, at: readonly PropertyKey[] = []): string[] {
+  const unwrap = (node: SchemaNode | undefined): SchemaNode | undefined => {
+    for (let def = node?._zod?.def; def; def = node?._zod?.def) {
+      const inner = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
+      if (!inner) break;
+      node = inner;
+    }
+    return node;
+  };
+  // One step down (a field, a list item, a record value); a union takes the first option that has it.
+  const step = (node: SchemaNode | undefined, part: PropertyKey | null): SchemaNode | undefined => {
+    const n = unwrap(node);
+    const def = n?._zod?.def;
+    if (def?.type === 'union') return def.options?.map((o) => step(o, part)).find(Boolean);
+    if (part === null) return def?.shape ? n : undefined;
+    return typeof part === 'number' ? def?.element : def?.shape?.[String(part)] ?? def?.valueType;
+  };
+  let node: SchemaNode | undefined = type.schema as unknown as SchemaNode;
+  for (const part of at) node = step(node, part);
+  node = step(node, null);
+  return Object.keys(node?._zod?.def?.shape ?? {});
 }

@@ -104,6 +104,18 @@ describe('schemas', () => {
     expect(errors).toEqual(["hosts/web/a.yml:3:5: unknown field 'contnet' in a file resource (did you mean 'content'?)"]);
   });
 
+  it('suggests the fields of the nested mapping an unknown field is in, not the resource\'s', () => {
+    const fleet = createFleet({
+      'hosts/mac/host.yml': 'os: macos\n',
+      'hosts/mac/a.yml': 'resources:\n  - launchd: dev.x\n    program: [/bin/true]\n    keepAlive: { crashd: true, sometimes: true }\n    startCalendarInterval: [{ minute: 1, hours: 2 }]\n',
+    });
+    expect(validateFleet(fleet.dir).diagnostics.map(formatDiagnostic)).toEqual([
+      "hosts/mac/a.yml:4:18: unknown field 'crashd' in a launchd resource (did you mean 'crashed'?)",
+      "hosts/mac/a.yml:4:32: unknown field 'sometimes' in a launchd resource; expected one of: successfulExit, crashed, networkState",
+      "hosts/mac/a.yml:5:42: unknown field 'hours' in a launchd resource (did you mean 'hour'?)",
+    ]);
+  });
+
   it('names an unknown resource type and suggests one', () => {
     const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - fiel: /etc/x\n' });
     expect(errors[0]).toMatch(/^hosts\/web\/a\.yml:2:5: unknown resource type 'fiel' \(did you mean 'file'\?\); known types: file, /);
