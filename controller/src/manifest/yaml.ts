@@ -46,6 +46,8 @@ export function parseYamlFile(file: string, bytes: Uint8Array): { yaml: YamlFile
       message = 'a quoted string is opened here and never closed';
     } else if (error.code === 'BLOCK_AS_IMPLICIT_KEY') {
       message = "a value with ': ' in it, or ending in ':', reads as a nested mapping here: quote it (like mappedDrive: \"X:\" or command: \"echo a: b\")";
+    } else if (error.code === 'RESOURCE_EXHAUSTION') {
+      message = 'nested too deeply to read (hundreds of [ or { levels); is this really a manifest?';
     } else if (error.code === 'MULTIPLE_DOCS') {
       message = 'a manifest is one YAML document, and a second one starts here: remove this ---, or move what follows to a file of its own';
     }

@@ -57,6 +57,12 @@ describe('YAML syntax', () => {
     expect(errors[0]).toMatch(/^hosts\/web\/bomb\.yml:\d+:\d+: YAML: aliases expand to too many nodes/);
   });
 
+  it('refuses deep nesting with a message, not a JavaScript stack error', () => {
+    const errors = errorsOf({ 'hosts/web/deep.yml': `resources:\n  - file: /x\n    content: ${'['.repeat(5000)}${']'.repeat(5000)}\n` });
+    expect(errors.length).toBeGreaterThan(0); // how many depends on the stack left when the parser gives up
+    for (const e of errors) expect(e).toMatch(/^hosts\/web\/deep\.yml:3:\d+: YAML: nested too deeply to read/);
+  });
+
   it('refuses a 2 MB junk file without parsing it', () => {
     const errors = errorsOf({ 'hosts/web/junk.yml': 'x'.repeat(2 * 1024 * 1024) });
     expect(errors).toEqual(['hosts/web/junk.yml:1:1: file is 2.0 MiB; a manifest may be at most 1 MiB (is this really a manifest?)']);
