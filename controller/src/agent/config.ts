@@ -23,7 +23,7 @@ export function loadConfig(file: string): AgentConfig {
   }
   const { yaml, diagnostics } = parseYamlFile(file, bytes);
   if (!yaml) throw new ManifestError(diagnostics);
-  const parsed = AgentConfig.safeParse(yaml.value ?? {});
+  const parsed = AgentConfig.safeParse(yaml.value ?? {}, { reportInput: true });
   if (!parsed.success) {
     throw new ManifestError(zodDiagnostics(parsed.error, yaml, [], { what: 'the agent config', knownKeys: (p) => keysAt(p) }));
   }

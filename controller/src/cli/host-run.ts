@@ -1,5 +1,6 @@
 // What plan and apply share: find the repository, the host, the root and the
 // state directory (from flags, or the agent config), and load the host.
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { loadHostCached } from '../manifest/load-cache.js';
@@ -52,6 +53,10 @@ export async function prepareHostRun(flags: HostRunFlags, options: { writeCache?
   const root = path.resolve(flags.root ?? config?.root ?? '/');
   // The state dir depends on the host's OS only for a Windows default; the cache lives in it.
   const stateDir = path.resolve(flags.stateDir ?? config?.stateDir ?? defaultStateDir(root, 'linux'));
+  for (const [what, dir] of [['root', root], ['state directory', stateDir]] as const) {
+    const blocker = fileOnTheWay(dir);
+    if (blocker) throw new ConvergeError('invalid-input', `the ${what} ${dir} cannot be a folder: ${blocker} is a file`);
+  }
   const { host: loaded, diagnostics } = await loadHostCached(repo, hostName, {
     facts: machineFacts(),
     cacheDir: path.join(stateDir, 'cache', 'hosts'),
@@ -63,4 +68,15 @@ export async function prepareHostRun(flags: HostRunFlags, options: { writeCache?
   const secrets = await createSecretSource(config?.secrets, log, scrubber);
   const base = createBaseContext(loaded, { root, stateDir, log, scrubber, secrets });
   return { repo, config, loaded, base, commit: headCommit(repo) };
+}
+
+/** The first existing path from `dir` up that is not a folder, if any (a root or state directory cannot be made there). */
+function fileOnTheWay(dir: string): string | undefined {
+  for (let p = dir; ; p = path.dirname(p)) {
+    try {
+      return statSync(p).isDirectory() ? undefined : p;
+    } catch {
+      if (path.dirname(p) === p) return undefined;
+    }
+  }
 }

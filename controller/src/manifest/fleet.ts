@@ -10,7 +10,7 @@ import { parseYamlFile } from './yaml.js';
 import { zodDiagnostics } from './zod-diagnostics.js';
 import { ResourceFileTop } from './host-schema.js';
 import { TemplateEngine } from './template.js';
-import { isDir, listDir } from './repo-files.js';
+import { isDir, listDir, listHosts } from './repo-files.js';
 import { loadSecretsMap } from '../secrets/map.js';
 import type { SecretsMapFile } from '../secrets/map.js';
 
@@ -18,11 +18,6 @@ export interface FleetValidation {
   /** Each host, with the problems found loading it (fleet-wide ones are only in `diagnostics`). */
   hosts: { name: string; loaded: LoadedHost | null; diagnostics: Diagnostic[] }[];
   diagnostics: Diagnostic[];
-}
-
-/** Host folder names (not starting with _ or .), sorted. */
-export function listHosts(repo: string): string[] {
-  return listDir(path.join(repo, 'hosts')).filter((d) => !d.startsWith('_') && !d.startsWith('.') && isDir(path.join(repo, 'hosts', d)));
 }
 
 /** Validate every host (or one), every role file's syntax, and secrets-map.yml. */
@@ -65,7 +60,7 @@ function checkRoles(repo: string): Diagnostic[] {
       const { yaml, diagnostics } = parseYamlFile(rel, readFileSync(path.join(dir, f)));
       out.push(...diagnostics);
       if (!yaml || yaml.value == null) continue;
-      const top = ResourceFileTop.safeParse(yaml.value);
+      const top = ResourceFileTop.safeParse(yaml.value, { reportInput: true });
       if (!top.success) out.push(...zodDiagnostics(top.error, yaml, [], { what: 'a role file', knownKeys: () => ['resources', 'vars'] }));
     }
   }

@@ -28,7 +28,7 @@ import type { HostPaths } from '../platform/paths.js';
 import { placeholderFacts } from '../platform/facts.js';
 import type { Facts } from '../platform/facts.js';
 import { messageOf } from '../platform/errors.js';
-import { isDir, listDir, yamlFilesIn } from './repo-files.js';
+import { isDir, isFile, listDir, listHosts, yamlFilesIn } from './repo-files.js';
 import { loadSecretsMap, resolveEnvFile, SECRETS_MAP_FILE } from '../secrets/map.js';
 import type { SecretsMapFile } from '../secrets/map.js';
 
@@ -70,13 +70,20 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
     return { host: null, diagnostics: [{ file: hostDirRel, line: 1, column: 1, message: `'${name}' is not a valid host name: a lowercase DNS label (a-z, 0-9, -; at most 63)` }] };
   }
   if (!isDir(path.join(repo, hostDirRel))) {
-    const known = listDir(path.join(repo, 'hosts')).filter((d) => !d.startsWith('_') && !d.startsWith('.'));
+    const known = listHosts(repo);
     const hint = suggest(name, known);
     return { host: null, diagnostics: [{ file: hostDirRel, line: 1, column: 1, message: `no host '${name}' in this repository${hint ? ` (did you mean '${hint}'?)` : known.length ? `; hosts: ${known.join(', ')}` : ''}` }] };
   }
+  if (!isFile(path.join(repo, hostFileRel)) && isFile(path.join(repo, hostDirRel, 'host.yaml'))) {
+    return { host: null, diagnostics: [{ file: `${hostDirRel}/host.yaml`, line: 1, column: 1, message: 'rename this file host.yml: a host is described by its host.yml' }] };
+  }
   const hostYaml = readYaml(repo, hostFileRel, diagnostics, 'every host folder needs a host.yml (os, roles, vars)');
   if (!hostYaml) return { host: null, diagnostics };
-  const parsedHost = HostFile.safeParse(hostYaml.value ?? undefined);
+  if (hostYaml.value === null || hostYaml.value === undefined) {
+    diagnostics.push({ file: hostFileRel, line: 1, column: 1, message: 'host.yml is empty: it needs at least os: (linux, macos or windows)' });
+    return { host: null, diagnostics };
+  }
+  const parsedHost = HostFile.safeParse(hostYaml.value, { reportInput: true });
   if (!parsedHost.success) {
     diagnostics.push(...zodDiagnostics(parsedHost.error, hostYaml, [], { what: 'host.yml', knownKeys: () => Object.keys(HostFile.shape) }));
     return { host: null, diagnostics };
@@ -90,9 +97,13 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
     const dirRel = `hosts/_roles/${role}`;
     const ymls = isDir(path.join(repo, dirRel)) ? yamlFilesIn(path.join(repo, dirRel)) : [];
     if (ymls.length === 0) {
-      const known = listDir(path.join(repo, 'hosts/_roles'));
+      const known = listDir(path.join(repo, 'hosts/_roles')).filter((d) => isDir(path.join(repo, 'hosts/_roles', d)));
       const hint = suggest(role, known);
-      const why = isDir(path.join(repo, dirRel)) ? `role '${role}' has no *.yml file in ${dirRel}/` : `no role '${role}' (no folder ${dirRel}/)`;
+      const why = isDir(path.join(repo, dirRel))
+        ? `role '${role}' has no *.yml file in ${dirRel}/`
+        : isFile(path.join(repo, dirRel))
+          ? `no role '${role}': ${dirRel} is a file, and a role is a folder of *.yml files`
+          : `no role '${role}' (no folder ${dirRel}/)`;
       diagnostics.push({ ...locate(hostYaml, ['roles', i]), message: `${why}${hint ? ` (did you mean '${hint}'?)` : ''}` });
     }
     for (const f of ymls) roleFiles.push({ role, rel: `${dirRel}/${f}` });
@@ -106,7 +117,7 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
     if (!yaml) continue;
     files.push(rel);
     if (yaml.value === null || yaml.value === undefined) continue; // an empty file is allowed
-    const top = ResourceFileTop.safeParse(yaml.value);
+    const top = ResourceFileTop.safeParse(yaml.value, { reportInput: true });
     if (!top.success) {
       diagnostics.push(...zodDiagnostics(top.error, yaml, [], { what: 'a resource file', knownKeys: () => (isRole ? ['resources', 'vars'] : ['resources']) }));
       continue;
@@ -189,6 +200,10 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
   const ids = new Set(resources.map((r) => r.id));
   for (const { from, origin, field } of refs) {
     from[field].forEach((target, i) => {
+      if (target === from.id) {
+        diagnostics.push({ ...locate(origin.yaml, [...origin.path, field, i]), message: `${field} ${target}: a resource cannot ${field === 'requires' ? 'require' : 'notify'} itself` });
+        return;
+      }
       if (ids.has(target) || invalid.has(target)) return;
       const hint = suggest(target, [...ids]);
       diagnostics.push({
@@ -280,7 +295,7 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
     diagnostics.push({ ...at([typeName], true), message });
     return null;
   }
-  const whenParsed = When.optional().safeParse(item.when);
+  const whenParsed = When.optional().safeParse(item.when, { reportInput: true });
   if (!whenParsed.success) {
     diagnostics.push(...zodDiagnostics(whenParsed.error, yaml, [...origin.path, 'when'], { what: 'when', knownKeys: () => ['os', 'host', 'var'] }));
     return null;
@@ -309,11 +324,11 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
   if (typeof rendered[typeName] === 'number') rendered[typeName] = String(rendered[typeName]);
   for (const p of problems) diagnostics.push(templateDiagnostic(p, origin));
 
-  const parsed = type.schema.safeParse(rendered);
+  const parsed = type.schema.safeParse(rendered, { reportInput: true });
   if (!parsed.success) {
     // Beside a broken template the rest of the resource is still checked; what lies inside an unrendered value is not.
     const issues = parsed.error.issues.filter((issue) => !problems.some((p) => p.path.every((k, i) => issue.path[i] === k)));
-    if (issues.length > 0) diagnostics.push(...zodDiagnostics(new z.ZodError(issues), yaml, origin.path, { what: `a ${typeName} resource`, knownKeys: () => shapeKeys(type) }));
+    if (issues.length > 0) diagnostics.push(...zodDiagnostics(new z.ZodError(issues), yaml, origin.path, { what: `a ${typeName} resource`, knownKeys: (at) => shapeKeys(type, at) }));
     return null;
   }
   if (problems.length > 0) return null;
@@ -336,7 +351,7 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
     try {
       spec = type.prepare(spec, prepareHelper(dirRel, scope, context, typeName));
     } catch (error) {
-      diagnostics.push(prepareDiagnostic(error, origin, `${typeName}:${title}`));
+      for (const e of error instanceof AggregateError ? error.errors : [error]) diagnostics.push(prepareDiagnostic(e, origin, `${typeName}:${title}`));
       return null;
     }
   }
@@ -436,7 +451,10 @@ function templateDiagnostic(problem: RenderProblem, origin: Origin): Diagnostic 
   return { ...locate(origin.yaml, fullPath), message: `template: ${messageOf(problem.error)}` };
 }
 
-/** Render vars that refer to other vars, facts or the host, until nothing changes. */
+/**
+ * Render vars that refer to other vars, facts or the host: each var once, when
+ * first used, so a var sees the others rendered and a cycle is an error naming it.
+ */
 function renderVars(
   raw: Record<string, unknown>,
   origins: Map<string, Origin>,
@@ -444,22 +462,31 @@ function renderVars(
   base: Omit<TemplateContext, 'vars'>,
   diagnostics: Diagnostic[],
 ): Record<string, unknown> {
-  let current = raw;
-  for (let pass = 0; pass < 8; pass++) {
-    const next: Record<string, unknown> = {};
-    const problems: RenderProblem[] = [];
-    for (const [k, v] of Object.entries(current)) next[k] = renderDeep(v, templates, { ...base, vars: current }, problems, [k]);
-    if (problems.length > 0) {
-      for (const p of problems) {
-        const origin = origins.get(String(p.path[0]))!;
-        diagnostics.push(templateDiagnostic({ ...p, path: p.path.slice(1) }, { yaml: origin.yaml, path: origin.path }));
-      }
-      return next;
+  const rendered = new Map<string, unknown>();
+  const rendering: string[] = [];
+  const problems: RenderProblem[] = [];
+  const vars: Record<string, unknown> = {};
+  const valueOf = (k: string): unknown => {
+    if (rendered.has(k)) return rendered.get(k);
+    if (rendering.includes(k)) {
+      throw new Error(`vars refer to each other in a cycle: ${[...rendering.slice(rendering.indexOf(k)), k].join(' → ')}`);
     }
-    if (JSON.stringify(next) === JSON.stringify(current)) return next;
-    current = next;
+    rendering.push(k);
+    try {
+      const value = renderDeep(raw[k], templates, { ...base, vars }, problems, [k]);
+      rendered.set(k, value);
+      return value;
+    } finally {
+      rendering.pop();
+    }
+  };
+  for (const k of Object.keys(raw)) Object.defineProperty(vars, k, { enumerable: true, get: () => valueOf(k) });
+  const out = Object.fromEntries(Object.keys(raw).map((k) => [k, valueOf(k)]));
+  for (const p of problems) {
+    const origin = origins.get(String(p.path[0]))!;
+    diagnostics.push(templateDiagnostic({ ...p, path: p.path.slice(1) }, { yaml: origin.yaml, path: origin.path }));
   }
-  return current;
+  return out;
 }
 
 function readYaml(repo: string, rel: string, diagnostics: Diagnostic[], missingHint?: string): YamlFile | null {
@@ -475,7 +502,28 @@ function readYaml(repo: string, rel: string, diagnostics: Diagnostic[], missingH
   return yaml;
 }
 
-function shapeKeys(type: ResourceType): string[] {
-  const schema = type.schema as unknown as { shape?: Record<string, unknown>; _zod?: { def?: { in?: { shape?: Record<string, unknown> } } } };
-  return Object.keys(schema.shape ?? schema._zod?.def?.in?.shape ?? {});
+type SchemaNode = { _zod?: { def?: { type?: string; shape?: Record<string, SchemaNode>; innerType?: SchemaNode; in?: SchemaNode; element?: SchemaNode; valueType?: SchemaNode; options?: SchemaNode[] } } };
+
+/** The fields of the mapping at `at` inside a type's schema (a nested one like keepAlive too), for "did you mean". */
+function shapeKeys(type: ResourceType, at: readonly PropertyKey[] = []): string[] {
+  const unwrap = (node: SchemaNode | undefined): SchemaNode | undefined => {
+    for (let def = node?._zod?.def; def; def = node?._zod?.def) {
+      const inner = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
+      if (!inner) break;
+      node = inner;
+    }
+    return node;
+  };
+  // One step down (a field, a list item, a record value); a union takes the first option that has it.
+  const step = (node: SchemaNode | undefined, part: PropertyKey | null): SchemaNode | undefined => {
+    const n = unwrap(node);
+    const def = n?._zod?.def;
+    if (def?.type === 'union') return def.options?.map((o) => step(o, part)).find(Boolean);
+    if (part === null) return def?.shape ? n : undefined;
+    return typeof part === 'number' ? def?.element : def?.shape?.[String(part)] ?? def?.valueType;
+  };
+  let node: SchemaNode | undefined = type.schema as unknown as SchemaNode;
+  for (const part of at) node = step(node, part);
+  node = step(node, null);
+  return Object.keys(node?._zod?.def?.shape ?? {});
 }

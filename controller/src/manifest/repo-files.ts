@@ -33,3 +33,8 @@ export function isFile(p: string): boolean {
 export function yamlFilesIn(dir: string): string[] {
   return listDir(dir).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.') && isFile(path.join(dir, f)));
 }
+
+/** Host folder names under `hosts/` (not starting with _ or .), sorted. */
+export function listHosts(repo: string): string[] {
+  return listDir(path.join(repo, 'hosts')).filter((d) => !d.startsWith('_') && !d.startsWith('.') && isDir(path.join(repo, 'hosts', d)));
+}

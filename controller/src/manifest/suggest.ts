@@ -6,6 +6,7 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
+    if (c === word) continue; // never "did you mean" the word itself
     const d = distance(word.toLowerCase(), c.toLowerCase());
     if (d < bestDistance) {
       best = c;

@@ -1,6 +1,7 @@
 // nunjucks errors are terse and often have no position ("expected endif, got end
 // of file"). Here they become a message an operator can act on, pointing where
 // the problem starts: the unclosed tag, the undefined expression, the filter.
+import path from 'node:path';
 
 /** A problem inside a template's text (1-based), possibly in an included file. */
 export class TemplateError extends Error {
@@ -56,6 +57,14 @@ export function explainTemplateError(
     message = `unknown filter '${name}'`;
   } else if (/template not found: (.+)/.test(message)) {
     message = `included template not found: ${/template not found: (.+)/.exec(message)![1]}`;
+  } else if (/Maximum call stack size exceeded/.test(message)) {
+    const at = source ? find(source, /\{%-?\s*(include|import|from|extends|macro)\b/) : undefined;
+    if (at) ({ line, column } = at);
+    message = 'the template never ends: an {% include %} or a macro calls itself without a way out';
+  } else if (!pos && source && where) {
+    // A template the loader refused (missing, outside the repository): nunjucks gives no position; find the tag that names it.
+    const at = tagNaming(source, where, /'([^']+)'|template (\S+)/.exec(message)?.slice(1).find(Boolean));
+    if (at) ({ line, column } = at);
   }
   return new TemplateError(message, line || 1, column || 1, where);
 }
@@ -98,6 +107,16 @@ function unclosedTag(source: string): { tag: string; line: number; column: numbe
   const open = stack[0];
   if (!open) return undefined;
   return { tag: open.tag, ...positionOf(source, open.offset) };
+}
+
+/** The include / import / extends tag of `source` (the template `from`) that names the template `name`. */
+function tagNaming(source: string, from: string, name: string | undefined): { line: number; column: number } | undefined {
+  if (!name) return undefined;
+  for (const m of source.matchAll(/\{%-?\s*(?:include|import|from|extends)\s+(["'])(.*?)\1/g)) {
+    const written = m[2]!;
+    if (written === name || path.posix.join(path.posix.dirname(from), written) === name) return positionOf(source, m.index);
+  }
+  return undefined;
 }
 
 function find(source: string, pattern: RegExp): { line: number; column: number } | undefined {

@@ -138,6 +138,7 @@ export function resolveInside(repoReal: string, baseDir: string, written: string
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
     throw new Error(`'${written}' points outside the repository; templates and sources must live in it`);
   }
+  if (statSync(real).isDirectory()) throw new Error(`'${written}' is a folder; name a file in it`);
   return rel.split(path.sep).join('/');
 }
 

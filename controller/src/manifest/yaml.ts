@@ -2,7 +2,7 @@
 // refuses what would hang or mislead (huge files, bad UTF-8, alias bombs) and
 // keeps the Document so later errors can point at the exact node.
 import { CST, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Parser } from 'yaml';
-import type { Document, Node, Pair } from 'yaml';
+import type { Alias, Document, Node, Pair } from 'yaml';
 import type { Diagnostic, SourceLocation } from './diagnostics.js';
 
 /** Manifests larger than this are refused before parsing. */
@@ -44,6 +44,12 @@ export function parseYamlFile(file: string, bytes: Uint8Array): { yaml: YamlFile
     if (error.code === 'MISSING_CHAR' && /closing .*quote/i.test(message)) {
       offset = openingQuoteOffset(text, offset) ?? offset;
       message = 'a quoted string is opened here and never closed';
+    } else if (error.code === 'BLOCK_AS_IMPLICIT_KEY') {
+      message = "a value with ': ' in it, or ending in ':', reads as a nested mapping here: quote it (like mappedDrive: \"X:\" or command: \"echo a: b\")";
+    } else if (error.code === 'RESOURCE_EXHAUSTION') {
+      message = 'nested too deeply to read (hundreds of [ or { levels); is this really a manifest?';
+    } else if (error.code === 'MULTIPLE_DOCS') {
+      message = 'a manifest is one YAML document, and a second one starts here: remove this ---, or move what follows to a file of its own';
     }
     const at = lines.linePos(offset);
     diagnostics.push({ file, line: at.line, column: at.col, message: `YAML: ${message}` });
@@ -53,11 +59,17 @@ export function parseYamlFile(file: string, bytes: Uint8Array): { yaml: YamlFile
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
-    const alias = firstAlias(doc.contents);
+    const dangling = firstAlias(doc.contents, (a) => !a.resolve(doc));
+    const merge = dangling ? null : badMerge(doc, doc.contents);
+    const alias = dangling ?? merge ?? firstAlias(doc.contents);
     const at = alias?.range ? lines.linePos(alias.range[0]) : { line: 1, col: 1 };
-    const why = error instanceof Error && /alias/i.test(error.message)
-      ? `YAML: aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT}); is this an alias bomb?`
-      : `YAML: ${error instanceof Error ? error.message : String(error)}`;
+    const why = dangling
+      ? `YAML: alias *${dangling.source} refers to no anchor: define &${dangling.source} before it`
+      : merge
+        ? 'YAML: a merge key (<<) takes a mapping, an alias of one, or a list of them'
+        : error instanceof Error && /excessive alias/i.test(error.message)
+        ? `YAML: aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT}); is this an alias bomb?`
+        : `YAML: ${error instanceof Error ? error.message : String(error)}`;
     return fail(file, at.line, at.col, why);
   }
   return { yaml: { file, doc, lines, text, value }, diagnostics: [] };
@@ -143,11 +155,28 @@ function fail(file: string, line: number, column: number, message: string) {
   return { yaml: null, diagnostics: [{ file, line, column, message }] };
 }
 
-function firstAlias(node: unknown): Node | null {
-  if (isAlias(node)) return node;
+/** The first alias (that passes `test`, when given). */
+function firstAlias(node: unknown, test: (alias: Alias) => boolean = () => true): Alias | null {
+  if (isAlias(node)) return test(node) ? node : null;
   if (isMap(node) || isSeq(node)) {
     for (const item of node.items) {
-      const found = isPair(item) ? firstAlias(item.value) ?? firstAlias(item.key) : firstAlias(item);
+      const found = isPair(item) ? firstAlias(item.value, test) ?? firstAlias(item.key, test) : firstAlias(item, test);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** The value of the first merge key (`<<:`) whose value is not a mapping, an alias of one, or a list of them. */
+function badMerge(doc: Document.Parsed, node: unknown): Node | null {
+  const isMapping = (n: unknown) => isMap(isAlias(n) ? n.resolve(doc) : n);
+  if (isMap(node) || isSeq(node)) {
+    for (const item of node.items) {
+      if (isPair(item) && isScalar(item.key) && item.key.source === '<<') {
+        const v = item.value;
+        if (!(isMapping(v) || (isSeq(v) && v.items.every(isMapping)))) return (v as Node | null) ?? (item.key as Node);
+      }
+      const found = isPair(item) ? badMerge(doc, item.value) : badMerge(doc, item);
       if (found) return found;
     }
   }

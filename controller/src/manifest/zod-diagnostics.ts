@@ -25,6 +25,14 @@ export function zodDiagnostics(
       }
       continue;
     }
+    if (issue.code === 'invalid_key') {
+      // The key's own problem (its regex message), at the key; the record's message is about the record.
+      const inner = issue.issues[0];
+      const key = String(issue.path.at(-1));
+      const why = inner && !/^Invalid (input|string)/.test(inner.message) ? inner.message : 'is not an accepted name';
+      out.push({ ...locate(yaml, path, true), message: `${key}: ${why}` });
+      continue;
+    }
     out.push({ ...locate(yaml, path), message: describe(issue, path) });
   }
   return out;
@@ -81,7 +89,7 @@ function fieldName(path: PropertyKey[]): string | undefined {
 }
 
 function article(expected: string): string {
-  const map: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'true or false', array: 'a list', object: 'a mapping', int: 'an integer' };
+  const map: Record<string, string> = { string: 'a string', number: 'a number', boolean: 'true or false', array: 'a list', object: 'a mapping', record: 'a mapping', int: 'an integer' };
   return map[expected] ?? expected;
 }
 

@@ -78,7 +78,12 @@ function windowsPaths(user: string | undefined): HostPaths {
       let n = fwd(p.normalize(expanded.length === 2 ? expanded + '/' : expanded));
       n = n[0]!.toUpperCase() + n.slice(1);
       if (n.length === 2) n += '/';
-      return n.length > 3 && n.endsWith('/') ? n.slice(0, -1) : n;
+      n = n.length > 3 && n.endsWith('/') ? n.slice(0, -1) : n;
+      for (const name of n.slice(3).split('/').filter(Boolean)) {
+        const why = windowsNameProblem(name);
+        if (why) throw new ConvergeError('invalid-input', `'${x}' is not a path Windows can hold: ${why}`);
+      }
+      return n;
     },
     dirname: (x) => {
       const d = fwd(p.dirname(x));
@@ -105,6 +110,16 @@ function windowsPaths(user: string | undefined): HostPaths {
     home,
   };
   return self;
+}
+
+/** Why Windows refuses a file or folder name, if it does. */
+function windowsNameProblem(name: string): string | undefined {
+  if ([...name].some((c) => c.charCodeAt(0) < 32)) return `'${name}' contains a control character, which no Windows file name may`;
+  const bad = /[<>:"|?*]/.exec(name);
+  if (bad) return `'${name}' contains '${bad[0]}', which no Windows file name may`;
+  if (/[. ]$/.test(name)) return `'${name}' ends with a ${name.endsWith('.') ? 'dot' : 'space'}, which Windows drops from a name`;
+  if (/^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i.test(name)) return `'${name}' is a reserved device name on Windows`;
+  return undefined;
 }
 
 function expandTilde(x: string, user: string | undefined, home: (u: string) => string): string {

@@ -58,12 +58,13 @@ export function loadSecretsMap(repo: string): SecretsMapFile {
   }
   const { yaml, diagnostics } = parseYamlFile(SECRETS_MAP_FILE, bytes);
   if (!yaml) return build(true, null, diagnostics.map((d) => explainDuplicate(d, bytes)), new Map());
-  const top = Top.safeParse(yaml.value ?? {});
+  const top = Top.safeParse(yaml.value ?? {}, { reportInput: true });
   const fileDiagnostics = top.success ? [] : zodDiagnostics(top.error, yaml, [], { what: SECRETS_MAP_FILE, knownKeys: () => ['envFiles'] });
   const envFiles = new Map<string, EnvFileDeclaration>();
-  for (const [name, raw] of rawEntries(yaml.value)) {
+  const files = isObject(yaml.value) && isObject(yaml.value.envFiles) ? yaml.value.envFiles : {};
+  for (const [name, raw] of Object.entries(files)) {
     if (!ENV_FILE_NAME.test(name)) continue; // reported above
-    const parsed = EnvFileEntry.safeParse(raw);
+    const parsed = EnvFileEntry.safeParse(raw, { reportInput: true });
     const found = parsed.success ? [] : zodDiagnostics(parsed.error, yaml, ['envFiles', name], { what: `env file '${name}'`, knownKeys: entryKeys }).map(explainMode);
     envFiles.set(name, { entry: parsed.success ? parsed.data : null, diagnostics: found });
   }
@@ -161,7 +162,8 @@ function caseDuplicates(yaml: YamlFile): [string, Diagnostic][] {
 
 /** Two env files rendered to the same path on one OS would overwrite each other. */
 function sharedPaths(yaml: YamlFile): [string, Diagnostic][] {
-  const out: [string, Diagnostic][] = [];
+  // One diagnostic per clash and place, naming every OS it happens on (a path shared by all is one problem, not three).
+  const clashes = new Map<string, { name: string; at: (string | number)[]; text: string; oses: OS[] }>();
   for (const os of OSES) {
     const owners = new Map<string, string>();
     for (const [name, entry] of rawEntries(yaml.value)) {
@@ -171,13 +173,20 @@ function sharedPaths(yaml: YamlFile): [string, Diagnostic][] {
       const first = owners.get(key);
       if (first !== undefined) {
         const at = typeof entry.path === 'string' ? ['envFiles', name, 'path'] : ['envFiles', name, 'path', os];
-        out.push([name, { ...locate(yaml, at), message: `env files '${first}' and '${name}' both go to ${p} on ${os}; each env file needs its own path` }]);
+        const text = `env files '${first}' and '${name}' both go to ${p}`;
+        const id = `${at.join('\0')}\0${text}`;
+        const clash = clashes.get(id) ?? { name, at, text, oses: [] };
+        clash.oses.push(os);
+        clashes.set(id, clash);
       } else {
         owners.set(key, name);
       }
     }
   }
-  return out;
+  return [...clashes.values()].map(({ name, at, text, oses }) => [
+    name,
+    { ...locate(yaml, at), message: `${text}${oses.length === OSES.length ? '' : ` on ${oses.join(' and ')}`}; each env file needs its own path` },
+  ]);
 }
 
 /** "unknown field 'mode'" → why there is none. */

@@ -26,6 +26,19 @@ describe('plan', () => {
     expect(converge(['plan', '--repo', fleet.dir, '--host', 'h', '--root', root]).exitCode).toBe(0);
   });
 
+  it('says so when --root or the state directory lies where a file is, without an internal error', () => {
+    const fleet = createFleet(files);
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'afile'), 'x');
+    const underFile = converge(['apply', '--repo', fleet.dir, '--host', 'h', '--root', path.join(dir, 'afile', 'root')]);
+    expect(underFile.exitCode).toBe(1);
+    expect(underFile.stderr).toContain(`the root ${path.join(dir, 'afile', 'root')} cannot be a folder: ${path.join(dir, 'afile')} is a file`);
+    const state = converge(['plan', '--repo', fleet.dir, '--host', 'h', '--root', path.join(dir, 'root'), '--state-dir', path.join(dir, 'afile')]);
+    expect(state.exitCode).toBe(1);
+    expect(state.stderr).toContain(`the state directory ${path.join(dir, 'afile')} cannot be a folder: ${path.join(dir, 'afile')} is a file`);
+    expect(underFile.stderr + state.stderr).not.toContain('internal error');
+  });
+
   it('exits 1 with the diagnostics when the host does not validate, and applies nothing', () => {
     const fleet = createFleet({ ...files, 'hosts/h/b.yml': 'resources:\n  - file: /etc/b.conf\n    mode: 600\n' });
     const root = tempDir();

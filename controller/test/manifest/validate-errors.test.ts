@@ -24,6 +24,28 @@ describe('YAML syntax', () => {
     expect(errors[0]).toMatch(/^hosts\/web\/a\.yml:4:5: YAML: Map keys must be unique/);
   });
 
+  it('says what is wrong with a second document, an alias without anchor and a bad merge key, where they are', () => {
+    const errors = errorsOf({
+      'hosts/web/a.yml': 'resources:\n  - file: /etc/a\n    content: *tpl\n',
+      'hosts/web/b.yml': 'resources:\n  - file: /etc/b\n    <<: *defaults\n',
+      'hosts/web/c.yml': 'resources:\n  - file: /etc/c\n    <<: "0600"\n',
+      'hosts/web/d.yml': 'resources: []\n---\nresources: []\n',
+    });
+    expect(errors).toEqual([
+      'hosts/web/a.yml:3:14: YAML: alias *tpl refers to no anchor: define &tpl before it',
+      'hosts/web/b.yml:3:9: YAML: alias *defaults refers to no anchor: define &defaults before it',
+      'hosts/web/c.yml:3:9: YAML: a merge key (<<) takes a mapping, an alias of one, or a list of them',
+      'hosts/web/d.yml:2:1: YAML: a manifest is one YAML document, and a second one starts here: remove this ---, or move what follows to a file of its own',
+    ]);
+  });
+
+  it('tells to quote a value that YAML reads as a nested mapping, like a drive letter', () => {
+    const fleet = createFleet({ 'hosts/win/host.yml': 'os: windows\n', 'hosts/win/a.yml': 'resources:\n  - mappedDrive: X:\n    remote: \\\\motoko.example.net\\flux\n' });
+    expect(validateFleet(fleet.dir).diagnostics.map(formatDiagnostic)).toEqual([
+      'hosts/win/a.yml:2:18: YAML: a value with \': \' in it, or ending in \':\', reads as a nested mapping here: quote it (like mappedDrive: "X:" or command: "echo a: b")',
+    ]);
+  });
+
   it('refuses an alias bomb quickly with a clear message', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
     for (const [i, n] of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].entries()) {
@@ -33,6 +55,12 @@ describe('YAML syntax', () => {
     const errors = errorsOf({ 'hosts/web/bomb.yml': bomb.join('\n') + '\nresources: []\n' });
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^hosts\/web\/bomb\.yml:\d+:\d+: YAML: aliases expand to too many nodes/);
+  });
+
+  it('refuses deep nesting with a message, not a JavaScript stack error', () => {
+    const errors = errorsOf({ 'hosts/web/deep.yml': `resources:\n  - file: /x\n    content: ${'['.repeat(5000)}${']'.repeat(5000)}\n` });
+    expect(errors.length).toBeGreaterThan(0); // how many depends on the stack left when the parser gives up
+    for (const e of errors) expect(e).toMatch(/^hosts\/web\/deep\.yml:3:\d+: YAML: nested too deeply to read/);
   });
 
   it('refuses a 2 MB junk file without parsing it', () => {
@@ -56,9 +84,42 @@ describe('schemas', () => {
     ]);
   });
 
+  it('says what a field of the wrong type got, not that it is missing', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    content: 5\n    requires: file:/etc/y\n  - file: /etc/y\n    content: { a: 1 }\n  - service: x\n    running: "yes"\n' });
+    expect(errors).toEqual([
+      'hosts/web/a.yml:3:14: content: expected a string, got number 5',
+      'hosts/web/a.yml:4:15: requires: expected a list, got the string "file:/etc/y"',
+      'hosts/web/a.yml:6:14: content: expected a string, got a mapping',
+      'hosts/web/a.yml:8:14: running: expected true or false, got the string "yes"',
+    ]);
+    const fleet = createFleet({ 'hosts/web/host.yml': 'os: linux\nroles: base\nvars: [1, 2]\nprune: yes\n' });
+    expect(validateFleet(fleet.dir).diagnostics.map(formatDiagnostic)).toEqual([
+      'hosts/web/host.yml:2:8: roles: expected a list, got the string "base"',
+      'hosts/web/host.yml:3:7: vars: expected a mapping, got a list',
+      'hosts/web/host.yml:4:8: prune: expected true or false, got the string "yes"',
+    ]);
+  });
+
+  it('says why a mapping key is refused, at the key', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - command: migrate\n    creates: /srv/done\n    env: { "bad-name": x, OK: y }\n' });
+    expect(errors).toEqual(['hosts/web/a.yml:4:12: bad-name: an env var name is letters, digits and _']);
+  });
+
   it('names an unknown field and suggests the right one', () => {
     const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    contnet: hello\n' });
     expect(errors).toEqual(["hosts/web/a.yml:3:5: unknown field 'contnet' in a file resource (did you mean 'content'?)"]);
+  });
+
+  it('suggests the fields of the nested mapping an unknown field is in, not the resource\'s', () => {
+    const fleet = createFleet({
+      'hosts/mac/host.yml': 'os: macos\n',
+      'hosts/mac/a.yml': 'resources:\n  - launchd: dev.x\n    program: [/bin/true]\n    keepAlive: { crashd: true, sometimes: true }\n    startCalendarInterval: [{ minute: 1, hours: 2 }]\n',
+    });
+    expect(validateFleet(fleet.dir).diagnostics.map(formatDiagnostic)).toEqual([
+      "hosts/mac/a.yml:4:18: unknown field 'crashd' in a launchd resource (did you mean 'crashed'?)",
+      "hosts/mac/a.yml:4:32: unknown field 'sometimes' in a launchd resource; expected one of: successfulExit, crashed, networkState",
+      "hosts/mac/a.yml:5:42: unknown field 'hours' in a launchd resource (did you mean 'hour'?)",
+    ]);
   });
 
   it('names an unknown resource type and suggests one', () => {
@@ -105,6 +166,23 @@ describe('hosts, roles, ids and the graph', () => {
     expect(errors).toContain("hosts/ok/host.yml:2:9: no role 'netdta' (no folder hosts/_roles/netdta/) (did you mean 'netdata'?)");
   });
 
+  it('says what an empty host.yml needs, and to rename a host.yaml', () => {
+    const fleet = createFleet({ 'hosts/a/host.yml': '# os: linux\n', 'hosts/b/host.yaml': 'os: linux\n' });
+    expect(validateFleet(fleet.dir).diagnostics.map(formatDiagnostic)).toEqual([
+      'hosts/a/host.yml:1:1: host.yml is empty: it needs at least os: (linux, macos or windows)',
+      'hosts/b/host.yaml:1:1: rename this file host.yml: a host is described by its host.yml',
+    ]);
+  });
+
+  it('never suggests a role by its own name, and says when a role is a file', () => {
+    const fleet = createFleet({ 'hosts/web/host.yml': 'os: linux\nroles: [empty, ghost]\n', 'hosts/_roles/empty/notes.txt': 'x', 'hosts/_roles/ghost': 'x' });
+    const errors = validateFleet(fleet.dir, 'web').diagnostics.map(formatDiagnostic);
+    expect(errors).toEqual([
+      "hosts/web/host.yml:2:9: role 'empty' has no *.yml file in hosts/_roles/empty/",
+      "hosts/web/host.yml:2:16: no role 'ghost': hosts/_roles/ghost is a file, and a role is a folder of *.yml files",
+    ]);
+  });
+
   it('reports a duplicate id across a role and the host, pointing at both', () => {
     const fleet = createFleet({
       'hosts/web/host.yml': 'os: linux\nroles: [base]\n',
@@ -140,6 +218,14 @@ describe('hosts, roles, ids and the graph', () => {
     expect(errors).toEqual([
       'hosts/web/a.yml:3:15: template: undefined value: {{ vars.nope }} (a variable or key that does not exist; use | default(...) if it is optional)',
       'hosts/web/a.yml:4:11: mode must be an octal string like "0644": quote it (YAML reads an unquoted 0644 as the decimal number 644)',
+    ]);
+  });
+
+  it('rejects a resource that requires or notifies itself', () => {
+    const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    content: x\n    requires: [file:/etc/x]\n  - service: nginx\n    notify: [service:nginx]\n' });
+    expect(errors).toEqual([
+      'hosts/web/a.yml:4:16: requires file:/etc/x: a resource cannot require itself',
+      'hosts/web/a.yml:6:14: notify service:nginx: a resource cannot notify itself',
     ]);
   });
 
@@ -191,6 +277,47 @@ describe('templates', () => {
     expect(errors).toEqual([
       "hosts/web/a.yml:3:15: template: '../../../../../../etc/passwd' points outside the repository; templates and sources must live in it",
       "hosts/web/a.yml:5:13: source: '/etc/passwd' is absolute; template and source paths are relative to the manifest's folder",
+    ]);
+  });
+
+  it('names a cycle among vars instead of applying half-rendered text, and renders a long chain', () => {
+    const chain = Array.from({ length: 12 }, (_, i) => `  v${i}: "{{ vars.v${i + 1} }}"`).join('\n');
+    const fleet = createFleet({
+      'hosts/web/host.yml': `os: linux\nvars:\n  a: "{{ vars.a }}"\n  b: "{{ vars.c }}x"\n  c: "{{ vars.b }}y"\n${chain}\n  v12: end\n`,
+      'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    content: "{{ vars.v0 }}"\n',
+    });
+    const errors = validateFleet(fleet.dir).diagnostics.map(formatDiagnostic);
+    expect(errors).toEqual([
+      'hosts/web/host.yml:3:7: template: vars refer to each other in a cycle: a → a',
+      'hosts/web/host.yml:5:7: template: vars refer to each other in a cycle: b → c → b',
+    ]);
+    fleet.commit({ 'hosts/web/host.yml': `os: linux\nvars:\n${chain}\n  v12: end\n` });
+    const { hosts } = validateFleet(fleet.dir);
+    expect(hosts[0]!.loaded?.resources[0]?.spec).toMatchObject({ content: 'end' });
+  });
+
+  it('says a template or source that is a folder is one, at the field', () => {
+    const errors = errorsOf({
+      'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    template: files/\n  - file: /etc/y\n    source: files\n',
+      'hosts/web/files/x.njk': 'x\n',
+    });
+    expect(errors).toEqual([
+      "hosts/web/a.yml:3:15: template: 'files/' is a folder; name a file in it",
+      "hosts/web/a.yml:5:13: source: 'files' is a folder; name a file in it",
+    ]);
+  });
+
+  it('points a refused include at its tag, and names an include or macro that never ends', () => {
+    const errors = errorsOf({
+      'hosts/web/a.yml': 'resources:\n  - file: /etc/a\n    template: files/a.njk\n  - file: /etc/b\n    template: files/b.njk\n  - file: /etc/c\n    template: files/c.njk\n',
+      'hosts/web/files/a.njk': 'a\n  {% include "./nothere.njk" %}\n',
+      'hosts/web/files/b.njk': 'b\n\n{%- include "../../../../../etc/passwd" %}\n',
+      'hosts/web/files/c.njk': '{% macro f(n) %}{{ f(n) }}{% endmacro %}\n{{ f(1) }}\n',
+    });
+    expect(errors).toEqual([
+      "hosts/web/files/a.njk:2:3: 'hosts/web/files/nothere.njk' does not exist (looked for hosts/web/files/nothere.njk) (rendering file:/etc/a, declared at hosts/web/a.yml:3:15)",
+      "hosts/web/files/b.njk:3:1: '../../etc/passwd' points outside the repository; templates and sources must live in it (rendering file:/etc/b, declared at hosts/web/a.yml:5:15)",
+      'hosts/web/files/c.njk:1:1: the template never ends: an {% include %} or a macro calls itself without a way out (rendering file:/etc/c, declared at hosts/web/a.yml:7:15)',
     ]);
   });
 

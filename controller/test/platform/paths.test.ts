@@ -31,6 +31,13 @@ describe('Windows hosts (on any machine)', () => {
     expect(win.dirname('C:/ProgramData')).toBe('C:/');
     expect(() => win.normalize('/etc/x')).toThrow("'/etc/x' is not an absolute windows path (like C:/ProgramData/converge/x, or ~/x)");
   });
+  it('refuse names Windows cannot hold: reserved characters, a trailing dot or space, device names', () => {
+    expect(() => win.normalize('C:/ProgramData/a:b')).toThrow("'C:/ProgramData/a:b' is not a path Windows can hold: 'a:b' contains ':', which no Windows file name may");
+    expect(() => win.normalize('C:/x<y>/z')).toThrow("'x<y>' contains '<'");
+    expect(() => win.normalize('C:/logs./x')).toThrow("'logs.' ends with a dot, which Windows drops from a name");
+    expect(() => win.normalize('C:/tmp/nul.txt')).toThrow("'nul.txt' is a reserved device name on Windows");
+    expect(win.normalize('C:/Program Files (x86)/a.b/console.log')).toBe('C:/Program Files (x86)/a.b/console.log');
+  });
   it('compare case-insensitively and map drives under a root', () => {
     expect(win.key('C:/ProgramData/X')).toBe(win.key('c:/programdata/x'));
     expect(win.isWithin('C:/ProgramData/vllm/config.yaml', 'c:/programdata')).toBe(true);

@@ -66,6 +66,35 @@ describe('converge validate and secrets-map.yml', () => {
     expect(diagnostics).toContainEqual({ file: 'hosts/atom/mounts.yml', line: 2, column: 14, message: "envFile: env file 'smb' cannot be resolved: secrets-map.yml does not parse (see its errors)" });
   });
 
+  it('reports an env file declared without its fields, and a path two env files share once', () => {
+    const fleet = createFleet({
+      'secrets-map.yml': 'envFiles:\n  litellm:\n  a:\n    path: /x.env\n    vars: { A: a }\n  b:\n    path: /x.env\n    vars: { A: a }\n',
+      'hosts/atom/host.yml': 'os: linux\n',
+      'hosts/atom/a.yml': 'resources:\n  - envFile: litellm\n',
+    });
+    const r = converge(['validate', '--repo', fleet.dir]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      "hosts/atom/a.yml:2:14: envFile: env file 'litellm' (secrets-map.yml:2:11) does not validate (see its errors)",
+      'secrets-map.yml:2:11: litellm: expected a mapping, got nothing (null)',
+      "secrets-map.yml:7:11: env files 'a' and 'b' both go to /x.env; each env file needs its own path",
+      '3 errors (invalid hosts: atom)',
+    ]);
+  });
+
+  it('reports every unknown env file of a container, not only the first', () => {
+    const fleet = createFleet({
+      'secrets-map.yml': 'envFiles:\n  litellm:\n    path: /x.env\n    vars: { A: a }\n',
+      'hosts/atom/host.yml': 'os: linux\n',
+      'hosts/atom/a.yml': 'resources:\n  - container: llm\n    image: img\n    envFiles: [litelm, /etc/x.env, nothere, litellm]\n',
+    });
+    const r = converge(['validate', '--repo', fleet.dir]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      "hosts/atom/a.yml:4:16: envFiles[0]: no env file 'litelm' in secrets-map.yml (did you mean 'litellm'?)",
+      "hosts/atom/a.yml:4:36: envFiles[2]: no env file 'nothere' in secrets-map.yml; it declares: litellm",
+      '2 errors (invalid hosts: atom)',
+    ]);
+  });
+
   it('says so when a host uses an env file and the repository has no secrets-map.yml', () => {
     const fleet = createFleet({ 'hosts/atom/host.yml': 'os: linux\n', 'hosts/atom/a.yml': 'resources:\n  - envFile: smb\n' });
     const r = converge(['validate', '--repo', fleet.dir]);

@@ -16,13 +16,25 @@ export function isPathRef(ref: string): boolean {
   return ref.startsWith('/') || ref.startsWith('~/') || /^[A-Za-z]:[\\/]/.test(ref);
 }
 
-/** Resolve env file names (or paths); `field` is where the list (or the single name) is written. */
+/**
+ * Resolve env file names (or paths); `field` is where the list (or the single name) is written.
+ * Every name is tried: more than one failure is thrown as an AggregateError of them.
+ */
 export function resolveEnvFiles(refs: readonly string[], helper: PrepareHelper, field: (string | number)[]): EnvFileRef[] {
-  return refs.map((ref, i) => {
+  const errors: unknown[] = [];
+  const resolved = refs.map((ref, i): EnvFileRef => {
     if (isPathRef(ref)) return { path: ref };
     const at = refs.length === 1 && field.length === 1 && field[0] !== 'envFiles' ? field : [...field, i];
-    return { path: helper.envFile(ref, at).path, id: `envFile:${ref}` };
+    try {
+      return { path: helper.envFile(ref, at).path, id: `envFile:${ref}` };
+    } catch (error) {
+      errors.push(error);
+      return { path: ref };
+    }
   });
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new AggregateError(errors, `${errors.length} env files cannot be resolved`);
+  return resolved;
 }
 
 /** `envFile:<name>` ids of the references given by name (for autoRequires / autoSubscribe). */
