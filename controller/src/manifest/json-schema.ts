@@ -22,9 +22,16 @@ export function jsonSchemas(): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(schemas).map(([name, schema]) => {
       const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-07' }) as Record<string, unknown>;
+      if (schema === resourcesFile) allowNullResources(json);
       return [name, { ...allowTemplates(json), $id: `https://converge.dev/schema/${name}` }];
     }),
   );
+}
+
+/** `resources:` with every entry commented out reads as null, which converge accepts (an empty file). */
+function allowNullResources(json: Record<string, unknown>): void {
+  const resources = (json.properties as Record<string, Record<string, unknown>>).resources!;
+  resources.type = ['array', 'null'];
 }
 
 /** Strings with a pattern also accept a template ("{{ vars.mode }}"): the pattern is checked after rendering. */

@@ -76,6 +76,11 @@ describe('YAML syntax', () => {
 });
 
 describe('schemas', () => {
+  it('accepts a resource file whose entries are all commented out, and still refuses resources that are not a list', () => {
+    expect(errorsOf({ 'hosts/web/a.yml': 'resources:\n  # - file: /etc/x\n  #   content: x\n' })).toEqual([]);
+    expect(errorsOf({ 'hosts/web/a.yml': 'resources:\n  file: /etc/x\n' })).toEqual(['hosts/web/a.yml:2:3: resources must be a list']);
+  });
+
   it('says what a mode must look like, with a hint for an unquoted YAML number', () => {
     const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    mode: 0644\n  - file: /etc/y\n    mode: "rw-r--r--"\n' });
     expect(errors).toEqual([

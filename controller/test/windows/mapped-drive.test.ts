@@ -115,10 +115,17 @@ describe('mapped drives on a Windows host', () => {
   });
 
   it('rejects an IP address or a short host name for the share', () => {
-    const fleet = createFleet({ 'hosts/gpu/host.yml': 'os: windows\n', 'hosts/gpu/d.yml': "resources:\n  - mappedDrive: X\n    remote: '\\\\\\\\motoko\\flux'\n" });
+    const fleet = createFleet({ 'hosts/gpu/host.yml': 'os: windows\n', 'hosts/gpu/d.yml': "resources:\n  - mappedDrive: X\n    remote: '\\\\motoko\\flux'\n" });
     const r = converge(['validate', '--repo', fleet.dir]);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('fully qualified host');
+  });
+
+  it('rejects an IP address for the share host', () => {
+    const fleet = createFleet({ 'hosts/gpu/host.yml': 'os: windows\n', 'hosts/gpu/d.yml': "resources:\n  - mappedDrive: X\n    remote: '\\\\100.64.0.1\\flux'\n" });
+    const r = converge(['validate', '--repo', fleet.dir]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('hosts/gpu/d.yml:3:13: remote names its host by an IP address');
   });
 });
 
