@@ -178,6 +178,31 @@ describe('symlinks and directories', () => {
   });
 });
 
+describe('something of another kind at a managed path', () => {
+  it('is replaced only with force: true, and the plan says beforehand what apply will refuse', async () => {
+    const fleet = createFleet({
+      'hosts/h/host.yml': host,
+      'hosts/h/a.yml': 'resources:\n  - directory: /data\n  - file: /etc/app\n    content: x\n  - file: /etc/forced\n    content: y\n    force: true\n',
+    });
+    const root = tempDir();
+    mkdirSync(path.join(root, 'etc/app'), { recursive: true });
+    mkdirSync(path.join(root, 'etc/forced/sub'), { recursive: true });
+    writeFileSync(path.join(root, 'data'), 'a file where the directory goes');
+
+    const plan = await runOnce(fleet.dir, 'h', root, 'plan');
+    expect(entry(plan, 'directory:/data').changes).toContainEqual({ property: 'type', from: 'file', to: 'directory (apply refuses: set force: true to replace a file)' });
+    expect(entry(plan, 'file:/etc/app').changes).toContainEqual({ property: 'type', from: 'directory', to: 'file (apply refuses: set force: true to replace a directory)' });
+    expect(entry(plan, 'file:/etc/forced').changes).toContainEqual({ property: 'type', from: 'directory', to: 'file' });
+
+    const report = await runOnce(fleet.dir, 'h', root);
+    expect(entry(report, 'directory:/data')).toMatchObject({ status: 'failed', error: '/data is a file; refusing to replace it with a directory (set force: true to allow)' });
+    expect(entry(report, 'file:/etc/app').status).toBe('failed');
+    expect(entry(report, 'file:/etc/forced').status).toBe('changed');
+    expect(readFileSync(path.join(root, 'data'), 'utf8')).toBe('a file where the directory goes');
+    expect(readFileSync(path.join(root, 'etc/forced'), 'utf8')).toBe('y');
+  });
+});
+
 describe('the status file', () => {
   it('is rewritten every run with a fresh time, and a new time alone is not a change', async () => {
     const fleet = createFleet({

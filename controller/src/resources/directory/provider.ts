@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import type { Change, Provider } from '../types.js';
 import type { DirectorySpec } from './schema.js';
 import { removeDirectory } from './remove.js';
-import { attributeChanges, ensureParent, setAttributes, statPath } from '../shared/posix-path.js';
+import { attributeChanges, ensureParent, setAttributes, statPath, typeChange } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 import { ConvergeError } from '../../platform/errors.js';
 
@@ -22,7 +22,7 @@ export const posixDirectoryProvider: Provider<DirectorySpec, DirectoryObserved> 
   diff(spec, observed) {
     const changes: Change[] = [];
     if (!observed) changes.push({ property: 'ensure', from: null, to: 'directory' });
-    else if (observed.state.kind !== 'directory') changes.push({ property: 'type', from: observed.state.kind, to: 'directory' });
+    else if (observed.state.kind !== 'directory') changes.push(typeChange(observed.state.kind, 'directory', 'directory', spec.force));
     const isDir = observed?.state.kind === 'directory';
     const attrs = { ...spec, mode: spec.mode ?? (isDir ? undefined : '0755') };
     changes.push(...attributeChanges(attrs, isDir ? observed!.state : null, { privileged: observed?.privileged ?? true }));

@@ -4,7 +4,7 @@ import { mkdir, rm, unlink } from 'node:fs/promises';
 import type { Change, Provider } from '../types.js';
 import type { DirectorySpec } from './schema.js';
 import { removeDirectory } from './remove.js';
-import { ensureParent, statPath } from '../shared/posix-path.js';
+import { ensureParent, statPath, typeChange } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 import { retryBusy } from '../shared/windows-fs.js';
 import { ConvergeError } from '../../platform/errors.js';
@@ -19,10 +19,10 @@ export const windowsDirectoryProvider: Provider<DirectorySpec, WindowsDirectoryO
     return state ? { state } : null;
   },
 
-  diff(_spec, observed) {
+  diff(spec, observed) {
     const changes: Change[] = [];
     if (!observed) changes.push({ property: 'ensure', from: null, to: 'directory' });
-    else if (observed.state.kind !== 'directory') changes.push({ property: 'type', from: observed.state.kind, to: 'directory' });
+    else if (observed.state.kind !== 'directory') changes.push(typeChange(observed.state.kind, 'directory', 'directory', spec.force));
     return changes;
   },
 

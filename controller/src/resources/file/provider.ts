@@ -7,7 +7,7 @@ import type { FileDesired } from './schema.js';
 import { desiredBytes } from './content.js';
 import { makeRoomForFile } from './make-room.js';
 import { contentChange } from '../shared/content-diff.js';
-import { attributeChanges, resolveIds, setAttributes, statPath } from '../shared/posix-path.js';
+import { attributeChanges, resolveIds, setAttributes, statPath, typeChange } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
 import { dirtyDirectories } from '../../engine/durability.js';
@@ -39,7 +39,7 @@ export const posixFileProvider: Provider<FileDesired, FileObserved> = {
     if (!observed) {
       changes.push({ property: 'ensure', from: null, to: 'file' });
     } else if (observed.state.kind !== 'file') {
-      changes.push({ property: 'type', from: observed.state.kind, to: 'file' });
+      changes.push(typeChange(observed.state.kind, 'file', 'file', spec.force));
     }
     const isFile = observed?.state.kind === 'file';
     if (want) {

@@ -5,7 +5,7 @@ import { readFile, unlink } from 'node:fs/promises';
 import type { Change, Provider } from '../types.js';
 import type { FileDesired } from './schema.js';
 import { contentChange } from '../shared/content-diff.js';
-import { statPath } from '../shared/posix-path.js';
+import { statPath, typeChange } from '../shared/posix-path.js';
 import { clearReadOnly, retryBusy } from '../shared/windows-fs.js';
 import { desiredBytes } from './content.js';
 import { makeRoomForFile } from './make-room.js';
@@ -26,7 +26,7 @@ export const windowsFileProvider: Provider<FileDesired, FileObserved> = {
   diff(spec, observed) {
     const changes: Change[] = [];
     if (!observed) changes.push({ property: 'ensure', from: null, to: 'file' });
-    else if (observed.state.kind !== 'file') changes.push({ property: 'type', from: observed.state.kind, to: 'file' });
+    else if (observed.state.kind !== 'file') changes.push(typeChange(observed.state.kind, 'file', 'file', spec.force));
     const want = desiredBytes(spec);
     if (want) {
       const isFile = observed?.state.kind === 'file';

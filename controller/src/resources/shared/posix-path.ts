@@ -143,6 +143,17 @@ function parentCache(ctx: Pick<Context, 'cache'>): Set<string> {
   return set;
 }
 
+/**
+ * The change when something of another kind stands at a managed path. What apply
+ * will refuse (a directory replaced without `force: true`, a special file) says
+ * so in the plan, so a plan never promises what apply then declines.
+ */
+export function typeChange(from: PathKind, to: 'file' | 'directory' | 'symlink', shown: string, force: boolean | undefined): Change {
+  const replacesTree = (from === 'directory') !== (to === 'directory');
+  const refusal = from === 'other' ? 'apply refuses: converge never replaces a special file' : replacesTree && !force ? `apply refuses: set force: true to replace ${describeKind(from)}` : null;
+  return { property: 'type', from, to: refusal ? `${shown} (${refusal})` : shown };
+}
+
 /** "a directory" / "a symlink"…, for messages. */
 export function describeKind(kind: PathKind): string {
   return kind === 'other' ? 'a special file' : `a ${kind}`;

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Change, Provider } from '../types.js';
 import type { SymlinkSpec } from './schema.js';
 import { linkText, observeLink } from './observe.js';
-import { attributeChanges, ensureParent, setAttributes, statPath } from '../shared/posix-path.js';
+import { attributeChanges, ensureParent, setAttributes, statPath, typeChange } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 import { ConvergeError } from '../../platform/errors.js';
 
@@ -29,7 +29,7 @@ export const posixSymlinkProvider: Provider<SymlinkSpec, SymlinkObserved> = {
   diff(spec, observed) {
     const changes: Change[] = [];
     if (!observed) changes.push({ property: 'ensure', from: null, to: `symlink → ${spec.target}` });
-    else if (observed.state.kind !== 'symlink') changes.push({ property: 'type', from: observed.state.kind, to: `symlink → ${spec.target}` });
+    else if (observed.state.kind !== 'symlink') changes.push(typeChange(observed.state.kind, 'symlink', `symlink → ${spec.target}`, spec.force));
     else if (observed.target !== spec.target) changes.push({ property: 'target', from: observed.target ?? null, to: spec.target });
     const isLink = observed?.state.kind === 'symlink';
     changes.push(...attributeChanges({ owner: spec.owner, group: spec.group }, isLink ? observed!.state : null, { privileged: observed?.privileged ?? true }));

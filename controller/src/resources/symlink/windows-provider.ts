@@ -6,7 +6,7 @@ import { rm, unlink } from 'node:fs/promises';
 import type { Change, Provider } from '../types.js';
 import type { SymlinkSpec } from './schema.js';
 import { linkText, observeLink } from './observe.js';
-import { ensureParent, statPath } from '../shared/posix-path.js';
+import { ensureParent, statPath, typeChange } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 import { createWindowsLink, retryBusy, windowsTargetKey } from '../shared/windows-fs.js';
 import { ConvergeError } from '../../platform/errors.js';
@@ -27,7 +27,7 @@ export const windowsSymlinkProvider: Provider<SymlinkSpec, WindowsSymlinkObserve
 
   diff(spec, observed) {
     if (!observed) return [{ property: 'ensure', from: null, to: `symlink → ${spec.target}` }];
-    if (observed.state.kind !== 'symlink') return [{ property: 'type', from: observed.state.kind, to: `symlink → ${spec.target}` }];
+    if (observed.state.kind !== 'symlink') return [typeChange(observed.state.kind, 'symlink', `symlink → ${spec.target}`, spec.force)];
     if (windowsTargetKey(observed.target ?? '') !== windowsTargetKey(spec.target)) {
       const change: Change = { property: 'target', from: observed.target ?? null, to: spec.target };
       return [change];
