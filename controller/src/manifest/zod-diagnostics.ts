@@ -73,9 +73,30 @@ function describe(issue: z.core.$ZodIssue, path: PropertyKey[]): string {
       return `${prefix}must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_union':
       return `${prefix}${custom ? issue.message : 'is not any of the accepted forms'}`;
+    case 'too_small':
+    case 'too_big':
+      if (/^Too (small|big)/.test(issue.message)) return `${prefix}${bounds(issue)}`;
+      return issue.message.startsWith(field ?? '\u0000') ? issue.message : `${prefix}${issue.message}`;
     default:
       return issue.message.startsWith(field ?? '\u0000') ? issue.message : `${prefix}${issue.message}`;
   }
+}
+
+/** zod's "Too small: expected string to have >=1 characters", in words. */
+function bounds(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const small = issue.code === 'too_small';
+  const limit = Number(small ? (issue as z.core.$ZodIssueTooSmall).minimum : (issue as z.core.$ZodIssueTooBig).maximum);
+  const inclusive = issue.inclusive !== false;
+  if (issue.origin === 'string') {
+    if (small && limit <= 1) return 'must not be empty';
+    return `must be ${small ? 'at least' : 'at most'} ${limit} characters long`;
+  }
+  if (issue.origin === 'array' || issue.origin === 'set') {
+    if (small && limit <= 1) return 'must list at least one entry';
+    return `must list ${small ? 'at least' : 'at most'} ${limit} entries`;
+  }
+  if (inclusive) return `must be ${small ? 'at least' : 'at most'} ${limit}`;
+  return `must be ${small ? 'greater' : 'less'} than ${limit}`;
 }
 
 function fieldName(path: PropertyKey[]): string | undefined {

@@ -76,6 +76,10 @@ describe('YAML syntax', () => {
 });
 
 describe('schemas', () => {
+  it("says an empty name must not be empty, in words rather than zod's", () => {
+    expect(errorsOf({ 'hosts/web/a.yml': 'resources:\n  - package: ""\n' })).toEqual(['hosts/web/a.yml:2:14: package: must not be empty']);
+  });
+
   it('accepts a resource file whose entries are all commented out, and still refuses resources that are not a list', () => {
     expect(errorsOf({ 'hosts/web/a.yml': 'resources:\n  # - file: /etc/x\n  #   content: x\n' })).toEqual([]);
     expect(errorsOf({ 'hosts/web/a.yml': 'resources:\n  file: /etc/x\n' })).toEqual(['hosts/web/a.yml:2:3: resources must be a list']);
