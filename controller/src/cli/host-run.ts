@@ -1,5 +1,6 @@
 // What plan and apply share: find the repository, the host, the root and the
 // state directory (from flags, or the agent config), and load the host.
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { loadHostCached } from '../manifest/load-cache.js';
@@ -43,6 +44,12 @@ export function resolveRepo(flag: string | undefined): string {
   return found;
 }
 
+/** A folder the run will write under: fine when missing (it is created), an error when something else stands there. */
+function mustBeFolder(dir: string, what: string): void {
+  const stat = statSync(dir, { throwIfNoEntry: false });
+  if (stat && !stat.isDirectory()) throw new ConvergeError('invalid-input', `${what} ${dir} is not a directory`);
+}
+
 /** Load the host and build its context. Throws ManifestError when the host does not validate. */
 export async function prepareHostRun(flags: HostRunFlags, options: { writeCache?: boolean } = {}): Promise<HostRun> {
   const config = flags.config ? loadConfig(flags.config) : null;
@@ -52,6 +59,8 @@ export async function prepareHostRun(flags: HostRunFlags, options: { writeCache?
   const root = path.resolve(flags.root ?? config?.root ?? '/');
   // The state dir depends on the host's OS only for a Windows default; the cache lives in it.
   const stateDir = path.resolve(flags.stateDir ?? config?.stateDir ?? defaultStateDir(root, 'linux'));
+  mustBeFolder(root, flags.root ? '--root' : `${flags.config}: root`);
+  mustBeFolder(stateDir, flags.stateDir ? '--state-dir' : config?.stateDir ? `${flags.config}: stateDir` : 'the state directory');
   const { host: loaded, diagnostics } = await loadHostCached(repo, hostName, {
     facts: machineFacts(),
     cacheDir: path.join(stateDir, 'cache', 'hosts'),

@@ -2,7 +2,7 @@
 // 1, never a stack trace; only a bug in converge shows one (with CONVERGE_DEBUG=1).
 import process from 'node:process';
 import { ManifestError, formatDiagnostic } from '../manifest/diagnostics.js';
-import { ConvergeError } from '../platform/errors.js';
+import { ConvergeError, describeError, isSystemError } from '../platform/errors.js';
 
 /** Run a command body and exit with its code. */
 export async function runCommand(body: () => Promise<number>): Promise<void> {
@@ -15,6 +15,9 @@ export async function runCommand(body: () => Promise<number>): Promise<void> {
       for (const d of error.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
     } else if (error instanceof ConvergeError) {
       process.stderr.write(`converge: ${error.message}\n`);
+    } else if (isSystemError(error)) {
+      // The machine refused (permissions, a file where a folder should be, a read-only disk): the operator's to fix, not a bug.
+      process.stderr.write(`converge: ${describeError(error)}\n`);
     } else {
       const message = error instanceof Error ? error.message : String(error);
       process.stderr.write(`converge: internal error: ${message}\n`);

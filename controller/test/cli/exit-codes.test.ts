@@ -66,6 +66,27 @@ describe('apply', () => {
     expect(converge(['apply', '--repo', fleet.dir, '--host', 'h', '--root', root, '--lock-wait', '0']).exitCode).toBe(0);
   });
 
+  it('names a --root or --state-dir that is a file, and a folder it cannot create, without an internal error', () => {
+    const fleet = createFleet(files);
+    const dir = tempDir();
+    const file = path.join(dir, 'a-file');
+    writeFileSync(file, 'not a folder');
+    for (const [args, message] of [
+      [['--root', file], `converge: --root ${file} is not a directory`],
+      [['--root', path.join(dir, 'root'), '--state-dir', file], `converge: --state-dir ${file} is not a directory`],
+      [['--root', path.join(dir, 'root'), '--state-dir', path.join(file, 'state')], `converge: a parent is not a directory (stat ${file}/state)`],
+    ] as const) {
+      for (const command of ['plan', 'apply']) {
+        const r = converge([command, '--repo', fleet.dir, '--host', 'h', ...args]);
+        expect(r.exitCode).toBe(1);
+        expect(r.stderr.trim()).toBe(message);
+      }
+    }
+    const schema = converge(['schema', '--out', path.join(file, 'schema')]);
+    expect(schema.exitCode).toBe(1);
+    expect(schema.stderr.trim()).toBe(`converge: a parent is not a directory (mkdir ${file}/schema)`);
+  });
+
   it('takes over the lock of a process that died', () => {
     const fleet = createFleet(files);
     const root = tempDir();
