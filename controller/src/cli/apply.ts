@@ -9,6 +9,7 @@ import { Printer, Progress } from './output.js';
 import { applyLine, changeLines, checkLines, summaryText } from '../report/format.js';
 import { acquireLock } from '../platform/lock.js';
 import { writeFileAtomic } from '../platform/fs-atomic.js';
+import { ConvergeError } from '../platform/errors.js';
 
 export interface ApplyFlags extends HostRunFlags {
   detailedExitcode?: boolean;
@@ -17,12 +18,16 @@ export interface ApplyFlags extends HostRunFlags {
 }
 
 export async function applyCommand(flags: ApplyFlags): Promise<number> {
+  const lockWait = Number(flags.lockWait ?? 300);
+  if (flags.lockWait?.trim() === '' || !Number.isFinite(lockWait) || lockWait < 0) {
+    throw new ConvergeError('invalid-input', `--lock-wait takes a number of seconds, like 0 or 300 (got '${flags.lockWait}')`);
+  }
   const run = await prepareHostRun(flags, { writeCache: true });
   const out = new Printer();
   const err = new Printer(process.stderr);
   const lock = await acquireLock(run.base.stateDir, {
     command: `converge apply ${run.loaded.host.name}`,
-    waitMs: Number(flags.lockWait ?? 300) * 1000,
+    waitMs: lockWait * 1000,
     onWait: (h) => err.line(`waiting for ${h.command} (pid ${h.pid}, since ${h.since}) to finish…`),
   });
   const stop = new AbortController();

@@ -66,6 +66,21 @@ describe('apply', () => {
     expect(converge(['apply', '--repo', fleet.dir, '--host', 'h', '--root', root, '--lock-wait', '0']).exitCode).toBe(0);
   });
 
+  it('refuses a --lock-wait that is not a number of seconds instead of waiting forever', async () => {
+    const fleet = createFleet(files);
+    const root = tempDir();
+    const lock = await acquireLock(path.join(root, 'var/lib/converge'), { command: 'converge agent (test)' });
+    try {
+      for (const wait of ['abc', '-5', '', '5m']) {
+        const r = converge(['apply', '--repo', fleet.dir, '--host', 'h', '--root', root, '--lock-wait', wait], { timeoutMs: 10_000 });
+        expect(r.exitCode).toBe(1);
+        expect(r.stderr.trim()).toBe(`converge: --lock-wait takes a number of seconds, like 0 or 300 (got '${wait}')`);
+      }
+    } finally {
+      await lock.release();
+    }
+  });
+
   it('names a --root or --state-dir that is a file, and a folder it cannot create, without an internal error', () => {
     const fleet = createFleet(files);
     const dir = tempDir();
