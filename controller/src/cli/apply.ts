@@ -31,7 +31,7 @@ export async function applyCommand(flags: ApplyFlags): Promise<number> {
     onWait: (h) => err.line(`waiting for ${h.command} (pid ${h.pid}, since ${h.since}) to finish…`),
   });
   const stop = new AbortController();
-  const onSignal = () => stop.abort();
+  const onSignal = (signal: NodeJS.Signals) => stop.abort(signal);
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   const progress = new Progress();
@@ -65,6 +65,11 @@ export async function applyCommand(flags: ApplyFlags): Promise<number> {
       out.line(out.style(`report: ${reportFile}`, 'dim'));
     }
     const s = report.summary;
+    if (stop.signal.aborted) {
+      // Not converged: what was not reached is still to do, and a script must not take this run for a success.
+      err.line(err.style(`interrupted by ${String(stop.signal.reason)}: what was not reached is reported as skipped; run apply again to finish`, 'red'));
+      return 1;
+    }
     if (s.failed > 0 || report.result === 'rolledBack' || report.result === 'failed') return 1;
     return flags.detailedExitcode && (s.changed > 0 || s.pruned > 0) ? 2 : 0;
   } finally {

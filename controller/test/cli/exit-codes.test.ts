@@ -1,9 +1,10 @@
 // Exit codes and output forms of plan and apply, as scripts and CI read them.
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createFleet } from '../helpers/fleet.js';
-import { converge } from '../helpers/cli.js';
+import { converge, CONVERGE_BIN } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { acquireLock } from '../../src/platform/lock.js';
 
@@ -101,6 +102,28 @@ describe('apply', () => {
     expect(schema.exitCode).toBe(1);
     expect(schema.stderr.trim()).toBe(`converge: a parent is not a directory (mkdir ${file}/schema)`);
   });
+
+  it('SIGTERM or SIGINT during a run: exits 1 saying it was interrupted, leaves no temp file, and the next run finishes', async () => {
+    const many = Array.from({ length: 3000 }, (_, i) => `  - file: /data/d${i % 30}/f${i}.txt\n    content: "${'x'.repeat(100)}${i}\\n"\n`).join('');
+    const fleet = createFleet({ 'hosts/h/host.yml': 'os: linux\n', 'hosts/h/a.yml': `resources:\n${many}` });
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const root = tempDir();
+      const child = spawn(process.execPath, [CONVERGE_BIN, 'apply', '--repo', fleet.dir, '--host', 'h', '--root', root], { env: { ...process.env, NO_COLOR: '1' } });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        if (d.includes('changed   file:')) child.kill(signal);
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect(code, stderr).toBe(1);
+      expect(stderr).toContain(`interrupted by ${signal}: what was not reached is reported as skipped; run apply again to finish`);
+      const temps = readdirSync(path.join(root, 'data'), { recursive: true }).map(String).filter((f) => /\.converge-/.test(f));
+      expect(temps).toEqual([]);
+      const again = converge(['apply', '--repo', fleet.dir, '--host', 'h', '--root', root]);
+      expect(again.exitCode, again.stderr).toBe(0);
+      expect(again.stdout).not.toContain('failed');
+    }
+  }, 60_000);
 
   it('takes over the lock of a process that died', () => {
     const fleet = createFleet(files);
