@@ -8,6 +8,9 @@ const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 /** A duration like 30s, 15m, 1h. */
 export const Duration = z.string({ error: 'must be a duration like 30s, 15m or 1h' }).regex(DURATION, { error: 'must be a duration like 30s, 15m or 1h' });
 
+/** A duration that must be longer than zero: a zero poll or interval would spin. */
+const Every = Duration.refine((text) => !DURATION.test(text) || durationMs(text) > 0, { error: 'must be longer than 0, like 30s' });
+
 /** Milliseconds of a duration string. */
 export function durationMs(text: string): number {
   const m = DURATION.exec(text);
@@ -72,14 +75,23 @@ export const AgentConfig = z.strictObject({
   statusRepo: z.string().optional().describe('push reports to another repository'),
   stateDir: z.string().optional().describe('clone, inventory, backups, queued reports, lock (default /var/lib/converge, or <root>/var/lib/converge under a sandbox root)'),
   root: z.string().default('/').describe('a sandbox root for labs and tests, as --root'),
-  poll: Duration.default('30s'),
-  interval: Duration.default('15m'),
-  heartbeat: Duration.default('24h').describe('commit a status report at least this often, even when nothing happened'),
+  poll: Every.default('30s'),
+  interval: Every.default('15m'),
+  heartbeat: Every.default('24h').describe('commit a status report at least this often, even when nothing happened'),
   selfHeal: z.boolean().default(true),
   mode: z.enum(['enforce', 'monitor']).default('enforce'),
   trust: TrustConfig.default({}),
   secrets: SecretsConfig.optional(),
   github: GithubConfig.optional(),
-  metrics: z.string().regex(/^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d{1,5}$/, { error: 'metrics must be a loopback address like 127.0.0.1:9464' }).optional(),
+  metrics: z
+    .string()
+    .regex(/^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d{1,5}$/, { error: 'metrics must be a loopback address like 127.0.0.1:9464' })
+    .refine((address) => Number(address.slice(address.lastIndexOf(':') + 1)) <= 65535, { error: 'metrics port must be at most 65535' })
+    .optional(),
+}).superRefine((c, ctx) => {
+  // Reports pushed onto the fleet branch would be unsigned commits the agent then rejects (and a protected branch refuses).
+  if (c.statusBranch === c.branch && (c.statusRepo === undefined || c.statusRepo === c.repo)) {
+    ctx.addIssue({ code: 'custom', path: ['statusBranch'], message: `statusBranch must not be the fleet branch ${c.branch}: reports go to a branch of their own (default status), or to statusRepo` });
+  }
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;
