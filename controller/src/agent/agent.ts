@@ -122,6 +122,8 @@ export class Agent {
     if (this.stopController.signal.aborted) return;
     this.log.info({}, 'stopping');
     this.stopController.abort();
+    // --once pushes at the end of its cycle: that push gets FINAL_PUSH_MS from now, as the daemon's last push does.
+    if (!this.serving) setTimeout(() => this.pushStop.abort(), FINAL_PUSH_MS).unref();
     this.wake?.();
   }
 
@@ -131,7 +133,7 @@ export class Agent {
    */
   async once(): Promise<number> {
     try {
-      this.tellPush(await this.reporter.flush());
+      this.tellPush(await this.reporter.flush(this.pushStop.signal));
       const results: Report[] = [];
       let head: string | null = null;
       let pollError: string | null = null;
@@ -154,7 +156,7 @@ export class Agent {
           return 1;
         }
       }
-      this.tellPush(await this.reporter.flush());
+      this.tellPush(await this.reporter.flush(this.pushStop.signal));
       return results.some((r) => r.result === 'failed' || r.result === 'rejected' || r.result === 'rolledBack') ? 1 : 0;
     } finally {
       await this.close();
