@@ -37,6 +37,28 @@ describe('plan', () => {
   });
 });
 
+describe('--json on failure', () => {
+  it('prints a JSON document saying what is wrong, for plan, apply, status and diff', () => {
+    const fleet = createFleet({ ...files, 'hosts/h/b.yml': 'resources:\n  - file: /etc/b.conf\n    mode: 600\n' });
+    const root = tempDir();
+    const invalid = converge(['plan', '--repo', fleet.dir, '--host', 'h', '--root', root, '--json']);
+    expect(invalid.exitCode).toBe(1);
+    expect(JSON.parse(invalid.stdout)).toMatchObject({ ok: false, error: '1 error', diagnostics: [{ file: 'hosts/h/b.yml', line: 3, column: 11 }] });
+    for (const args of [
+      ['plan', '--repo', fleet.dir, '--host', 'nope', '--root', root],
+      ['apply', '--repo', fleet.dir, '--host', 'h', '--root', root, '--lock-wait', 'x'],
+      ['status', '--repo', path.join(root, 'missing')],
+      ['diff', '--repo', fleet.dir, '--base', 'no-such-ref'],
+    ]) {
+      const r = converge([...args, '--json']);
+      expect(r.exitCode, args.join(' ')).toBe(1);
+      const doc = JSON.parse(r.stdout) as { ok: boolean; error: string };
+      expect(doc.ok).toBe(false);
+      expect(typeof doc.error).toBe('string');
+    }
+  });
+});
+
 describe('apply', () => {
   it('--detailed-exitcode exits 2 when it changed something, 0 when not, 1 on failure', () => {
     const fleet = createFleet(files);
