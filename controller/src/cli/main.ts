@@ -5,6 +5,11 @@ import { runCommand } from './run.js';
 import { AGENT_VERSION } from '../platform/version.js';
 import { tuneForDaemon } from '../agent/memory.js';
 
+// `converge plan | head` closes the pipe early: stop printing, but let the command finish (an apply must not stop halfway).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+});
+
 // The agent daemon lives for months: tune V8 for that before its code is loaded (bench/agent/idle-poll.ts).
 if (process.argv[2] === 'agent' && !process.argv.includes('--once')) tuneForDaemon();
 

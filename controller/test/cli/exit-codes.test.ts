@@ -1,7 +1,7 @@
 // Exit codes and output forms of plan and apply, as scripts and CI read them.
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { createFleet } from '../helpers/fleet.js';
 import { converge, CONVERGE_BIN } from '../helpers/cli.js';
@@ -56,6 +56,19 @@ describe('--json on failure', () => {
       expect(doc.ok).toBe(false);
       expect(typeof doc.error).toBe('string');
     }
+  });
+});
+
+describe('output into a pipe closed early', () => {
+  it('plan | head: no EPIPE stack trace, and the exit code is still the plan\'s', () => {
+    const many = Array.from({ length: 1000 }, (_, i) => `  - file: /etc/f${i}.conf\n    content: "${i}\\n"\n`).join('');
+    const fleet = createFleet({ 'hosts/h/host.yml': 'os: linux\n', 'hosts/h/a.yml': `resources:\n${many}` });
+    const dir = tempDir();
+    const script = `"${process.execPath}" "${CONVERGE_BIN}" plan --repo "${fleet.dir}" --host h --root "${dir}/root" 2>"${dir}/err" | head -1 >/dev/null; echo \${PIPESTATUS[0]} >"${dir}/code"`;
+    const r = spawnSync('bash', ['-c', script], { env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(readFileSync(path.join(dir, 'err'), 'utf8')).toBe('');
+    expect(readFileSync(path.join(dir, 'code'), 'utf8').trim()).toBe('2');
   });
 });
 
