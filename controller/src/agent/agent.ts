@@ -10,7 +10,7 @@ import process from 'node:process';
 import type { ResolvedConfig } from './resolved-config.js';
 import { durationMs } from './config-schema.js';
 import type { AgentState } from './state.js';
-import { loadState, refuse, saveState } from './state.js';
+import { loadState, refusalOf, refuse, saveState } from './state.js';
 import type { RunEvents, RunReason } from './events.js';
 import { emit } from './events.js';
 import { createRunListeners } from './listeners.js';
@@ -122,6 +122,8 @@ export class Agent {
     if (this.stopController.signal.aborted) return;
     this.log.info({}, 'stopping');
     this.stopController.abort();
+    // --once pushes at the end of its cycle: that push gets FINAL_PUSH_MS from now, as the daemon's last push does.
+    if (!this.serving) setTimeout(() => this.pushStop.abort(), FINAL_PUSH_MS).unref();
     this.wake?.();
   }
 
@@ -131,7 +133,7 @@ export class Agent {
    */
   async once(): Promise<number> {
     try {
-      this.tellPush(await this.reporter.flush());
+      this.tellPush(await this.reporter.flush(this.pushStop.signal));
       const results: Report[] = [];
       let head: string | null = null;
       let pollError: string | null = null;
@@ -149,12 +151,15 @@ export class Agent {
       if (!appliedNew && !this.stopping) {
         const report = await this.enforce('once');
         if (report) results.push(report);
-        else if (pollError || !head) {
-          this.log.error({ err: pollError ?? `branch ${this.config.branch} not found` }, 'nothing to converge');
+        else if (pollError || !head || !this.state.applied) {
+          // No commit in force and none that could be applied: the machine was not converged, whatever the reason.
+          const refused = head ? refusalOf(this.state, head) : undefined;
+          const why = pollError ?? (!head ? `branch ${this.config.branch} not found` : `no commit applied yet, and ${head.slice(0, 7)} was refused (${refused?.reason ?? 'see the status branch'}); a newer commit is needed`);
+          this.log.error({ err: why }, 'nothing to converge');
           return 1;
         }
       }
-      this.tellPush(await this.reporter.flush());
+      this.tellPush(await this.reporter.flush(this.pushStop.signal));
       return results.some((r) => r.result === 'failed' || r.result === 'rejected' || r.result === 'rolledBack') ? 1 : 0;
     } finally {
       await this.close();

@@ -8,6 +8,9 @@ const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 /** A duration like 30s, 15m, 1h. */
 export const Duration = z.string({ error: 'must be a duration like 30s, 15m or 1h' }).regex(DURATION, { error: 'must be a duration like 30s, 15m or 1h' });
 
+/** A duration that must be longer than zero: a zero poll or interval would spin. */
+const Every = Duration.refine((text) => !DURATION.test(text) || durationMs(text) > 0, { error: 'must be longer than 0, like 30s' });
+
 /** Milliseconds of a duration string. */
 export function durationMs(text: string): number {
   const m = DURATION.exec(text);
@@ -16,9 +19,21 @@ export function durationMs(text: string): number {
   return Math.round(Number(m[1]) * unit);
 }
 
+/** A branch name git accepts (git check-ref-format --branch): no spaces, no `..`, no `~^:?*[\\`, no part starting with `.` or ending in `.lock`. */
+export function isBranchName(name: string): boolean {
+  if (!name || name.startsWith('-') || name.includes('..') || name.includes('@{') || name === '@') return false;
+  if (/[\s~^:?*[\\]/.test(name) || [...name].some((c) => c < ' ' || c === '\u007f')) return false;
+  return name.split('/').every((part) => part !== '' && !part.startsWith('.') && !part.endsWith('.lock') && !part.endsWith('.'));
+}
+
+const Branch = z.string().refine(isBranchName, { error: 'must be a git branch name, like main' });
+
+/** A path in the config: an empty one would silently mean the config's own folder. */
+const ConfigPath = z.string().min(1, { error: 'must not be empty' });
+
 export const TrustConfig = z.strictObject({
-  allowedSigners: z.string().optional().describe('SSH allowed-signers file (git gpg.ssh.allowedSignersFile)'),
-  gpgKeyring: z.string().optional().describe('GnuPG home or keyring holding the keys allowed to sign'),
+  allowedSigners: ConfigPath.optional().describe('SSH allowed-signers file (git gpg.ssh.allowedSignersFile)'),
+  gpgKeyring: ConfigPath.optional().describe('GnuPG home or keyring holding the keys allowed to sign'),
   allowUnsigned: z.boolean().optional().describe('apply unsigned commits: only for a lab; logged loudly at every start'),
 });
 
@@ -31,8 +46,8 @@ export const SecretsConfig = z
     credential: z.enum(['managed-identity', 'client-certificate', 'default']).default('default').optional().describe('how the agent signs in to Entra ID'),
     clientId: z.string().optional().describe('user-assigned managed identity or app registration client id'),
     tenantId: z.string().optional().describe('Entra tenant, for client-certificate'),
-    certificateFile: z.string().optional().describe('PEM with the certificate and private key, for client-certificate'),
-    file: z.string().optional().describe('a local 0600 JSON or .env file of secrets (labs and tests)'),
+    certificateFile: ConfigPath.optional().describe('PEM with the certificate and private key, for client-certificate'),
+    file: ConfigPath.optional().describe('a local 0600 JSON or .env file of secrets (labs and tests)'),
   })
   .superRefine((s, ctx) => {
     if (s.keyVault && s.file) ctx.addIssue({ code: 'custom', path: ['file'], message: 'give keyVault or file, not both' });
@@ -48,13 +63,13 @@ export type SecretsConfig = z.infer<typeof SecretsConfig>;
 export const GithubAppConfig = z.strictObject({
   id: z.union([z.number().int().positive(), z.string().min(1)]).describe('the App ID (or its client ID)'),
   installationId: z.number().int().positive().describe('the installation of the App on the fleet repository (the number in its settings URL)'),
-  privateKeyFile: z.string().describe("PEM file with the App's private key (mode 0600)"),
+  privateKeyFile: ConfigPath.describe("PEM file with the App's private key (mode 0600)"),
 });
 
 export const GithubConfig = z
   .strictObject({
     repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, { error: 'repository must be owner/name' }).optional().describe('owner/name of the fleet repository (default: taken from repo: when it is on github.com)'),
-    tokenFile: z.string().optional().describe('file holding a fine-grained token (commit statuses: write); re-read on every run'),
+    tokenFile: ConfigPath.optional().describe('file holding a fine-grained token (commit statuses: write); re-read on every run'),
     app: GithubAppConfig.optional().describe('a GitHub App installation instead of a token'),
     apiUrl: z.url().optional().describe('GitHub API URL (GitHub Enterprise: https://HOST/api/v3)'),
   })
@@ -67,19 +82,28 @@ export type GithubConfig = z.infer<typeof GithubConfig>;
 export const AgentConfig = z.strictObject({
   host: z.string().regex(HOST_NAME, { error: 'host must be a lowercase DNS label, the name of a folder under hosts/' }).describe('which hosts/<name>/ to converge'),
   repo: z.string().min(1).describe('the fleet repository: any git URL, file:// too'),
-  branch: z.string().default('main'),
-  statusBranch: z.string().default('status'),
-  statusRepo: z.string().optional().describe('push reports to another repository'),
-  stateDir: z.string().optional().describe('clone, inventory, backups, queued reports, lock (default /var/lib/converge, or <root>/var/lib/converge under a sandbox root)'),
-  root: z.string().default('/').describe('a sandbox root for labs and tests, as --root'),
-  poll: Duration.default('30s'),
-  interval: Duration.default('15m'),
-  heartbeat: Duration.default('24h').describe('commit a status report at least this often, even when nothing happened'),
+  branch: Branch.default('main'),
+  statusBranch: Branch.default('status'),
+  statusRepo: z.string().min(1, { error: 'must not be empty' }).optional().describe('push reports to another repository'),
+  stateDir: ConfigPath.optional().describe('clone, inventory, backups, queued reports, lock (default /var/lib/converge, or <root>/var/lib/converge under a sandbox root)'),
+  root: ConfigPath.default('/').describe('a sandbox root for labs and tests, as --root'),
+  poll: Every.default('30s'),
+  interval: Every.default('15m'),
+  heartbeat: Every.default('24h').describe('commit a status report at least this often, even when nothing happened'),
   selfHeal: z.boolean().default(true),
   mode: z.enum(['enforce', 'monitor']).default('enforce'),
   trust: TrustConfig.default({}),
   secrets: SecretsConfig.optional(),
   github: GithubConfig.optional(),
-  metrics: z.string().regex(/^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d{1,5}$/, { error: 'metrics must be a loopback address like 127.0.0.1:9464' }).optional(),
+  metrics: z
+    .string()
+    .regex(/^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d{1,5}$/, { error: 'metrics must be a loopback address like 127.0.0.1:9464' })
+    .refine((address) => Number(address.slice(address.lastIndexOf(':') + 1)) <= 65535, { error: 'metrics port must be at most 65535' })
+    .optional(),
+}).superRefine((c, ctx) => {
+  // Reports pushed onto the fleet branch would be unsigned commits the agent then rejects (and a protected branch refuses).
+  if (c.statusBranch === c.branch && (c.statusRepo === undefined || c.statusRepo === c.repo)) {
+    ctx.addIssue({ code: 'custom', path: ['statusBranch'], message: `statusBranch must not be the fleet branch ${c.branch}: reports go to a branch of their own (default status), or to statusRepo` });
+  }
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;

@@ -9,6 +9,7 @@ import { Printer, Progress } from './output.js';
 import { applyLine, changeLines, checkLines, summaryText } from '../report/format.js';
 import { acquireLock } from '../platform/lock.js';
 import { writeFileAtomic } from '../platform/fs-atomic.js';
+import { ConvergeError } from '../platform/errors.js';
 
 export interface ApplyFlags extends HostRunFlags {
   detailedExitcode?: boolean;
@@ -17,16 +18,20 @@ export interface ApplyFlags extends HostRunFlags {
 }
 
 export async function applyCommand(flags: ApplyFlags): Promise<number> {
+  const lockWait = Number(flags.lockWait ?? 300);
+  if (flags.lockWait?.trim() === '' || !Number.isFinite(lockWait) || lockWait < 0) {
+    throw new ConvergeError('invalid-input', `--lock-wait takes a number of seconds, like 0 or 300 (got '${flags.lockWait}')`);
+  }
   const run = await prepareHostRun(flags, { writeCache: true });
   const out = new Printer();
   const err = new Printer(process.stderr);
   const lock = await acquireLock(run.base.stateDir, {
     command: `converge apply ${run.loaded.host.name}`,
-    waitMs: Number(flags.lockWait ?? 300) * 1000,
+    waitMs: lockWait * 1000,
     onWait: (h) => err.line(`waiting for ${h.command} (pid ${h.pid}, since ${h.since}) to finish…`),
   });
   const stop = new AbortController();
-  const onSignal = () => stop.abort();
+  const onSignal = (signal: NodeJS.Signals) => stop.abort(signal);
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   const progress = new Progress();
@@ -60,6 +65,11 @@ export async function applyCommand(flags: ApplyFlags): Promise<number> {
       out.line(out.style(`report: ${reportFile}`, 'dim'));
     }
     const s = report.summary;
+    if (stop.signal.aborted) {
+      // Not converged: what was not reached is still to do, and a script must not take this run for a success.
+      err.line(err.style(`interrupted by ${String(stop.signal.reason)}: what was not reached is reported as skipped; run apply again to finish`, 'red'));
+      return 1;
+    }
     if (s.failed > 0 || report.result === 'rolledBack' || report.result === 'failed') return 1;
     return flags.detailedExitcode && (s.changed > 0 || s.pruned > 0) ? 2 : 0;
   } finally {

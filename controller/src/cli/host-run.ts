@@ -44,6 +44,13 @@ export function resolveRepo(flag: string | undefined): string {
   return found;
 }
 
+/** A folder the run will write under: fine when missing (it is created), an error when something else stands there. */
+function mustBeFolder(dir: string, what: string): void {
+  const blocker = fileOnTheWay(dir);
+  if (blocker === dir) throw new ConvergeError('invalid-input', `${what} ${dir} is not a directory`);
+  if (blocker) throw new ConvergeError('invalid-input', `${what} ${dir} cannot be a folder: ${blocker} is a file`);
+}
+
 /** Load the host and build its context. Throws ManifestError when the host does not validate. */
 export async function prepareHostRun(flags: HostRunFlags, options: { writeCache?: boolean } = {}): Promise<HostRun> {
   const config = flags.config ? loadConfig(flags.config) : null;
@@ -53,10 +60,8 @@ export async function prepareHostRun(flags: HostRunFlags, options: { writeCache?
   const root = path.resolve(flags.root ?? config?.root ?? '/');
   // The state dir depends on the host's OS only for a Windows default; the cache lives in it.
   const stateDir = path.resolve(flags.stateDir ?? config?.stateDir ?? defaultStateDir(root, 'linux'));
-  for (const [what, dir] of [['root', root], ['state directory', stateDir]] as const) {
-    const blocker = fileOnTheWay(dir);
-    if (blocker) throw new ConvergeError('invalid-input', `the ${what} ${dir} cannot be a folder: ${blocker} is a file`);
-  }
+  mustBeFolder(root, flags.root ? '--root' : `${flags.config}: root`);
+  mustBeFolder(stateDir, flags.stateDir ? '--state-dir' : config?.stateDir ? `${flags.config}: stateDir` : 'the state directory');
   const { host: loaded, diagnostics } = await loadHostCached(repo, hostName, {
     facts: machineFacts(),
     cacheDir: path.join(stateDir, 'cache', 'hosts'),

@@ -19,6 +19,7 @@ export interface IngestFlags {
 
 export async function ingestCommand(flags: IngestFlags): Promise<number> {
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(flags.name)) throw new ConvergeError('invalid-input', '--name must be lowercase letters, digits, . _ -');
+  if (flags.maxFiles !== undefined && !/^[1-9]\d*$/.test(flags.maxFiles)) throw new ConvergeError('invalid-input', `--max-files takes a number of files, 1 or more (got '${flags.maxFiles}')`);
   const report = await ingest({
     name: flags.name,
     source: path.resolve(flags.from),

@@ -97,7 +97,7 @@ function checkConfig(target: OS, config: string, root: string, dryRun: boolean):
   if (dryRun) return;
   const paths = hostPaths(target);
   const local = root === '/' ? config : paths.toLocal(paths.normalize(config), root);
-  if (!existsSync(local)) throw new ConvergeError('not-found', `no agent config at ${config}: write it first (the bootstrap scripts do), or pass --config FILE`);
+  if (!existsSync(local)) throw new ConvergeError('not-found', `no agent config at ${config}${local !== config ? ` (${local} under --root)` : ''}: write it first (the bootstrap scripts do), or pass --config FILE`);
   loadConfig(local);
 }
 

@@ -5,6 +5,11 @@ import { runCommand } from './run.js';
 import { AGENT_VERSION } from '../platform/version.js';
 import { tuneForDaemon } from '../agent/memory.js';
 
+// `converge plan | head` closes the pipe early: stop printing, but let the command finish (an apply must not stop halfway).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+});
+
 // The agent daemon lives for months: tune V8 for that before its code is loaded (bench/agent/idle-poll.ts).
 if (process.argv[2] === 'agent' && !process.argv.includes('--once')) tuneForDaemon();
 
@@ -31,14 +36,14 @@ program
   .addOption(repoOption())
   .option('--host <name>', 'only this host')
   .addOption(jsonOption())
-  .action((flags) => runCommand(async () => (await import('./validate.js')).validateCommand(flags)));
+  .action((flags) => runCommand(async () => (await import('./validate.js')).validateCommand(flags), { json: flags.json }));
 
 hostRunOptions(
   program
     .command('plan')
     .description('show what would change, as a diff; exit 2 when there are changes')
     .option('--host <name>', 'the host to plan'),
-).action((flags) => runCommand(async () => (await import('./plan.js')).planCommand(flags)));
+).action((flags) => runCommand(async () => (await import('./plan.js')).planCommand(flags), { json: flags.json }));
 
 hostRunOptions(
   program
@@ -48,7 +53,7 @@ hostRunOptions(
     .option('--detailed-exitcode', 'exit 2 when something changed')
     .option('--diff', 'show content diffs of what changed')
     .option('--lock-wait <seconds>', 'how long to wait for another converge to finish', '300'),
-).action((flags) => runCommand(async () => (await import('./apply.js')).applyCommand(flags)));
+).action((flags) => runCommand(async () => (await import('./apply.js')).applyCommand(flags), { json: flags.json }));
 
 const serviceOptions = (cmd: Command) =>
   cmd
@@ -82,7 +87,7 @@ program
   .option('--status <file>', '_status.json to put the report into after the run')
   .option('--max-files <n>', 'copy at most N files this run')
   .addOption(jsonOption())
-  .action((flags) => runCommand(async () => (await import('./ingest.js')).ingestCommand(flags)));
+  .action((flags) => runCommand(async () => (await import('./ingest.js')).ingestCommand(flags), { json: flags.json }));
 
 program
   .command('agent')
@@ -101,7 +106,7 @@ program
   .option('--status-branch <name>', 'the status branch (default status, or the config)')
   .option('--stale-after <duration>', 'flag hosts not seen for this long (default: twice the longer of their interval and heartbeat)')
   .addOption(jsonOption())
-  .action((flags) => runCommand(async () => (await import('./status.js')).statusCommand(flags)));
+  .action((flags) => runCommand(async () => (await import('./status.js')).statusCommand(flags), { json: flags.json }));
 
 program
   .command('diff')
@@ -117,7 +122,7 @@ program
   .option('--api-url <url>', 'GitHub API URL (default: GITHUB_API_URL, or https://api.github.com)')
   .option('--config <file>', "take the GitHub repository and credential from an agent config's github:")
   .option('--detailed-exitcode', 'exit 2 when a host changes')
-  .action((flags) => runCommand(async () => (await import('./diff.js')).diffCommand(flags)));
+  .action((flags) => runCommand(async () => (await import('./diff.js')).diffCommand(flags), { json: flags.json }));
 
 program
   .command('schema')

@@ -1,7 +1,7 @@
 // converge status: the fleet, read from the status branch. One line per host
 // (last seen, applied commit and how far behind, result), then what drifted
 // or failed. Hosts that have not reported for too long are flagged stale.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { loadConfig, defaultConfigPath } from '../agent/config.js';
@@ -54,6 +54,7 @@ async function resolveSource(flags: StatusFlags): Promise<{ url: string; branch:
   if (flags.repo && /^[a-z][a-z0-9+.-]*:\/\//i.test(flags.repo)) return { url: flags.repo, branch, statusBranch };
   const dir = flags.repo ? path.resolve(flags.repo) : findRepo(process.cwd());
   if (!dir) throw new ConvergeError('invalid-input', 'which fleet? pass --config FILE or --repo DIR|URL (no repository around the working directory)');
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new ConvergeError('not-found', `--repo ${flags.repo}: no such directory (pass a clone of the fleet repository, or its URL)`);
   // A clone reads its origin, as `git fetch` would; a repository without one is read directly.
   const origin = (await gitAt(dir).raw(['config', '--get', 'remote.origin.url']).catch(() => '')).trim();
   return { url: origin || dir, branch, statusBranch };

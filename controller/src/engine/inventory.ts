@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Spec } from '../resources/types.js';
 import { writeFileAtomic } from '../platform/fs-atomic.js';
-import { errnoOf } from '../platform/errors.js';
+import { ConvergeError, describeError, errnoOf } from '../platform/errors.js';
 
 export interface InventoryEntry {
   type: string;
@@ -40,7 +40,7 @@ export class Inventory {
       const snapshot = JSON.parse(await readFile(file, 'utf8')) as { resources?: Record<string, InventoryEntry> };
       for (const [id, e] of Object.entries(snapshot.resources ?? {})) entries.set(id, e);
     } catch (error) {
-      if (errnoOf(error) !== 'ENOENT') throw new Error(`cannot read the inventory ${file}: ${String(error)}`, { cause: error });
+      if (errnoOf(error) !== 'ENOENT') throw new ConvergeError('io', `cannot read the inventory ${file}: ${describeError(error)}`, { cause: error });
     }
     const inventory = new Inventory(file, entries);
     try {

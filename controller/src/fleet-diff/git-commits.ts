@@ -21,6 +21,10 @@ async function run(repo: string, args: string[], what: string): Promise<string> 
 export async function resolveCommit(repo: string, ref: string): Promise<string> {
   const r = await git.run('git', ['-C', repo, 'rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
   const id = r.stdout.trim();
+  if (r.exitCode === 128 && /^fatal: /m.test(r.stderr)) {
+    // Not a question of history: git could not open the repository at all (not a clone, missing, a file).
+    throw new ConvergeError('not-found', `cannot read ${repo} as a git repository: ${r.stderr.trim().replace(/^fatal: /, '')}`);
+  }
   if (r.exitCode !== 0 || !/^[0-9a-f]{40,64}$/.test(id)) {
     throw new ConvergeError('not-found', `no commit '${ref}' in ${repo} (in a shallow CI checkout, fetch more history: actions/checkout with fetch-depth: 0)`);
   }

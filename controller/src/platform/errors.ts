@@ -47,13 +47,19 @@ const PHRASES: Record<string, string> = {
   EXDEV: 'crosses filesystems',
 };
 
+/** Whether `error` is the machine refusing a file-system call (permission denied, a parent is not a directory…), not a bug. */
+export function isSystemError(error: unknown): boolean {
+  const e = error as { code?: unknown; syscall?: unknown } | null;
+  return error instanceof Error && typeof e?.code === 'string' && typeof e.syscall === 'string' && PHRASES[e.code] !== undefined;
+}
+
 /**
  * An operator's message for an error: Node's file-system errors become
  * "permission denied: open /etc/x" with paths shown as the host sees them.
  */
 export function describeError(error: unknown, toHostPath: (local: string) => string = (p) => p): string {
-  const e = error as { code?: unknown; syscall?: unknown; path?: unknown; dest?: unknown } | null;
-  if (error instanceof Error && typeof e?.code === 'string' && typeof e.syscall === 'string' && PHRASES[e.code]) {
+  const e = error as { code: string; syscall: string; path?: unknown } | null;
+  if (isSystemError(error) && e) {
     const where = typeof e.path === 'string' ? ` ${toHostPath(e.path)}` : '';
     return `${PHRASES[e.code]} (${e.syscall}${where})`;
   }

@@ -166,7 +166,9 @@ export class StatusBranch {
       return true;
     } catch (error) {
       const text = messageOf(error);
-      if (/\[rejected\]|\[remote rejected\]|non-fast-forward|fetch first|cannot lock ref|failed to update ref|stale info/i.test(text)) return false;
+      // Only a lost race is retried; a remote that refuses the push itself (a hook or branch protection declined it,
+      // the branch is checked out there) would refuse every retry, so that is an error, like an unreachable remote.
+      if (/\[rejected\]|non-fast-forward|fetch first|cannot lock ref|failed to update ref|stale info|incorrect old value/i.test(text)) return false;
       throw remoteError(`cannot push the status branch ${branch} to ${safeUrl(url)}`, error);
     }
   }

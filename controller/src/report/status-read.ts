@@ -122,13 +122,25 @@ async function readDocuments(dir: string, tip: string): Promise<StatusDocument[]
     const body = out.subarray(at, at + size).toString('utf8');
     at += size + 1;
     try {
-      const doc = JSON.parse(body) as StatusDocument;
-      if (doc && typeof doc.host === 'string') docs.push(doc);
+      const doc = JSON.parse(body) as unknown;
+      if (readable(doc)) docs.push(doc);
     } catch {
       // a status.json that does not parse is skipped: the rest of the fleet is still shown
     }
   }
   return docs;
+}
+
+/** A status.json with the fields the fleet view reads, of the right types (a hand-edited or truncated one is skipped like one that does not parse). */
+function readable(doc: unknown): doc is StatusDocument {
+  const d = doc as Record<string, unknown> | null;
+  const optional = (v: unknown, type: 'string' | 'object') => v === undefined || v === null || typeof v === type;
+  return (
+    typeof d === 'object' && d !== null &&
+    typeof d.host === 'string' && typeof d.endedAt === 'string' && typeof d.result === 'string' && typeof d.event === 'string' &&
+    optional(d.applied, 'string') && optional(d.agent, 'object') &&
+    (d.resources === undefined || (Array.isArray(d.resources) && d.resources.every((r: { id?: unknown } | null) => typeof r?.id === 'string'))) && (d.errors === undefined || (Array.isArray(d.errors) && d.errors.every((e) => typeof e === 'string')))
+  );
 }
 
 async function countBetween(dir: string, from: string, to: string): Promise<number | null> {

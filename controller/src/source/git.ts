@@ -29,6 +29,9 @@ const SET_BY_CONVERGE = ['GIT_TERMINAL_PROMPT', 'GIT_INDEX_FILE', 'GIT_AUTHOR_NA
 /** Variables that make git run other programs; a daemon needs none of them (simple-git refuses them too). */
 const DROPPED = new Set(['EDITOR', 'VISUAL', 'PAGER', 'PREFIX', 'SSH_ASKPASS']);
 
+/** ssh options of the agent's git unless the operator sets GIT_SSH_COMMAND: never a prompt, never a hang on a dead host. */
+export const SSH_DEFAULTS = '-o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4';
+
 /** How long git may stay silent before it is killed. */
 const SILENCE_LIMIT_MS = 120_000;
 
@@ -77,7 +80,9 @@ export function gitEnvironment(extra: Record<string, string> = {}): Record<strin
   env.GIT_TERMINAL_PROMPT = '0';
   env.LC_ALL = 'C';
   // A daemon cannot answer ssh's questions: fail instead of waiting (the operator's own GIT_SSH_COMMAND wins).
-  if (!env.GIT_SSH_COMMAND && !env.GIT_SSH) env.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes';
+  // Nor wait on a host that drops packets: without ConnectTimeout a connect waits for the kernel's SYN retries and
+  // holds git's pipes past its silence limit, and a connection gone dead is noticed only by the keep-alives.
+  if (!env.GIT_SSH_COMMAND && !env.GIT_SSH) env.GIT_SSH_COMMAND = `ssh ${SSH_DEFAULTS}`;
   const all = { ...env, ...extra };
   if (sshControlDir && all.GIT_SSH_COMMAND && !all.GIT_SSH) {
     all.GIT_SSH_COMMAND += ` -o ControlMaster=auto -o ControlPersist=300 -o ControlPath=${path.join(sshControlDir, 'ssh-%C')}`;

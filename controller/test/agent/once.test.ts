@@ -2,10 +2,11 @@
 // it): merge a signed commit → the host converges → a status commit says so;
 // a cycle that finds nothing new commits nothing; `converge status` shows it.
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { tempDir } from '../helpers/tmp.js';
-import { converge } from '../helpers/cli.js';
+import { converge, CONVERGE_BIN } from '../helpers/cli.js';
 import { allowedSigners, createOrigin, git, sshKey } from './support/origin.js';
 import { agentOnce, writeConfig } from './support/agent.js';
 import { greeting, smallFleet } from './support/fleet-files.js';
@@ -85,6 +86,25 @@ describe('converge agent --once', () => {
     expect(origin.statusLog()).toEqual([`web: heartbeat (converged at ${c1.slice(0, 7)})`, `web: applied ${c1.slice(0, 7)} (3 changed)`]);
     expect(origin.statusOf('web')).toMatchObject({ reason: 'heartbeat', result: 'converged', agent: { heartbeat: '1s' } });
   });
+
+  it('SIGTERM while the status push keeps losing races: gives the push 10 s, keeps the report queued and exits', async () => {
+    const { origin, config } = setup();
+    // Every push to the status branch loses, as if other hosts always pushed first.
+    const hook = path.join(origin.bare, 'hooks/pre-receive');
+    writeFileSync(hook, '#!/bin/sh\nwhile read old new ref; do [ "$ref" = refs/heads/status ] && { echo "! [rejected] (fetch first)" >&2; exit 1; }; done\nexit 0\n');
+    chmodSync(hook, 0o755);
+    const child = spawn(process.execPath, [CONVERGE_BIN, 'agent', '--once', '--config', config, '--log-level', 'silent'], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      if (stdout.includes('web: applied')) setTimeout(() => child.kill('SIGTERM'), 500);
+    });
+    const started = Date.now();
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/status: 1 report queued, not pushed: the status branch status kept moving/);
+  }, 60_000);
 
   it('refuses a config with a typo, naming file:line, and one without a way to trust commits', () => {
     const { dir, config } = setup();

@@ -2,7 +2,7 @@
 // in force are applied. Unsigned, unknown-key, rewound and rewritten commits
 // are rejected once, not retried, and the last good state stays in force.
 import { describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/tmp.js';
 import { allowedSigners, createOrigin, git, sshKey } from './support/origin.js';
@@ -78,6 +78,22 @@ describe('trust', () => {
     const md = origin.statusFile('state/web/STATUS.md');
     expect(md).toContain('# web: rejected');
     expect(md).toContain(`history was rewritten: the branch no longer contains ${good.slice(0, 7)}`);
+  });
+
+  it('a device that never applied a commit and whose head was refused keeps exiting 1 on every --once, saying why', () => {
+    const dir = tempDir();
+    const key = sshKey(dir, 'alice');
+    const origin = createOrigin(dir, smallFleet(), null);
+    const { config, root } = writeConfig({ host: 'web', repo: origin.url, dir, allowedSigners: allowedSigners(path.join(dir, 'allowed'), [key]) });
+    const head = git(origin.work, 'rev-parse', 'HEAD').trim();
+    const first = agentOnce(config);
+    expect(first.exitCode).toBe(1);
+    expect(first.stdout).toContain(`web: rejected ${head.slice(0, 7)} (unsigned)`);
+    const again = agentOnce(config);
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toContain(`no commit applied yet, and ${head.slice(0, 7)} was refused (unsigned); a newer commit is needed`);
+    expect(origin.statusLog()).toEqual([`web: rejected ${head.slice(0, 7)} (unsigned)`]);
+    expect(existsSync(path.join(root, 'etc/app'))).toBe(false);
   });
 
   it('applies unsigned commits only with allowUnsigned, and says so at every start', () => {

@@ -27,4 +27,31 @@ describe('--config', () => {
     expect(r.stderr).toContain(`${config}:3:7: poll: must be a duration like 30s, 15m or 1h`);
     expect(r.stderr).toContain(`${config}:4:1: unknown field 'selfheal' in the agent config (did you mean 'selfHeal'?)`);
   });
+
+  it('refuses, at file:line:column, a zero poll or interval, a port past 65535, reports pushed onto the fleet branch, bad branch names and empty paths', () => {
+    const config = path.join(tempDir(), 'config.yml');
+    writeFileSync(config, 'host: h\nrepo: x\npoll: 0ms\ninterval: 0s\nheartbeat: 0.0001ms\nmetrics: 127.0.0.1:99999\nstatusBranch: main\n');
+    const r = converge(['agent', '--once', '--config', config], { timeoutMs: 20_000 });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `${config}:3:7: poll: must be longer than 0, like 30s`,
+      `${config}:4:11: interval: must be longer than 0, like 30s`,
+      `${config}:5:12: heartbeat: must be longer than 0, like 30s`,
+      `${config}:6:10: metrics port must be at most 65535`,
+      `${config}:7:15: statusBranch must not be the fleet branch main: reports go to a branch of their own (default status), or to statusRepo`,
+    ]);
+    writeFileSync(config, 'host: h\nrepo: x\nbranch: "a b"\nstatusBranch: bad..name\nroot: ""\nstateDir: ""\ntrust: { allowedSigners: "" }\n');
+    const empty = converge(['agent', '--once', '--config', config], { timeoutMs: 20_000 });
+    expect(empty.exitCode).toBe(1);
+    expect(empty.stderr.trim().split('\n')).toEqual([
+      `${config}:3:9: branch: must be a git branch name, like main`,
+      `${config}:4:15: statusBranch: must be a git branch name, like main`,
+      `${config}:5:7: root: must not be empty`,
+      `${config}:6:11: stateDir: must not be empty`,
+      `${config}:7:26: allowedSigners: must not be empty`,
+    ]);
+    writeFileSync(config, 'host: h\nrepo: x\nbranch: feature/x-1.2\nstatusBranch: main\nstatusRepo: y\npoll: 1.5s\nstateDir: a-file\n');
+    writeFileSync(path.join(path.dirname(config), 'a-file'), '');
+    expect(converge(['plan', '--config', config, '--repo', tempDir()]).stderr.trim()).toBe(`converge: ${config}: stateDir ${path.join(path.dirname(config), 'a-file')} is not a directory`);
+  });
 });

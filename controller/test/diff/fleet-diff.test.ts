@@ -8,6 +8,7 @@ import { createFleet, git } from '../helpers/fleet.js';
 import type { Fleet } from '../helpers/fleet.js';
 import { spawn } from 'node:child_process';
 import { CONVERGE_BIN, PROJECT_ROOT, converge } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 import type { CliResult } from '../helpers/cli.js';
 import { FakeGitHub } from '../helpers/fake-github.js';
 import type { FleetDiff } from '../../src/fleet-diff/fleet-diff.js';
@@ -214,6 +215,17 @@ describe('converge diff', () => {
     const r = converge(['diff', '--repo', fleet.dir, '--base', 'origin/main']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain(`converge: no commit 'origin/main' in ${fleet.dir}`);
+  });
+
+  it('says a --repo is no git repository instead of blaming a shallow checkout', () => {
+    const dir = tempDir();
+    for (const [repo, git] of [[dir, 'not a git repository'], [path.join(dir, 'missing'), 'No such file or directory']]) {
+      const r = converge(['diff', '--repo', repo, '--base', 'HEAD~1']);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain(`converge: cannot read ${repo} as a git repository: `);
+      expect(r.stderr).toContain(git);
+      expect(r.stderr).not.toContain('shallow');
+    }
   });
 });
 

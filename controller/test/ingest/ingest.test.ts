@@ -91,6 +91,24 @@ describe('cloud ingestion', () => {
     expect(doc.host).toBe('count-zero');
     expect(doc.ingestion.icloud).toMatchObject({ copied: 1, fullDiskAccess: 'granted' });
   });
+
+  it('leaves a _status.json that is not a JSON object alone and says so; refuses a --max-files that is not a count', () => {
+    const l = layout();
+    const status = path.join(l.mount, 'devices/count-zero/mike/_status.json');
+    writeFileSync(path.join(l.source, 'a.txt'), 'x');
+    for (const content of ['not json', '[1, 2]', 'null']) {
+      writeFileSync(status, content);
+      const r = converge(ingestArgs(l, ['--status', status]));
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr.trim()).toBe(`converge: ${status} is not a status file (a JSON object, as the statusFile resource writes it); left as it is, the report is in the state directory`);
+      expect(readFileSync(status, 'utf8')).toBe(content);
+    }
+    for (const max of ['abc', '-1', '0', '1.5']) {
+      const r = converge(ingestArgs(l, ['--max-files', max]));
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr.trim()).toBe(`converge: --max-files takes a number of files, 1 or more (got '${max}')`);
+    }
+  });
 });
 
 const isRoot = process.getuid?.() === 0;

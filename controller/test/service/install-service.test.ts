@@ -51,13 +51,19 @@ describeWith(runs('systemctl', ['--version']))('the systemd unit', () => {
     expect(u.exitCode, u.stderr).toBe(0);
     expect(existsSync(unit)).toBe(false);
     expect(existsSync(path.join(root, 'etc/systemd/system/multi-user.target.wants/converge-agent.service'))).toBe(false);
+    expect(u.stdout).toContain('removed /etc/systemd/system/converge-agent.service');
+    // a second uninstall finds nothing, and says so rather than claiming it removed something
+    const again = converge(['uninstall-service', '--root', root]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout).toContain('nothing to remove at /etc/systemd/system/converge-agent.service');
+    expect(again.stdout).not.toContain('removed /etc/systemd/system/converge-agent.service');
   });
 
   it('refuses to install without a valid agent config', () => {
     const root = tempDir();
     const r = converge(['install-service', '--root', root]);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain('no agent config at /etc/converge/config.yml');
+    expect(r.stderr).toContain(`no agent config at /etc/converge/config.yml (${root}/etc/converge/config.yml under --root)`);
   });
 
   it('passes systemd-analyze verify', () => {

@@ -76,9 +76,11 @@ export async function runSteps(steps: Step[], o: StepOptions): Promise<void> {
       }
       case 'remove':
         try {
-          await rm(local(step.path), { force: true, recursive: false });
+          await rm(local(step.path), { recursive: false });
         } catch (error) {
           if (errnoOf(error) !== 'ENOENT') throw error;
+          o.say(`nothing to remove at ${step.path}`);
+          continue;
         }
         break;
       case 'command': {
