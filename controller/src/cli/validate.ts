@@ -29,7 +29,7 @@ export async function validateCommand(flags: ValidateFlags): Promise<number> {
   const bad = result.hosts.filter((h) => !h.loaded).map((h) => h.name);
   if (ok) {
     const n = result.hosts.reduce((sum, h) => sum + (h.loaded?.resources.length ?? 0), 0);
-    out.line(out.style(`${result.hosts.length} host${result.hosts.length === 1 ? '' : 's'} valid (${n} resources): ${result.hosts.map((h) => h.name).join(', ')}`, 'green'));
+    out.line(out.style(`${result.hosts.length} host${result.hosts.length === 1 ? '' : 's'} valid (${n} resource${n === 1 ? '' : 's'}): ${result.hosts.map((h) => h.name).join(', ')}`, 'green'));
   } else {
     const count = result.diagnostics.length;
     err.line(err.style(`${count} error${count === 1 ? '' : 's'}${bad.length ? ` (invalid hosts: ${bad.join(', ')})` : ''}`, 'red'));

@@ -1,6 +1,5 @@
 // The whole fleet: every host folder, every role, secrets-map.yml. What
 // `converge validate` checks and PR CI runs.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
 import { sortDiagnostics } from './diagnostics.js';
@@ -10,7 +9,7 @@ import { parseYamlFile } from './yaml.js';
 import { zodDiagnostics } from './zod-diagnostics.js';
 import { ResourceFileTop } from './host-schema.js';
 import { TemplateEngine } from './template.js';
-import { isDir, listDir, listHosts } from './repo-files.js';
+import { isDir, listDir, listHosts, readRepoFile, repoReadError } from './repo-files.js';
 import { loadSecretsMap } from '../secrets/map.js';
 import type { SecretsMapFile } from '../secrets/map.js';
 
@@ -57,7 +56,14 @@ function checkRoles(repo: string): Diagnostic[] {
     if (ymls.length === 0) out.push({ file: `hosts/_roles/${role}`, line: 1, column: 1, message: `role '${role}' has no *.yml file` });
     for (const f of ymls) {
       const rel = `hosts/_roles/${role}/${f}`;
-      const { yaml, diagnostics } = parseYamlFile(rel, readFileSync(path.join(dir, f)));
+      let bytes: Buffer;
+      try {
+        bytes = readRepoFile(repo, rel);
+      } catch (error) {
+        out.push({ file: rel, line: 1, column: 1, message: repoReadError(error) });
+        continue;
+      }
+      const { yaml, diagnostics } = parseYamlFile(rel, bytes);
       out.push(...diagnostics);
       if (!yaml || yaml.value == null) continue;
       const top = ResourceFileTop.safeParse(yaml.value, { reportInput: true });

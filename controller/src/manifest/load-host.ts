@@ -28,7 +28,7 @@ import type { HostPaths } from '../platform/paths.js';
 import { placeholderFacts } from '../platform/facts.js';
 import type { Facts } from '../platform/facts.js';
 import { messageOf } from '../platform/errors.js';
-import { isDir, isFile, listDir, listHosts, yamlFilesIn } from './repo-files.js';
+import { isDir, isFile, listDir, listHosts, readRepoFile, repoReadError, yamlFilesIn } from './repo-files.js';
 import { loadSecretsMap, resolveEnvFile, SECRETS_MAP_FILE } from '../secrets/map.js';
 import type { SecretsMapFile } from '../secrets/map.js';
 
@@ -492,9 +492,10 @@ function renderVars(
 function readYaml(repo: string, rel: string, diagnostics: Diagnostic[], missingHint?: string): YamlFile | null {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path.join(repo, rel));
+    bytes = readRepoFile(repo, rel);
   } catch (error) {
-    diagnostics.push({ file: rel, line: 1, column: 1, message: missingHint && (error as { code?: string }).code === 'ENOENT' ? `missing: ${missingHint}` : `cannot read: ${messageOf(error)}` });
+    const message = missingHint && (error as { code?: string }).code === 'ENOENT' ? `missing: ${missingHint}` : repoReadError(error);
+    diagnostics.push({ file: rel, line: 1, column: 1, message });
     return null;
   }
   const { yaml, diagnostics: found } = parseYamlFile(rel, bytes);

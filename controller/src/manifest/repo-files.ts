@@ -1,6 +1,7 @@
 // Small read-only helpers over the fleet repository's folders.
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { messageOf } from '../platform/errors.js';
 
 /** Entries of a folder, sorted; none when it cannot be read. */
 export function listDir(dir: string): string[] {
@@ -37,4 +38,24 @@ export function yamlFilesIn(dir: string): string[] {
 /** Host folder names under `hosts/` (not starting with _ or .), sorted. */
 export function listHosts(repo: string): string[] {
   return listDir(path.join(repo, 'hosts')).filter((d) => !d.startsWith('_') && !d.startsWith('.') && isDir(path.join(repo, 'hosts', d)));
+}
+
+/**
+ * The bytes of a manifest at `rel` in `repo`. A link that leads out of the
+ * repository is refused: a merged PR must not make the agent read (and quote in
+ * its report) a file of the device such as /etc/shadow.
+ */
+export function readRepoFile(repo: string, rel: string): Buffer {
+  const full = path.join(repo, rel);
+  const inside = path.relative(realpathSync(repo), realpathSync(full));
+  if (inside.startsWith('..') || path.isAbsolute(inside)) {
+    throw Object.assign(new Error('is a symbolic link that leads out of the repository; manifests must live in it'), { code: 'ELEAVES' });
+  }
+  return readFileSync(full);
+}
+
+/** What to say when readRepoFile failed. */
+export function repoReadError(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  return e.code === 'ELEAVES' ? String(e.message) : `cannot read: ${messageOf(error)}`;
 }

@@ -2,12 +2,11 @@
 // source positions, each env file checked on its own (schema, variables that
 // differ only in case, two env files on one path), and resolved for one
 // host's OS. A broken entry blocks only the hosts that use it.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import { formatLocation } from '../manifest/diagnostics.js';
 import { locate, parseYamlFile } from '../manifest/yaml.js';
+import { readRepoFile, repoReadError } from '../manifest/repo-files.js';
 import type { YamlFile } from '../manifest/yaml.js';
 import { zodDiagnostics } from '../manifest/zod-diagnostics.js';
 import { suggest } from '../manifest/suggest.js';
@@ -51,10 +50,10 @@ const Top = z.strictObject({
 export function loadSecretsMap(repo: string): SecretsMapFile {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path.join(repo, SECRETS_MAP_FILE));
+    bytes = readRepoFile(repo, SECRETS_MAP_FILE);
   } catch (error) {
     if (errnoOf(error) === 'ENOENT') return build(false, null, [], new Map());
-    return build(true, null, [{ file: SECRETS_MAP_FILE, line: 1, column: 1, message: `cannot read: ${messageOf(error)}` }], new Map());
+    return build(true, null, [{ file: SECRETS_MAP_FILE, line: 1, column: 1, message: repoReadError(error) }], new Map());
   }
   const { yaml, diagnostics } = parseYamlFile(SECRETS_MAP_FILE, bytes);
   if (!yaml) return build(true, null, diagnostics.map((d) => explainDuplicate(d, bytes)), new Map());

@@ -1,6 +1,9 @@
 // Every family of bad input gets one clear error at the file, line and column
 // where the problem starts, and all of them are reported in one run.
 import { describe, expect, it } from 'vitest';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { tempDir } from '../helpers/tmp.js';
 import { createFleet } from '../helpers/fleet.js';
 import { converge } from '../helpers/cli.js';
 import { validateFleet } from '../../src/manifest/fleet.js';
@@ -333,6 +336,38 @@ describe('templates', () => {
   it('names an unknown filter', () => {
     const errors = errorsOf({ 'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    content: "{{ vars.user | shout }}"\n' });
     expect(errors).toEqual(["hosts/web/a.yml:3:28: template: unknown filter 'shout'"]);
+  });
+});
+
+describe('manifests that are links', () => {
+  it('refuses a manifest, role file or secrets-map.yml that links out of the repository, and never quotes what it points at', () => {
+    const outside = path.join(tempDir(), 'shadow');
+    writeFileSync(outside, 'root:$6$do-not-print-me:19000:0:99999:7:::\n');
+    const fleet = createFleet({
+      'hosts/web/host.yml': 'os: linux\nroles: [base]\n',
+      'hosts/web/real.yml': 'resources:\n  - directory: /srv\n',
+      'hosts/_roles/base/ok.yml': 'resources: []\n',
+    });
+    symlinkSync(outside, path.join(fleet.dir, 'hosts/web/stolen.yml'));
+    symlinkSync('real.yml', path.join(fleet.dir, 'hosts/web/alias.yml.txt')); // not a manifest name: ignored
+    mkdirSync(path.join(fleet.dir, 'hosts/_roles/base'), { recursive: true });
+    symlinkSync(outside, path.join(fleet.dir, 'hosts/_roles/base/stolen.yml'));
+    symlinkSync(outside, path.join(fleet.dir, 'secrets-map.yml'));
+    const r = converge(['validate', '--repo', fleet.dir]);
+    expect(r.exitCode).toBe(1);
+    const why = 'is a symbolic link that leads out of the repository; manifests must live in it';
+    expect(r.stderr).toContain(`hosts/web/stolen.yml:1:1: ${why}`);
+    expect(r.stderr).toContain(`hosts/_roles/base/stolen.yml:1:1: ${why}`);
+    expect(r.stderr).toContain(`secrets-map.yml:1:1: ${why}`);
+    expect(r.stderr + r.stdout).not.toContain('do-not-print-me');
+  });
+
+  it('reads a manifest that links to another file inside the repository', () => {
+    const fleet = createFleet({ 'hosts/web/host.yml': 'os: linux\n', 'shared/common.yml': 'resources:\n  - directory: /srv\n' });
+    symlinkSync('../../shared/common.yml', path.join(fleet.dir, 'hosts/web/common.yml'));
+    const r = converge(['validate', '--repo', fleet.dir]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('1 host valid (1 resource): web');
   });
 });
 
