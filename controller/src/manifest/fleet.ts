@@ -25,7 +25,7 @@ export function validateFleet(repo: string, only?: string): FleetValidation {
   if (!isDir(path.join(repo, 'hosts'))) {
     return { hosts: [], diagnostics: [{ file: 'hosts', line: 1, column: 1, message: `no hosts/ folder in ${repo}: is this the fleet repository? (pass --repo DIR)` }] };
   }
-  const names = only ? [only] : listHosts(repo);
+  const names = only !== undefined ? [only] : listHosts(repo);
   let templates: TemplateEngine | undefined;
   try {
     templates = new TemplateEngine(repo);
@@ -38,7 +38,7 @@ export function validateFleet(repo: string, only?: string): FleetValidation {
     diagnostics.push(...found);
     return { name, loaded: host, diagnostics: sortDiagnostics(found) };
   });
-  if (!only) {
+  if (only === undefined) {
     diagnostics.push(...checkRoles(repo));
     diagnostics.push(...checkSecretsMap(repo, secretsMap));
   }

@@ -372,6 +372,13 @@ describe('manifests that are links', () => {
 });
 
 describe('the validate command', () => {
+  it('refuses an empty --host instead of validating every host', () => {
+    const fleet = createFleet({ 'hosts/web/host.yml': 'os: linux\n' });
+    const r = converge(['validate', '--repo', fleet.dir, '--host', '']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("'' is not a valid host name");
+  });
+
   it('reports every error of every file in one run, exit 1, no stack trace', () => {
     const fleet = createFleet({
       'hosts/a/host.yml': 'os: linux\n',
