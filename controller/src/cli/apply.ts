@@ -31,9 +31,17 @@ export async function applyCommand(flags: ApplyFlags): Promise<number> {
     onWait: (h) => err.line(`waiting for ${h.command} (pid ${h.pid}, since ${h.since}) to finish…`),
   });
   const stop = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => stop.abort(signal);
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  // The first signal stops between resources; a repeated SIGTERM changes nothing (a service manager may
+  // send more than one). A second Ctrl-C stops at once: writes are atomic, and the next run clears temp files.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!stop.signal.aborted) return stop.abort(signal);
+    if (signal === 'SIGINT') {
+      err.line('interrupted again: stopping now; run apply again to finish');
+      process.exit(130);
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   const progress = new Progress();
   let done = 0;
   const total = run.loaded.resources.length;
