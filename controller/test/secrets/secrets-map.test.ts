@@ -26,6 +26,11 @@ const MAP = [
   '',
 ].join('\n');
 
+/** `converge validate` on a fleet of these files: the lines it wrote to stderr. */
+function validateLines(files: Record<string, string>): string[] {
+  return converge(['validate', '--repo', createFleet(files).dir]).stderr.trim().split('\n');
+}
+
 describe('converge validate and secrets-map.yml', () => {
   it('reports unknown env files, bad secret names, duplicate variables and missing OS paths where they are', () => {
     const fleet = createFleet({
@@ -67,13 +72,12 @@ describe('converge validate and secrets-map.yml', () => {
   });
 
   it('reports an env file declared without its fields, and a path two env files share once', () => {
-    const fleet = createFleet({
+    const lines = validateLines({
       'secrets-map.yml': 'envFiles:\n  litellm:\n  a:\n    path: /x.env\n    vars: { A: a }\n  b:\n    path: /x.env\n    vars: { A: a }\n',
       'hosts/atom/host.yml': 'os: linux\n',
       'hosts/atom/a.yml': 'resources:\n  - envFile: litellm\n',
     });
-    const r = converge(['validate', '--repo', fleet.dir]);
-    expect(r.stderr.trim().split('\n')).toEqual([
+    expect(lines).toEqual([
       "hosts/atom/a.yml:2:14: envFile: env file 'litellm' (secrets-map.yml:2:11) does not validate (see its errors)",
       'secrets-map.yml:2:11: litellm: expected a mapping, got nothing (null)',
       "secrets-map.yml:7:11: env files 'a' and 'b' both go to /x.env; each env file needs its own path",
@@ -82,13 +86,12 @@ describe('converge validate and secrets-map.yml', () => {
   });
 
   it('reports every unknown env file of a container, not only the first', () => {
-    const fleet = createFleet({
+    const lines = validateLines({
       'secrets-map.yml': 'envFiles:\n  litellm:\n    path: /x.env\n    vars: { A: a }\n',
       'hosts/atom/host.yml': 'os: linux\n',
       'hosts/atom/a.yml': 'resources:\n  - container: llm\n    image: img\n    envFiles: [litelm, /etc/x.env, nothere, litellm]\n',
     });
-    const r = converge(['validate', '--repo', fleet.dir]);
-    expect(r.stderr.trim().split('\n')).toEqual([
+    expect(lines).toEqual([
       "hosts/atom/a.yml:4:16: envFiles[0]: no env file 'litelm' in secrets-map.yml (did you mean 'litellm'?)",
       "hosts/atom/a.yml:4:36: envFiles[2]: no env file 'nothere' in secrets-map.yml; it declares: litellm",
       '2 errors (invalid hosts: atom)',
