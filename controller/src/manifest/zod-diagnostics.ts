@@ -61,9 +61,11 @@ function describe(issue: z.core.$ZodIssue, path: PropertyKey[]): string {
   const field = fieldName(path);
   const prefix = field ? `${field}: ` : '';
   const custom = !/^Invalid (input|option)/.test(issue.message);
+  // A schema's own message, with the field in front unless it already names it.
+  const own = () => (issue.message.startsWith(field ?? '\u0000') ? issue.message : `${prefix}${issue.message}`);
   switch (issue.code) {
     case 'invalid_type': {
-      if (custom) return issue.message.startsWith(field ?? '\u0000') ? issue.message : `${prefix}${issue.message}`;
+      if (custom) return own();
       const got = (issue as { input?: unknown }).input;
       if (got === undefined) return `${prefix}is required (${article(issue.expected)})`;
       return `${prefix}expected ${article(issue.expected)}, got ${kindOf(got)}`;
@@ -75,17 +77,16 @@ function describe(issue: z.core.$ZodIssue, path: PropertyKey[]): string {
       return `${prefix}${custom ? issue.message : 'is not any of the accepted forms'}`;
     case 'too_small':
     case 'too_big':
-      if (/^Too (small|big)/.test(issue.message)) return `${prefix}${bounds(issue)}`;
-      return issue.message.startsWith(field ?? '\u0000') ? issue.message : `${prefix}${issue.message}`;
+      return /^Too (small|big)/.test(issue.message) ? `${prefix}${bounds(issue)}` : own();
     default:
-      return issue.message.startsWith(field ?? '\u0000') ? issue.message : `${prefix}${issue.message}`;
+      return own();
   }
 }
 
 /** zod's "Too small: expected string to have >=1 characters", in words. */
 function bounds(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
   const small = issue.code === 'too_small';
-  const limit = Number(small ? (issue as z.core.$ZodIssueTooSmall).minimum : (issue as z.core.$ZodIssueTooBig).maximum);
+  const limit = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum);
   const inclusive = issue.inclusive !== false;
   if (issue.origin === 'string') {
     if (small && limit <= 1) return 'must not be empty';
