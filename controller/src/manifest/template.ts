@@ -1,11 +1,17 @@
-// Templates: nunjucks (Jinja-compatible) over `host`, `vars` and `facts`.
-// Undefined values are errors. Errors come back as a position inside the
-// template text so callers can point at the file and line.
+// Templates: nunjucks (Jinja-compatible) over `host`, `vars` and `facts`,
+// sandboxed (template-sandbox.ts) and within a budget per host
+// (template-budget.ts). Undefined values are errors. Errors come back as a
+// position inside the template text so callers can point at the file and line.
 import nunjucks from 'nunjucks';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { addAnsibleFilters } from './template-filters.js';
+import { addJinjaFilters } from './template-filters-jinja.js';
 import { explainTemplateError, TemplateError } from './template-errors.js';
+import { installSandbox } from './template-sandbox.js';
+import { templateGlobals } from './template-globals.js';
+import { Budget, charge, tick, withBudget } from './template-budget.js';
+import type { BudgetLimits } from './template-budget.js';
 
 export interface TemplateContext {
   host: { name: string; os: string; arch: string };
@@ -31,8 +37,11 @@ export class TemplateEngine {
   private readonly repoReal: string;
   /** Repository-relative files the templates read (includes too). */
   readonly filesRead = new Set<string>();
+  private budget: Budget;
 
-  constructor(repo: string) {
+  constructor(repo: string, private readonly limits?: BudgetLimits) {
+    installSandbox();
+    this.budget = new Budget(limits);
     this.repoReal = realpathSync(repo);
     const loader = new RepoLoader(this.repoReal, this.filesRead);
     this.env = new nunjucks.Environment(loader, {
@@ -40,7 +49,17 @@ export class TemplateEngine {
       autoescape: false,
       trimBlocks: true, // as Ansible's template module, so existing .j2 files render unchanged
     });
+    addJinjaFilters(this.env);
     addAnsibleFilters(this.env);
+    const globals = (this.env as unknown as { globals: Record<string, unknown> }).globals;
+    for (const name of Object.keys(globals)) delete globals[name];
+    for (const [name, fn] of Object.entries(templateGlobals())) this.env.addGlobal(name, fn);
+    chargeFilters(this.env);
+  }
+
+  /** Start a new host: its templates get a fresh budget of steps, memory and time. */
+  beginHost(): void {
+    this.budget = new Budget(this.limits);
   }
 
   /** The repository's real path: template and source names are relative to it. */
@@ -75,7 +94,8 @@ export class TemplateEngine {
         template = new nunjucks.Template(text, this.env, undefined, true);
         this.compiled.set(text, template);
       }
-      return template.render(context as object);
+      const compiled = template;
+      return withBudget(this.budget, () => compiled.render(context as object));
     } catch (error) {
       throw explainTemplateError(error, shownAs, undefined);
     }
@@ -85,7 +105,7 @@ export class TemplateEngine {
   renderFile(relPath: string, context: TemplateContext): string {
     const name = relPath.split(path.sep).join('/');
     try {
-      return this.env.render(name, context as object);
+      return withBudget(this.budget, () => this.env.render(name, context as object));
     } catch (error) {
       if (error instanceof TemplateError) throw error;
       throw explainTemplateError(error, undefined, name, (file) => this.readForMessage(file));
@@ -118,6 +138,26 @@ export class TemplateEngine {
       return undefined;
     }
   }
+}
+
+/** Count every filter call as a step and charge what it returns. */
+function chargeFilters(env: nunjucks.Environment): void {
+  const getFilter = env.getFilter.bind(env);
+  const wrapped = new Map<string, (...args: unknown[]) => unknown>();
+  (env as { getFilter: (name: string) => unknown }).getFilter = (name: string) => {
+    let filter = wrapped.get(name);
+    if (!filter) {
+      const inner = getFilter(name) as (...args: unknown[]) => unknown;
+      filter = function (this: unknown, ...args: unknown[]) {
+        tick();
+        const result = inner.apply(this, args);
+        charge(result);
+        return result;
+      };
+      wrapped.set(name, filter);
+    }
+    return filter;
+  };
 }
 
 /** Repository-relative path of `written` (relative to `baseDir`); throws when it escapes `repoReal`. */
