@@ -56,6 +56,21 @@ function dict(...args: unknown[]): Record<string, unknown> {
   return out;
 }
 
+/** Objects made by namespace(): the only ones `{% set ns.attr = … %}` may change. */
+export const namespaces = new WeakSet<object>();
+
+function namespace(...args: unknown[]): Record<string, unknown> {
+  const ns = dict(...args);
+  namespaces.add(ns);
+  return ns;
+}
+
+/** `{% set ns.attr = value %}`. */
+export function setAttribute(obj: unknown, key: unknown, value: unknown): void {
+  if (!obj || typeof obj !== 'object' || !namespaces.has(obj)) throw new TypeError('only a namespace() can have attributes set: {% set ns = namespace(count=0) %}{% set ns.count = … %}');
+  defineKey(obj as Record<string, unknown>, String(key), value);
+}
+
 /** The globals every template sees. */
 export function templateGlobals(): Record<string, unknown> {
   return {
@@ -63,6 +78,6 @@ export function templateGlobals(): Record<string, unknown> {
     cycler: allowCall(cycler),
     joiner: allowCall(joiner),
     dict: allowCall(dict),
-    namespace: allowCall(dict),
+    namespace: allowCall(namespace),
   };
 }

@@ -7,6 +7,9 @@
 import nunjucks from 'nunjucks';
 import { charge, tick } from './template-budget.js';
 import { METHOD_NAMES, pythonMethod } from './template-python.js';
+import { isUndefined, undefinedMember, undefinedName } from './template-undefined.js';
+import { installSemantics } from './template-compile.js';
+import { installParser } from './template-parse.js';
 
 /** A template tried to reach something that is not data. */
 export class SandboxError extends Error {
@@ -47,10 +50,36 @@ function isPlain(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-/** `obj.name` / `obj[name]` as a sandboxed template sees it. */
-export function safeMember(obj: unknown, key: unknown): unknown {
+/** Python's seq[start:stop:step]. */
+function pySlice(seq: unknown, start: unknown, stop: unknown, step: unknown): unknown {
+  const isStr = typeof seq === 'string';
+  const list = isStr ? [...(seq as string)] : Array.isArray(seq) ? seq : undefined;
+  if (!list) throw new TypeError('only a list or a string can be sliced');
+  const len = list.length;
+  const st = step === null || step === undefined ? 1 : Number(step);
+  if (st === 0) throw new Error('slice step cannot be zero');
+  const norm = (v: unknown, dflt: number, lo: number, hi: number) => {
+    if (v === null || v === undefined) return dflt;
+    const x = Number(v);
+    return Math.min(Math.max(x < 0 ? x + len : x, lo), hi);
+  };
+  const a = norm(start, st > 0 ? 0 : len - 1, st > 0 ? 0 : -1, st > 0 ? len : len - 1);
+  const b = norm(stop, st > 0 ? len : -1, st > 0 ? 0 : -1, st > 0 ? len : len - 1);
+  const out: unknown[] = [];
+  for (let i = a; st > 0 ? i < b : i > b; i += st) out.push(list[i]);
+  return isStr ? out.join('') : out;
+}
+
+/** `obj.name` / `obj[name]` as a sandboxed template sees it (and `obj[a:b:c]`, given four arguments). */
+export function safeMember(obj: unknown, key: unknown, ...slice: unknown[]): unknown {
   tick();
-  if (obj === undefined || obj === null) return undefined;
+  if (slice.length === 2) {
+    if (isUndefined(obj)) obj.fail();
+    return pySlice(obj, key, slice[0], slice[1]);
+  }
+  if (isUndefined(obj)) return obj;
+  if (isUndefined(key)) key.fail();
+  if (obj === undefined || obj === null) return undefinedMember(obj ?? null, key);
   const name = typeof key === 'number' ? key : String(key);
   if (typeof name === 'string') {
     const why = forbiddenName(name);
@@ -64,21 +93,21 @@ export function safeMember(obj: unknown, key: unknown): unknown {
   }
   if (typeof obj === 'string' || Array.isArray(obj)) {
     const index = typeof name === 'number' ? name : /^-?\d+$/.test(name) ? Number(name) : NaN;
-    if (!Number.isInteger(index)) return undefined;
     const at = index < 0 ? obj.length + index : index;
-    return at >= 0 && at < obj.length ? obj[at] : undefined;
+    return Number.isInteger(index) && at >= 0 && at < obj.length ? obj[at] : undefinedMember(obj, name);
   }
   if (typeof obj === 'object' && obj !== null && isPlain(obj)) {
     const k = String(name);
-    return Object.hasOwn(obj, k) ? (obj as Record<string, unknown>)[k] : undefined;
+    return Object.hasOwn(obj, k) ? (obj as Record<string, unknown>)[k] : undefinedMember(obj, k);
   }
-  return undefined;
+  return undefinedMember(obj, name);
 }
 
 /** A call from a template: only functions the engine made. */
 function safeCall(fn: unknown, name: string, context: unknown, args: unknown[]): unknown {
   tick();
-  if (fn === undefined || fn === null) throw new Error(`'${name}' is undefined; it cannot be called`);
+  if (isUndefined(fn)) fn.fail();
+  if (fn === undefined || fn === null) throw new Error(`'${name}' is None; it cannot be called`);
   if (typeof fn !== 'function' || !callable.has(fn)) throw new SandboxError(`'${name}' is not a function a template may call`);
   const result: unknown = (fn as (...a: unknown[]) => unknown).apply(context, args);
   charge(result);
@@ -93,13 +122,27 @@ interface Frame {
   lookup(name: string): unknown;
 }
 
-/** A name in the template: a loop or set variable, then the render context, then a global (own keys only). */
+/** Where the render context keeps Ansible's names for the machine (not an identifier: no template can name it). */
+export const ANSIBLE_NAMES = 'ansible names';
+
+/**
+ * A name in the template: a loop or set variable, then the render context (host, vars, facts),
+ * then a var by its bare name (as Ansible has them), then Ansible's names for the machine, then
+ * a global. Own keys only: vars are read one by one (each renders when first read).
+ */
 function safeLookup(context: RuntimeContext, frame: Frame, name: string): unknown {
   tick();
   const local = frame.lookup(name);
   if (local !== undefined) return local;
-  if (Object.hasOwn(context.ctx, name)) return context.ctx[name];
-  return Object.hasOwn(context.env.globals, name) ? context.env.globals[name] : undefined;
+  const ctx = context.ctx;
+  if (Object.hasOwn(ctx, name) && name !== ANSIBLE_NAMES) return ctx[name];
+  const vars = ctx.vars as Record<string, unknown> | undefined;
+  if (vars && typeof vars === 'object' && Object.hasOwn(vars, name)) return vars[name];
+  const ansible = ctx[ANSIBLE_NAMES] as Record<string, unknown> | undefined;
+  if (ansible && Object.hasOwn(ansible, name)) return ansible[name];
+  if (Object.hasOwn(context.env.globals, name)) return context.env.globals[name];
+  if (name === 'True' || name === 'False' || name === 'None') return name === 'None' ? null : name === 'True';
+  return undefinedName(name);
 }
 
 type Runtime = Record<string, unknown> & { Frame: { prototype: { set: (this: unknown, name: string, val: unknown, resolveUp?: boolean) => void } } };
@@ -118,6 +161,10 @@ let installed = false;
 export function installSandbox(): void {
   if (installed) return;
   installed = true;
+  // Jinja2's slices (`x[1:]`) come from nunjucks' own compatibility layer; its lookups are replaced below.
+  (nunjucks as unknown as { installJinjaCompat(): void }).installJinjaCompat();
+  installSemantics();
+  installParser();
   const runtime = nunjucks.runtime as unknown as Runtime;
   runtime.memberLookup = safeMember;
   runtime.callWrap = safeCall;
@@ -132,12 +179,6 @@ export function installSandbox(): void {
   runtime.fromIterator = (v: unknown) => {
     tick();
     return fromIterator(v);
-  };
-  const suppress = runtime.suppressValue as (v: unknown, esc: boolean) => unknown;
-  runtime.suppressValue = (v: unknown, esc: boolean) => {
-    const out = suppress(v, esc);
-    charge(typeof out === 'string' ? out : String(out));
-    return out;
   };
   const set = runtime.Frame.prototype.set;
   runtime.Frame.prototype.set = function (name: string, val: unknown, resolveUp?: boolean) {
@@ -162,8 +203,7 @@ export function installSandbox(): void {
   const compileSet = compiler.compileSet!;
   compiler.compileSet = function (node, frame) {
     for (const t of node.targets ?? []) {
-      const why = typeof t.value === 'string' ? forbiddenName(t.value) : undefined;
-      if (why) this.fail(why, t.lineno, t.colno);
+      if (t.value === '__proto__') this.fail(forbiddenName(t.value)!, t.lineno, t.colno);
     }
     compileSet.call(this, node, frame);
   };
