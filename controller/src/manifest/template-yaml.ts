@@ -114,7 +114,9 @@ export function pyYaml(value: unknown, options: YamlOptions): string {
       let first = head.trim() === '' || head.trimEnd().endsWith('-') ? head : null;
       if (first === null) lines.push(head.trimEnd());
       v.forEach((item) => {
-        const prefix = (first ?? ' '.repeat(depth)) + '-' + ' '.repeat(ind - 1);
+        // PyYAML: a scalar follows `- `; a nested block collection starts at the indentation column.
+        const block = isCollection(item) && !inline(item) && !((Array.isArray(item) && item.length === 0) || (isMap(item) && Object.keys(item).length === 0));
+        const prefix = (first ?? ' '.repeat(depth)) + '-' + ' '.repeat(block ? ind - 1 : 1);
         first = null;
         node(item, prefix, depth + ind);
       });
