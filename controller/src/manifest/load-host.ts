@@ -348,7 +348,7 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
   let title = String(spec[typeName]);
   if (type.titleIsPath) {
     try {
-      title = scope.paths.normalize(title);
+      title = scope.paths.canonical(title);
       spec = { ...spec, [typeName]: title };
     } catch (error) {
       diagnostics.push({ ...at([typeName]), message: messageOf(error) });

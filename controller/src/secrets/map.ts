@@ -103,7 +103,7 @@ export function resolveEnvFile(file: SecretsMapFile, name: string, paths: HostPa
   }
   let normalized: string;
   try {
-    normalized = paths.normalize(written);
+    normalized = paths.canonical(written);
   } catch (error) {
     throw new ConvergeError('invalid-input', `env file '${name}' (${where}): path ${messageOf(error)}`, { cause: error });
   }

@@ -199,7 +199,7 @@ describe('hosts, roles, ids and the graph', () => {
     const fleet = createFleet({
       'hosts/web/host.yml': 'os: linux\nroles: [base]\n',
       'hosts/_roles/base/a.yml': 'resources:\n  - directory: /srv\n',
-      'hosts/web/b.yml': 'resources:\n  - directory: /srv/\n    mode: "0700"\n',
+      'hosts/web/b.yml': 'resources:\n  - directory: /srv\n    mode: "0700"\n',
     });
     const errors = validateFleet(fleet.dir).diagnostics.map(formatDiagnostic);
     expect(errors).toEqual([
