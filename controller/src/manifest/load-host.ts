@@ -20,6 +20,7 @@ import { whyExcluded } from './when.js';
 import { excludedNote, noteExcluded } from './when-excluded.js';
 import type { ExcludedIds } from './when-excluded.js';
 import { suggest } from './suggest.js';
+import { notAMapping } from './resource-item.js';
 import { When } from '../resources/shared/fields.js';
 import { resourceType, resourceTypes } from '../resources/registry.js';
 import type { HostInfo, PrepareHelper, Resource, ResourceType, Spec } from '../resources/types.js';
@@ -286,7 +287,7 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
   const { yaml } = origin;
   const at = (sub: (string | number)[], key = false) => locate(yaml, [...origin.path, ...sub], key);
   if (!isMapping(item)) {
-    diagnostics.push({ ...at([]), message: 'a resource is a mapping whose first key names its type, like "- file: /etc/x"' });
+    diagnostics.push({ ...at([]), message: notAMapping(item) });
     return null;
   }
   const keys = Object.keys(item);

@@ -88,3 +88,85 @@ describe('managed paths not in normal form', () => {
     })).toEqual([]);
   });
 });
+
+describe('messages quote what they found', () => {
+  it('names a duplicate key and both of its lines, in any YAML file', () => {
+    expect(errorsOf({
+      'hosts/web/host.yml': 'os: linux\n',
+      'hosts/web/a.yml': 'resources:\n  - file: /etc/y\n    owner: root\n    mode: "0600"\n    owner: mike\n  - { file: /etc/z, mode: "0600", mode: "0700" }\n',
+    })).toEqual([
+      "hosts/web/a.yml:5:5: YAML: key 'owner' given twice, on lines 3 and 5: a key appears once in a mapping, keep one",
+      "hosts/web/a.yml:6:35: YAML: key 'mode' given twice, on line 6, at columns 21 and 35: a key appears once in a mapping, keep one",
+    ]);
+    expect(errorsOf({ 'hosts/web/host.yml': 'os: linux\nvars:\n  user: mike\n  user: root\n' })).toEqual([
+      "hosts/web/host.yml:4:3: YAML: key 'user' given twice, on lines 3 and 4: a key appears once in a mapping, keep one",
+    ]);
+  });
+
+  it('quotes a bad mode and says what is wrong with it', () => {
+    expect(errorsOf({
+      'hosts/web/host.yml': 'os: linux\n',
+      'hosts/web/a.yml': 'resources:\n  - file: /etc/a\n    mode: "0688"\n  - file: /etc/b\n    mode: "77777"\n  - directory: /etc/c\n    mode: "75"\n  - file: /etc/d\n    mode: "u+rw"\n',
+    })).toEqual([
+      'hosts/web/a.yml:3:11: mode "0688": 8 is not an octal digit (a mode is three or four octal digits, like "0644")',
+      'hosts/web/a.yml:5:11: mode "77777": at most four octal digits (a mode is three or four octal digits, like "0644")',
+      'hosts/web/a.yml:7:11: mode "75": at least three octal digits (a mode is three or four octal digits, like "0644")',
+      'hosts/web/a.yml:9:11: mode "u+rw": "u" is not an octal digit (a mode is three or four octal digits, like "0644")',
+    ]);
+  });
+
+  it('quotes a bad enum value and lists the choices, wherever an enum is (host.yml os, when.os, ensure, refresh, pull)', () => {
+    expect(errorsOf({ 'hosts/bsd/host.yml': 'os: freebsd\n' })).toEqual(['hosts/bsd/host.yml:1:5: os: "freebsd" is not one of linux, macos, windows']);
+    expect(errorsOf({ 'hosts/bsd/host.yml': 'arch: x86_64\n' })).toEqual(['hosts/bsd/host.yml:1:1: os: is required: one of linux, macos, windows']);
+    expect(errorsOf({
+      'hosts/web/host.yml': 'os: linux\n',
+      'hosts/web/a.yml': [
+        'resources:',
+        '  - file: /etc/a',
+        '    when: { os: linx }',
+        '  - file: /etc/b',
+        '    when: { os: [linux, freebsd] }',
+        '  - file: /etc/c',
+        '    ensure: gone',
+        '  - unit: x.service',
+        '    content: x',
+        '    refresh: restrat',
+        '  - container: app',
+        '    image: docker.io/library/nginx:1',
+        '    pull: 3',
+        '',
+      ].join('\n'),
+    })).toEqual([
+      'hosts/web/a.yml:3:17: os: "linx" is not one of linux, macos, windows (did you mean linux?)',
+      'hosts/web/a.yml:5:25: os[1]: "freebsd" is not one of linux, macos, windows',
+      'hosts/web/a.yml:7:13: ensure: "gone" is not one of present, absent',
+      'hosts/web/a.yml:10:14: refresh: "restrat" is not one of restart, reload (did you mean restart?)',
+      'hosts/web/a.yml:13:11: pull: number 3 is not one of missing, always, never',
+    ]);
+  });
+
+  it('quotes a requires/notify entry that is not an id, with the id it likely means', () => {
+    expect(errorsOf({
+      'hosts/web/host.yml': 'os: linux\n',
+      'hosts/web/a.yml': 'resources:\n  - file: /etc/app.conf\n  - service: nginx\n    requires: ["/etc/app.conf", service nginx, nginx]\n    notify: [file: /etc/app.conf]\n',
+    })).toEqual([
+      'hosts/web/a.yml:4:16: requires[0]: "/etc/app.conf" is not a resource id; did you mean "file:/etc/app.conf"?',
+      'hosts/web/a.yml:4:33: requires[1]: "service nginx" is not a resource id; did you mean "service:nginx"?',
+      'hosts/web/a.yml:4:48: requires[2]: "nginx" is not a resource id (a resource id is type:title, like file:/etc/x or service:netdata)',
+      'hosts/web/a.yml:5:14: notify[0]: found the mapping { file: /etc/app.conf }, not an id; write it as one string: "file:/etc/app.conf"',
+    ]);
+  });
+
+  it('quotes a resource entry that is a scalar and shows the mapping it likely means', () => {
+    expect(errorsOf({
+      'hosts/web/host.yml': 'os: linux\n',
+      'hosts/web/a.yml': 'resources:\n  - service:nginx\n  - package\n  - just words\n  -\n  - [file, /etc/x]\n',
+    })).toEqual([
+      'hosts/web/a.yml:2:5: - service:nginx is the string "service:nginx"; write "- service: nginx" (a space after the colon makes it a mapping)',
+      'hosts/web/a.yml:3:5: found the string "package"; a resource is a mapping whose first key names its type, like "- package: <title>"',
+      'hosts/web/a.yml:4:5: found the string "just words"; a resource is a mapping whose first key names its type, like "- file: /etc/x"',
+      'hosts/web/a.yml:5:4: found an empty entry; a resource is a mapping whose first key names its type, like "- file: /etc/x"',
+      'hosts/web/a.yml:6:5: found a list; a resource is a mapping whose first key names its type, like "- file: /etc/x"',
+    ]);
+  });
+});
