@@ -116,6 +116,16 @@ export function installSemantics(): void {
     }
     this._emit(') === true');
   };
+  // A call names its callee in errors: nunjucks pastes that name into the generated code with only
+  // quotes escaped (a string literal with a newline broke it); emit it as a JSON string.
+  proto.compileFunCall = function (node, frame) {
+    const self = this as Compiler & { _getNodeName(n: unknown): string; _compileExpression(n: unknown, f: unknown): void };
+    this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, runtime.callWrap(`);
+    self._compileExpression(node.name, frame);
+    this._emit(`, ${JSON.stringify(self._getNodeName(node.name))}, context, `);
+    this._compileAggregate(node.args, frame, '[', '])');
+    this._emit(')');
+  };
   // `{% set ns.attr = value %}` on a namespace().
   const compileSet = proto.compileSet!;
   proto.compileSet = function (node, frame) {

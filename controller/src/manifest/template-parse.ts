@@ -78,8 +78,10 @@ export function installParser(): void {
     if (this.skipSymbol('is')) {
       const not = this.skipSymbol('not');
       const tok = this.nextToken();
-      if (!tok || tok.type !== L.TOKEN_SYMBOL) this.fail('expected a test name after "is"', tok?.lineno, tok?.colno);
-      let test: Node = new n.Symbol!(tok.lineno, tok.colno, tok.value);
+      // `none`, `true` and `false` are tests too, though the lexer reads them as literals.
+      const named = tok?.type === L.TOKEN_NONE ? 'none' : tok?.type === L.TOKEN_BOOLEAN ? tok.value.toLowerCase() : tok?.type === L.TOKEN_SYMBOL ? tok.value : undefined;
+      if (!named) this.fail('expected a test name after "is"', tok?.lineno, tok?.colno);
+      let test: Node = new n.Symbol!(tok.lineno, tok.colno, named);
       const next = this.peekToken();
       if (next?.type === L.TOKEN_LEFT_PAREN) test = new n.FunCall!(tok.lineno, tok.colno, test, this.parseSignature());
       else if (next && [L.TOKEN_STRING, L.TOKEN_INT, L.TOKEN_FLOAT, L.TOKEN_BOOLEAN, L.TOKEN_NONE, L.TOKEN_LEFT_BRACKET, L.TOKEN_LEFT_CURLY].includes(next.type)) {
