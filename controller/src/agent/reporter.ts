@@ -53,7 +53,7 @@ export class Reporter {
 
   static async open(config: ResolvedConfig, log: Logger, scrubber: Scrubber, listeners: readonly RunEvents[]): Promise<Reporter> {
     const outbox = await Outbox.open(config.stateDir);
-    const branch = await StatusBranch.open(config.stateDir, { url: config.statusRepo ?? config.repo, branch: config.statusBranch, host: config.host });
+    const branch = await StatusBranch.open(config.stateDir, { url: config.statusRepo ?? config.repo, branch: config.statusBranch, host: config.host, signingKey: config.signingKey });
     return new Reporter(config, outbox, branch, log.child({ component: 'report' }), scrubber, listeners);
   }
 

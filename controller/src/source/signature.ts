@@ -73,8 +73,9 @@ export function sshTime(at: Date): string {
  * Verify an SSH signature over `payload` against an allowed-signers file, with
  * key validity (valid-after, valid-before) judged at `at`, not at any date in
  * the payload. `namespace` is the one the signer must have used (git: "git").
+ * With `expected`, only that principal counts (and the common case costs one process).
  */
-export async function verifySsh(payload: string, signature: string, allowedSigners: string, at: Date, namespace = 'git'): Promise<SshVerdict> {
+export async function verifySsh(payload: string, signature: string, allowedSigners: string, at: Date, namespace = 'git', expected?: string): Promise<SshVerdict> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'converge-sig-'));
   try {
     const sigFile = path.join(dir, 'sig');
@@ -82,8 +83,13 @@ export async function verifySsh(payload: string, signature: string, allowedSigne
     const run = createRunner('linux');
     const env = { ...process.env, TZ: 'UTC', LC_ALL: 'C' };
     const time = `verify-time=${sshTime(at)}`;
+    if (expected !== undefined) {
+      const direct = await run.run('ssh-keygen', ['-Y', 'verify', '-f', allowedSigners, '-I', expected, '-n', namespace, '-s', sigFile, '-O', time], { input: payload, env, timeoutMs: 30_000 });
+      if (direct.exitCode === 0) return { ok: true, principal: expected, fingerprint: fingerprintOf(direct.stdout + direct.stderr) };
+    }
     const found = await run.run('ssh-keygen', ['-Y', 'find-principals', '-s', sigFile, '-f', allowedSigners, '-O', time], { env, timeoutMs: 30_000 });
-    const principal = found.stdout.split('\n')[0]?.trim() ?? '';
+    const principals = found.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    const principal = expected === undefined ? (principals[0] ?? '') : principals.includes(expected) ? expected : '';
     if (found.exitCode !== 0 || !principal) {
       const why = found.stderr;
       if (/key has expired|not yet valid/i.test(why)) return { ok: false, reason: 'expired key', detail: `the key is not valid at ${at.toISOString()} (${lastLine(why, /expired|not yet valid/i)})` };
