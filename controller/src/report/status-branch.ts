@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import type { OutboxEntry } from './outbox.js';
+import { coalesce, groupMessage } from './outbox.js';
 import { gitAt, gitMessage, remoteError, safeUrl } from '../source/git.js';
 import { removeStaleLocks } from '../source/clone.js';
 import { REPORT_FILES, STATE_ROOT, statusJsonPath } from './status-paths.js';
@@ -140,12 +141,15 @@ export class StatusBranch {
     const now = Math.floor(Date.now() / 1000);
     let parent = tip;
     try {
-      for (const e of entries) {
+      for (const group of coalesce(entries)) {
+        // A run of drift reports is one commit: the newest files, every event in the message.
+        const e = group[group.length - 1]!;
         const [json, md] = await this.hashFiles([path.join(e.dir, REPORT_FILES.json), path.join(e.dir, REPORT_FILES.markdown)]);
         const hostTree = await this.mktree([`100644 blob ${md}\t${REPORT_FILES.markdown}`, `100644 blob ${json}\t${REPORT_FILES.json}`]);
         const stateTree = await this.replaceEntry(parent ? `${parent}:${STATE_ROOT}` : null, host, hostTree);
         const root = await this.replaceEntry(parent ? `${parent}^{tree}` : null, STATE_ROOT, stateTree);
         const authored = Math.floor(Date.parse(e.at) / 1000) || now;
+        const text = groupMessage(group);
         const env = {
           GIT_AUTHOR_NAME: 'converge',
           GIT_AUTHOR_EMAIL: `converge@${host}`,
@@ -156,7 +160,7 @@ export class StatusBranch {
         };
         const key = this.options.signingKey;
         const sign = key ? ['-c', 'gpg.format=ssh', '-c', `user.signingKey=${key}`, 'commit-tree', '-S'] : ['commit-tree', '--no-gpg-sign'];
-        const message = Buffer.from(e.message.endsWith('\n') ? e.message : `${e.message}\n`);
+        const message = Buffer.from(text);
         parent = commitId(await gitAt(this.dir, env, message).raw([...sign, ...(parent ? ['-p', parent] : []), '-F', '-', root]), 'the status commit');
       }
     } catch (error) {
