@@ -17,7 +17,7 @@ const AgentKey = z
   });
 
 export const HostFile = z.strictObject({
-  os: z.enum(OSES, { error: 'os must be one of linux, macos, windows' }).describe('linux | macos | windows'),
+  os: z.enum(OSES).describe('linux | macos | windows'),
   arch: z.string().optional().describe('CPU architecture (x86_64, aarch64); facts supply it on the device'),
   description: z.string().optional().describe('what this device is, for people'),
   roles: z
