@@ -59,22 +59,27 @@ export class ReadRepo {
     return OBJECT_ID.test(id) ? id : null;
   }
 
-  /** Sizes of objects (null when missing: filtered out, or never there). */
-  async sizes(oids: readonly string[]): Promise<Map<string, number | null>> {
+  /** Sizes of objects of `type` (null when missing: filtered out, never there, or another type). */
+  async sizes(oids: readonly string[], type: 'blob' | 'commit' = 'blob'): Promise<Map<string, number | null>> {
     const out = new Map<string, number | null>();
     const unique = [...new Set(oids.filter((o) => OBJECT_ID.test(o)))];
     if (unique.length === 0) return out;
     const text = (await this.run(['cat-file', '--batch-check'], unique.join('\n') + '\n', unique.length * 128 + 4096)).toString('utf8');
     for (const line of text.split('\n')) {
-      const [oid, type, size] = line.split(' ');
-      if (oid && OBJECT_ID.test(oid)) out.set(oid, type === 'blob' && size ? Number(size) : null);
+      const [oid, kind, size] = line.split(' ');
+      if (oid && OBJECT_ID.test(oid)) out.set(oid, kind === type && size ? Number(size) : null);
     }
     return out;
   }
 
   /** The blobs among `oids` whose size is at most `maxBytes` (others are left out), read in one process with a cap on its output. */
-  async blobs(oids: readonly string[], maxBytes: number): Promise<Map<string, Buffer>> {
-    const sizes = await this.sizes(oids);
+  blobs(oids: readonly string[], maxBytes: number): Promise<Map<string, Buffer>> {
+    return this.objects(oids, 'blob', maxBytes);
+  }
+
+  /** Objects of `type` among `oids` whose size is at most `maxBytes`, read in one process with a cap on its output. */
+  async objects(oids: readonly string[], type: 'blob' | 'commit', maxBytes: number): Promise<Map<string, Buffer>> {
+    const sizes = await this.sizes(oids, type);
     const wanted = [...sizes].filter(([, size]) => size !== null && size <= maxBytes).map(([oid]) => oid);
     const out = new Map<string, Buffer>();
     if (wanted.length === 0) return out;
@@ -84,9 +89,9 @@ export class ReadRepo {
     while (at < bytes.length) {
       const eol = bytes.indexOf(0x0a, at);
       if (eol === -1) break;
-      const [oid, type, size] = bytes.subarray(at, eol).toString('utf8').split(' ');
+      const [oid, found, size] = bytes.subarray(at, eol).toString('utf8').split(' ');
       at = eol + 1;
-      if (type !== 'blob' || !oid) continue;
+      if (found !== type || !oid) continue;
       const n = Number(size);
       out.set(oid, bytes.subarray(at, at + n));
       at += n + 1;

@@ -18,6 +18,8 @@ import { SSH_PUBLIC_KEY } from '../manifest/host-schema.js';
 
 /** The largest status.json read (a bigger one is shown as unreadable, never loaded). */
 export const MAX_STATUS_BYTES = 2 * 1024 * 1024;
+/** How many signatures are checked at once. */
+const VERIFY_CONCURRENCY = 8;
 /** The largest host.yml read for its agentKey. */
 const MAX_HOST_FILE_BYTES = 1024 * 1024;
 
@@ -152,8 +154,14 @@ async function readHosts(repo: ReadRepo, tip: string, keys: Map<string, string[]
   const latest = await latestCommits(repo, tip, new Set(unique));
   const signers = await signersFile(keys);
   try {
+    // The signatures, checked a few at a time (one ssh-keygen each), from commit objects read in one process.
+    const objects = await repo.objects([...new Set(latest.values())], 'commit', 256 * 1024);
+    const signatures = await mapLimited(unique, VERIFY_CONCURRENCY, (host) => {
+      const commit = latest.get(host) ?? null;
+      return verifyHost(host, commit, commit ? objects.get(commit) : undefined, keys.get(host), signers, now);
+    });
     const out: VerifiedStatus[] = [];
-    for (const host of unique) {
+    for (const [i, host] of unique.entries()) {
       const oid = jsonOids.get(host);
       const commit = latest.get(host) ?? null;
       let report: StatusDocument | null = null;
@@ -168,7 +176,7 @@ async function readHosts(repo: ReadRepo, tip: string, keys: Map<string, string[]
           problem = `status.json names another host (${String(report.host).slice(0, 64)})`;
         }
       }
-      const signature = await verifyHost(repo, host, commit, keys.get(host), signers, now);
+      const signature = signatures[i]!;
       const reason = problem && signature ? `${problem}; ${signature}` : (problem ?? signature);
       out.push({ host, report, verified: reason === null, reason, commit });
     }
@@ -214,11 +222,11 @@ async function signersFile(keys: Map<string, string[]>): Promise<string | null> 
 }
 
 /** Null when `commit` is signed by `host`'s own key; else why not. */
-async function verifyHost(repo: ReadRepo, host: string, commit: string | null, keys: string[] | undefined, signers: string | null, now: Date): Promise<string | null> {
+async function verifyHost(host: string, commit: string | null, raw: Buffer | undefined, keys: string[] | undefined, signers: string | null, now: Date): Promise<string | null> {
   if (!commit || !OBJECT_ID.test(commit)) return 'no commit touched its folder';
   if (!keys || !signers) return `hosts/${host}/host.yml declares no agentKey`;
-  const object = (await repo.run(['cat-file', 'commit', commit], '', 1024 * 1024).catch(() => null))?.toString('utf8');
-  if (!object) return `commit ${commit.slice(0, 7)} cannot be read`;
+  if (!raw) return `commit ${commit.slice(0, 7)} cannot be read (or is over 256 KiB)`;
+  const object = raw.toString('utf8');
   const signed = splitSignedCommit(object);
   if (!signed.signature) return `the last change (${commit.slice(0, 7)}) is unsigned`;
   if (signed.kind !== 'ssh') return `the last change (${commit.slice(0, 7)}) is not SSH-signed`;
@@ -250,4 +258,18 @@ function parseReport(bytes: Buffer): StatusDocument | null {
   // A commit id or nothing: this value is later handed to git.
   if (typeof report.applied === 'string' && !OBJECT_ID.test(report.applied)) return { ...report, applied: null };
   return report;
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
