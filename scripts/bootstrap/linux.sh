@@ -204,6 +204,8 @@ ensure_key() {
     say 'Add this deploy key (read access) to the fleet repository:'
     say "  $(cat "$KEY.pub")"
     say "  fingerprint: $(ssh-keygen -l -f "$KEY.pub")"
+    say "It also signs this host's status reports: declare it in hosts/$HOST/host.yml as"
+    say "  agentKey: $(cut -d' ' -f1,2 "$KEY.pub") converge@$HOST"
   fi
 }
 
@@ -297,6 +299,7 @@ branch: $(yaml_quote "$BRANCH")
 statusBranch: $(yaml_quote "$STATUS_BRANCH")
 $( [ -n "$STATUS_REPO" ] && printf 'statusRepo: %s\n' "$(yaml_quote "$STATUS_REPO")" )
 stateDir: $(yaml_quote "$STATE_DIR")
+signingKey: $(yaml_quote "$KEY")   # signs this host's status reports; declare $KEY.pub as agentKey: in hosts/$HOST/host.yml
 $( [ -n "$ROOT" ] && printf 'root: %s   # a sandbox: converge never touches the real system\n' "$(yaml_quote "$ROOT")" )
 trust:
 $signers_line

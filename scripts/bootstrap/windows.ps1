@@ -113,6 +113,8 @@ function Main {
     Say 'Add this deploy key (read access) to the fleet repository:'
     Say ('  ' + (Get-Content -LiteralPath "$Key.pub" -Raw).Trim())
     Say ('  fingerprint: ' + (& ssh-keygen.exe -l -f "$Key.pub"))
+    Say "It also signs this host's status reports: declare it in hosts/$HostName/host.yml as"
+    Say ('  agentKey: ' + (((Get-Content -LiteralPath "$Key.pub" -Raw).Trim() -split ' ')[0..1] -join ' ') + " converge@$HostName")
   }
 
   Step '3/7 access to the fleet repository'
@@ -174,6 +176,8 @@ function Main {
   )
   if ($StatusRepo) { $lines += "statusRepo: $(Quote $StatusRepo)" }
   $lines += "stateDir: $(Quote $StateDir.Replace('\', '/'))"
+  # The deploy key also signs this host's status reports (agentKey: in hosts/<host>/host.yml).
+  $lines += "signingKey: $(Quote $Key.Replace('\', '/'))"
   $lines += 'trust:'
   if ($AllowedSigners) {
     $signers = Join-Path $Prefix 'allowed_signers'

@@ -71,6 +71,8 @@ export class Agent {
   /** The push in progress, if any: pushes run beside runs, so a crowded status branch never delays a converge. */
   private pushing: Promise<void> | null = null;
   private pushAgain = false;
+  /** A push waiting for the drift window to pass (drift reports held to go together). */
+  private heldPush: NodeJS.Timeout | null = null;
   private serving = false;
   private readonly pushStop = new AbortController();
   private started = false;
@@ -280,14 +282,23 @@ export class Agent {
     const timer = setTimeout(() => this.pushStop.abort(), FINAL_PUSH_MS);
     try {
       await this.pushing;
-      if (!this.pushStop.signal.aborted && (await this.reporter.queued()) > 0) await this.flush();
+      if (this.heldPush) clearTimeout(this.heldPush);
+      this.heldPush = null;
+      // On the way out, held drift reports go too (as one commit).
+      if (!this.pushStop.signal.aborted && (await this.reporter.queued()) > 0) await this.flush(false);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private async flush(): Promise<boolean> {
-    const result = await this.reporter.flush(this.pushStop.signal);
+  private async flush(hold = true): Promise<boolean> {
+    const result = await this.reporter.flush(this.pushStop.signal, { hold: hold && !this.stopping });
+    if (result.heldUntil && !this.heldPush && !this.stopping) {
+      this.heldPush = setTimeout(() => {
+        this.heldPush = null;
+        this.requestPush();
+      }, Math.max(0, result.heldUntil - Date.now()));
+    }
     if (result.ok) {
       this.flushFailures = 0;
       this.flushNotBefore = 0;
@@ -353,7 +364,7 @@ export class Agent {
       // An interrupted run leaves the commit unapplied: it runs again after the restart.
       this.state.applied = ev.commit;
       this.state.appliedAt = new Date().toISOString();
-      await this.source.pin(ev.commit);
+      await this.source.pin(ev.commit, this.state);
       appliedNew = true;
     }
     const notHealed = report.mode === 'monitor' ? 'monitor mode' : undefined;

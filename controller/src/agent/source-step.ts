@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { ResolvedConfig } from './resolved-config.js';
 import type { AgentState } from './state.js';
-import { refusalOf, saveState } from './state.js';
+import { firstSeen, keepRefusals, refusalOf, saveState } from './state.js';
 import { FleetClone } from '../source/clone.js';
 import { remoteHead } from '../source/remote.js';
 import { prepareGpgHome, verifyDescent, verifySignature } from '../source/trust.js';
@@ -54,7 +54,7 @@ export class SourceStep {
     const commit = await this.clone.fetch();
     const settled = this.settled(commit, state);
     if (settled) return settled;
-    const signature = await verifySignature(this.clone, commit, this.trust);
+    const signature = await verifySignature(this.clone, commit, this.trust, firstSeen(state, commit));
     if (!signature.ok) return { kind: 'rejected', commit, reason: signature.reason, detail: signature.detail };
     const descent = await verifyDescent(this.clone, state.applied, commit);
     if (!descent.ok) return { kind: 'rejected', commit, reason: descent.reason, detail: descent.detail };
@@ -83,9 +83,10 @@ export class SourceStep {
     return host;
   }
 
-  /** Remember `commit` as the one in force. */
-  pin(commit: string): Promise<void> {
-    return this.clone.pin(commit);
+  /** Remember `commit` as the one in force, and forget refusals that only an older commit in force could have met again. */
+  async pin(commit: string, state: AgentState): Promise<void> {
+    await this.clone.pin(commit);
+    await keepRefusals(state, async (c) => c !== commit && (await this.clone.isAncestor(commit, c)));
   }
 
   private settled(commit: string, state: AgentState): Evaluation | null {

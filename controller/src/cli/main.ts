@@ -116,6 +116,7 @@ program
   .addOption(repoOption())
   .addOption(jsonOption())
   .option('--markdown', 'markdown, as the PR comment shows it')
+  .option('--output <file>', 'also write that markdown to FILE (for `converge comment` in a later, privileged CI job)')
   .option('--comment <pr>', 'post it on this pull request: one comment, updated in place on every push')
   .option('--github-repo <owner/name>', 'the repository of the pull request (default: GITHUB_REPOSITORY, or the origin remote)')
   .option('--token-file <file>', 'a token with pull requests: write (default: GITHUB_TOKEN)')
@@ -123,6 +124,16 @@ program
   .option('--config <file>', "take the GitHub repository and credential from an agent config's github:")
   .option('--detailed-exitcode', 'exit 2 when a host changes')
   .action((flags) => runCommand(async () => (await import('./diff.js')).diffCommand(flags), { json: flags.json }));
+
+program
+  .command('comment')
+  .description('post a diff comment rendered by `diff --markdown` (CI: the privileged job that holds the token posts what the PR job rendered)')
+  .requiredOption('--pr <number>', 'the pull request (from the trusted event, never from the rendered file)')
+  .requiredOption('--body-file <file>', 'the markdown `converge diff --markdown` wrote')
+  .option('--github-repo <owner/name>', 'the repository of the pull request (default: GITHUB_REPOSITORY, or the origin remote)')
+  .option('--token-file <file>', 'a token with pull requests: write (default: GITHUB_TOKEN)')
+  .option('--api-url <url>', 'GitHub API URL (default: GITHUB_API_URL, or https://api.github.com)')
+  .action((flags) => runCommand(async () => (await import('./comment.js')).commentCommand(flags)));
 
 program
   .command('schema')
