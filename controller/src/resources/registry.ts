@@ -15,6 +15,8 @@ import { scheduledTask } from './scheduled-task/index.js';
 import { windowsService } from './windows-service/index.js';
 import { mappedDrive } from './mapped-drive/index.js';
 import { launchd } from './launchd/index.js';
+import { user } from './user/index.js';
+import { group } from './group/index.js';
 
 export const resourceTypes: readonly ResourceType[] = [
   file as ResourceType,
@@ -32,6 +34,8 @@ export const resourceTypes: readonly ResourceType[] = [
   windowsService as ResourceType,
   mappedDrive as ResourceType,
   launchd as ResourceType,
+  user as ResourceType,
+  group as ResourceType,
 ];
 
 const byName = new Map(resourceTypes.map((t) => [t.name, t]));
