@@ -17,6 +17,7 @@ import { mappedDrive } from './mapped-drive/index.js';
 import { launchd } from './launchd/index.js';
 import { user } from './user/index.js';
 import { group } from './group/index.js';
+import { firewall } from './firewall/index.js';
 
 export const resourceTypes: readonly ResourceType[] = [
   file as ResourceType,
@@ -36,6 +37,7 @@ export const resourceTypes: readonly ResourceType[] = [
   launchd as ResourceType,
   user as ResourceType,
   group as ResourceType,
+  firewall as ResourceType,
 ];
 
 const byName = new Map(resourceTypes.map((t) => [t.name, t]));
