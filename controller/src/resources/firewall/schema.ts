@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { isIP } from 'node:net';
 import { commonFields, Ensure } from '../shared/fields.js';
 
-const Port = z.number({ error: 'a port is a number, 1-65535' }).int().min(1).max(65535);
+const PortNumber = z.number({ error: 'a port is a number, 1-65535' }).int().min(1).max(65535);
+// a templated port ("{{ vars.vllm_port }}") arrives as a string of digits
+const Port = z.union([PortNumber, z.string().regex(/^\d{1,5}$/, { error: 'a port is a number, 1-65535' }).transform(Number).pipe(PortNumber)]);
 
 /** An address or a network (CIDR), IPv4 or IPv6. */
 export const Source = z.string({ error: 'a source is an address or a network like 100.64.0.0/10' }).refine((s) => {

@@ -2,6 +2,9 @@
 // files; changed with useradd/usermod/userdel (with --prefix under --root), a
 // hash set through chpasswd -e on stdin (never in an argument), sudo rights
 // in a sudoers.d file visudo has checked.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import process from 'node:process';
 import type { Change, Context, Provider } from '../types.js';
 import type { UserDesired } from './schema.js';
 import { groupsOf, isLockedField, readAccountFiles } from '../shared/account-files.js';
@@ -24,7 +27,11 @@ export interface LinuxUserObserved {
 }
 
 export const linuxUserProvider: Provider<UserDesired, LinuxUserObserved> = {
-  desire: userDesire,
+  async desire(spec, ctx) {
+    const desired = await userDesire(spec, ctx);
+    // a sandbox on a machine without sudo: the rule is shown, not written unchecked
+    return ctx.sandboxed && spec.sudo && !visudoInstalled() ? { ...desired, noVisudo: true } : desired;
+  },
 
   async observe(spec, ctx) {
     const files = readAccountFiles(ctx);
@@ -51,7 +58,7 @@ export const linuxUserProvider: Provider<UserDesired, LinuxUserObserved> = {
       const pw = passwordChange(spec, undefined, true);
       if (pw) changes.push(pw);
       const sudo = sudoersText(spec.user, spec.sudo);
-      if (sudo) changes.push(textChange('sudoers', null, sudo));
+      if (sudo) changes.push(noVisudo(spec, textChange('sudoers', null, sudo)));
       return changes;
     }
     const { entry } = observed;
@@ -70,7 +77,7 @@ export const linuxUserProvider: Provider<UserDesired, LinuxUserObserved> = {
     if (pw) changes.push(pw);
     if (spec.sudo !== undefined) {
       const want = sudoersText(spec.user, spec.sudo);
-      if (want !== (observed.sudoers ?? null)) changes.push(textChange('sudoers', observed.sudoers ?? null, want));
+      if (want !== (observed.sudoers ?? null)) changes.push(noVisudo(spec, textChange('sudoers', observed.sudoers ?? null, want)));
     }
     return changes;
   },
@@ -102,6 +109,14 @@ export const linuxUserProvider: Provider<UserDesired, LinuxUserObserved> = {
     ctx.users.forget?.();
   },
 };
+
+function noVisudo(spec: UserDesired, change: Change): Change {
+  return spec.noVisudo ? { ...change, skipped: 'visudo is not installed on this machine (package sudo), and converge writes no sudoers rule it cannot check' } : change;
+}
+
+function visudoInstalled(): boolean {
+  return (process.env.PATH ?? '/usr/sbin:/usr/bin').split(':').concat('/usr/sbin').some((dir) => existsSync(path.join(dir, 'visudo')));
+}
 
 /** useradd's arguments for a new account (its home made unless it is a system account). */
 function useraddArgs(spec: UserDesired): string[] {

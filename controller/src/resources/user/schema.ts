@@ -42,4 +42,4 @@ export const UserSpec = z.strictObject({
 export type UserSpec = z.infer<typeof UserSpec>;
 
 /** The spec at run time: the hash read from the vault, and where it runs. */
-export type UserDesired = UserSpec & { passwordHash?: string; sandboxed?: boolean };
+export type UserDesired = UserSpec & { passwordHash?: string; sandboxed?: boolean; noVisudo?: boolean };

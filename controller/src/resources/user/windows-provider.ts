@@ -33,7 +33,7 @@ export const windowsUserProvider: Provider<UserDesired, WindowsUserObserved> = {
 
   diff(spec, observed) {
     if (spec.sandboxed) {
-      return [{ property: 'ensure', from: null, to: 'present', skipped: underRoot('the Windows account database', psDisplay('New-LocalUser', { Name: spec.user, NoPassword: true })) }];
+      return [{ property: 'ensure', from: null, to: 'present', skipped: underRoot('the Windows account database', `${psDisplay('New-LocalUser', { Name: spec.user })} -NoPassword`) }];
     }
     if (!observed) return [{ property: 'ensure', from: null, to: 'present' }];
     const changes: Change[] = [];
