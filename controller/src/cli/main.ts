@@ -144,6 +144,13 @@ importCommand
   .option('--root <dir>', 'read the machine under DIR (a mounted image) instead of /')
   .addOption(repoOption())
   .action((flags) => runCommand(async () => (await import('./import-host.js')).importHostCommand(flags)));
+importCommand
+  .command('ansible <role-dir>')
+  .description('convert an Ansible role into hosts/_roles/NAME/role.yml (templates and files copied verbatim); lists every task it could not convert, with file:line and why')
+  .option('--into <dir>', 'the role folder to write (default hosts/_roles/<role name>)')
+  .addOption(repoOption())
+  .addOption(jsonOption())
+  .action((roleDir: string, flags) => runCommand(async () => (await import('./import-ansible.js')).importAnsibleCommand(roleDir, flags), { json: flags.json }));
 
 program
   .command('demo')
