@@ -5,6 +5,8 @@
 export interface TaskContext {
   /** Role var names (defaults/main.yml, vars/main.yml). */
   vars: ReadonlySet<string>;
+  /** Their values, for a boolean field given as `{{ var }}` (converge's booleans are not templated). */
+  values?: Record<string, unknown>;
   /** Handler name → the resource id it refreshes. */
   handlers: ReadonlyMap<string, string>;
 }
@@ -27,7 +29,7 @@ export function moduleOf(task: Record<string, unknown>): { module: string; args:
 
 function parseKv(text: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const m of text.matchAll(/([a-z_]+)=("([^"]*)"|'([^']*)'|\S+)/g)) out[m[1]!] = m[3] ?? m[4] ?? m[2];
+  for (const m of text.matchAll(/([a-z_]+)=("([^"]*)"|'([^']*)'|(?:\{\{.*?\}\}|[^\s{]|\{(?!\{))+)/g)) out[m[1]!] = m[3] ?? m[4] ?? m[2];
   return out;
 }
 
@@ -36,13 +38,16 @@ export function rewriteVars(value: string, vars: ReadonlySet<string>): string {
   return value.replace(/(\{\{-?\s*)([a-z_][a-z0-9_]*)/gi, (all, open: string, name: string) => (vars.has(name) ? `${open}vars.${name}` : all));
 }
 
-const mode = (v: unknown) => (v === undefined ? {} : { mode: typeof v === 'number' ? v.toString(8).padStart(4, '0') : String(v).replace(/^0?o/, '0').padStart(4, '0') });
-const attrs = (a: Record<string, unknown>) => ({ ...mode(a.mode), ...(a.owner !== undefined ? { owner: String(a.owner) } : {}), ...(a.group !== undefined ? { group: String(a.group) } : {}) });
+// a YAML 1.1 number is the octal mode already read (0644 → 420); a string is written as it is ("0644", "u=rw" is refused by the schema)
+const modeOf = (v: unknown, vars: ReadonlySet<string>) => (v === undefined ? {} : { mode: typeof v === 'number' ? v.toString(8).padStart(4, '0') : String(v).includes('{{') ? rewriteVars(String(v), vars) : String(v).replace(/^0?o/, '0').padStart(4, '0') });
+const attrsOf = (a: Record<string, unknown>, vars: ReadonlySet<string>) => ({ ...modeOf(a.mode, vars), ...(a.owner !== undefined ? { owner: rewriteVars(String(a.owner), vars) } : {}), ...(a.group !== undefined ? { group: rewriteVars(String(a.group), vars) } : {}) });
 const list = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()).filter(Boolean));
 
 /** Convert one task (already loop-expanded). */
 export function convertTask(module: string, args: Record<string, unknown>, ctx: TaskContext): Converted {
   const s = (v: unknown) => rewriteVars(String(v), ctx.vars);
+  const truthy = (v: unknown) => boolOf(v, ctx.values ?? {});
+  const attrs = (a: Record<string, unknown>) => attrsOf(a, ctx.vars);
   switch (module) {
     case 'template':
       if (!args.src || !args.dest) return { unsupported: 'template needs src and dest' };
@@ -123,6 +128,9 @@ export function convertTask(module: string, args: Record<string, unknown>, ctx: 
   }
 }
 
-function truthy(v: unknown): boolean {
+/** A boolean, or `{{ var }}` / `{{ var | bool }}` of a role var: its default value (a host that overrides it needs the field set by hand). */
+function boolOf(v: unknown, values: Record<string, unknown>): boolean {
+  const m = /^\{\{\s*([a-z_][a-z0-9_]*)\s*(\|\s*bool\s*)?\}\}$/i.exec(String(v).trim());
+  if (m && m[1]! in values) return boolOf(values[m[1]!], {});
   return v === true || /^(yes|true|on|1)$/i.test(String(v));
 }

@@ -35,7 +35,9 @@ interface Task {
 
 /** Convert the role in `dir`. */
 export function convertRole(dir: string): ConvertedRole {
-  const vars = { ...readVars(dir, 'defaults/main.yml'), ...readVars(dir, 'vars/main.yml') };
+  const vars: Record<string, unknown> = { ...readVars(dir, 'defaults/main.yml'), ...readVars(dir, 'vars/main.yml') };
+  // the OS-specific vars a role includes are known before its handlers are read
+  for (const file of FAMILY_FILES) Object.assign(vars, { ...readVars(dir, `vars/${file}.yml`), ...vars });
   const names = new Set(Object.keys(vars));
   const unconverted: Unconverted[] = [];
   const report = (t: Task, why: string) => unconverted.push({ file: t.file, line: t.line, task: String(t.body.name ?? Object.keys(t.body)[0] ?? 'task'), why });
@@ -66,7 +68,29 @@ export function convertRole(dir: string): ConvertedRole {
   const resources: Record<string, unknown>[] = [];
   const ids = new Set<string>();
   const tasks = readTasks(dir, 'tasks/main.yml', report);
+  // Vars first: OS-specific vars files of the target family, and `set_fact: X when: X is not defined` (a default)
+  const rest: Task[] = [];
   for (const t of tasks) {
+    const m = moduleOf(t.body);
+    if (m?.module === 'include_vars') {
+      const found = osVars(dir, m.args, t.body);
+      if (found) {
+        for (const [k, v] of Object.entries(found)) if (!(k in vars)) vars[k] = v;
+        continue;
+      }
+    }
+    if (m?.module === 'set_fact') {
+      const conditions = list(t.body.when);
+      const defaults = Object.entries(m.args).filter(([k]) => k !== 'cacheable');
+      if (defaults.length && conditions.length === defaults.length && defaults.every(([k]) => conditions.some((c) => new RegExp(`^${k}\\s+is\\s+not\\s+defined$`).test(c.trim())))) {
+        for (const [k, v] of defaults) if (!(k in vars)) vars[k] = v;
+        continue;
+      }
+    }
+    rest.push(t);
+  }
+  for (const k of Object.keys(vars)) names.add(k);
+  for (const t of rest) {
     const m = moduleOf(t.body);
     if (!m) {
       report(t, 'no module in this task');
@@ -94,7 +118,7 @@ export function convertRole(dir: string): ConvertedRole {
         report(t, 'uses item in a way converge cannot expand (a filter or a nested loop)');
         break;
       }
-      const c = convertTask(m.module, args, { vars: names, handlers: handlerIds });
+      const c = convertTask(m.module, args, { vars: names, values: vars, handlers: handlerIds });
       if ('unsupported' in c) {
         report(t, c.unsupported);
         break;
@@ -118,6 +142,26 @@ export function convertRole(dir: string): ConvertedRole {
   return { vars: rewriteDeep(vars, names) as Record<string, unknown>, resources, unconverted, tasks: tasks.length };
 }
 
+/** The target machine converge imports for: Debian (the fleet's Linux), as Ansible's facts would name it. */
+const FAMILY_FILES = ['Debian'];
+const TARGET_FACTS: Record<string, string> = { ansible_os_family: 'Debian', ansible_distribution: 'Debian', ansible_system: 'Linux', ansible_distribution_major_version: '12', ansible_distribution_release: 'bookworm' };
+
+/** The vars of an `include_vars` of an OS-specific file, for the target facts; null when it is not one. */
+function osVars(dir: string, args: Record<string, unknown>, task: Record<string, unknown>): Record<string, unknown> | null {
+  const candidates: string[] = [];
+  const raw = args.file ?? args._raw ?? args.name ?? (typeof task['ansible.builtin.include_vars'] === 'string' ? task['ansible.builtin.include_vars'] : undefined) ?? (typeof task.include_vars === 'string' ? task.include_vars : undefined);
+  if (typeof raw === 'string') candidates.push(raw);
+  for (const x of list(task.with_first_found)) candidates.push(x);
+  const facts = (s: string) => s.replace(/\{\{\s*(?:ansible_facts\.|ansible_facts\[['"])?([a-z_]+)(?:['"]\])?\s*\}\}/g, (all, name: string) => TARGET_FACTS[name.startsWith('ansible_') ? name : `ansible_${name}`] ?? all);
+  for (const c of candidates) {
+    const file = facts(c);
+    if (file.includes('{{')) continue;
+    const found = readVars(dir, path.posix.join('vars', file));
+    if (Object.keys(found).length) return found;
+  }
+  return null;
+}
+
 function idOf(r: Record<string, unknown>): string {
   const type = Object.keys(r)[0]!;
   return `${type}:${String(r[type])}`;
@@ -134,26 +178,30 @@ function list(v: unknown): string[] {
 function readVars(dir: string, rel: string): Record<string, unknown> {
   const file = path.join(dir, rel);
   if (!existsSync(file)) return {};
-  const doc = parseDocument(readFileSync(file, 'utf8'));
+  // YAML 1.1, as Ansible (PyYAML) reads it: 0644 is octal, yes is true
+  const doc = parseDocument(readFileSync(file, 'utf8'), { version: '1.1' });
   if (doc.errors.length) throw new ConvergeError('invalid-input', `${rel}: ${doc.errors[0]!.message}`);
   const value = doc.toJS() as unknown;
   return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 }
 
 /** The tasks of a task file, with their lines; include_tasks / import_tasks of a static file are followed. */
-function readTasks(dir: string, rel: string, report: (t: Task, why: string) => void, depth = 0): Task[] {
+function readTasks(dir: string, rel: string, report: (t: Task, why: string) => void, depth = 0, outer: Record<string, unknown> = {}): Task[] {
   const file = path.join(dir, rel);
   if (!existsSync(file)) return [];
   const text = readFileSync(file, 'utf8');
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
+  const doc = parseDocument(text, { lineCounter: lines, version: '1.1' });
   if (doc.errors.length) throw new ConvergeError('invalid-input', `${rel}:${doc.errors[0]!.linePos?.[0]?.line ?? 1}: ${doc.errors[0]!.message}`);
   const out: Task[] = [];
   const walk = (seq: Node | null | undefined, inherited: Record<string, unknown>) => {
     if (!isSeq(seq)) return;
     for (const item of seq.items) {
       if (!isMap(item)) continue;
-      const body = { ...inherited, ...(item.toJSON() as Record<string, unknown>) };
+      const own = item.toJSON() as Record<string, unknown>;
+      // conditions of an enclosing block or include hold for every task inside it
+      const conditions = [...list(inherited.when), ...list(own.when)];
+      const body: Record<string, unknown> = { ...inherited, ...own, ...(conditions.length ? { when: conditions } : {}) };
       const task: Task = { file: rel, line: lines.linePos(item.range?.[0] ?? 0).line, body };
       const block = item.get('block', true) as Node | undefined;
       if (block) {
@@ -166,13 +214,13 @@ function readTasks(dir: string, rel: string, report: (t: Task, why: string) => v
       if (include !== undefined) {
         const target = typeof include === 'string' ? include : String((include as { file?: string }).file ?? '');
         if (!target || target.includes('{{') || depth > 5) report(task, `include of ${target || 'a computed file'}: only a static task file is followed`);
-        else out.push(...readTasks(dir, path.posix.join('tasks', target), report, depth + 1));
+        else out.push(...readTasks(dir, path.posix.join('tasks', target), report, depth + 1, body.when === undefined ? {} : { when: body.when }));
         continue;
       }
       out.push(task);
     }
   };
-  walk(doc.contents, {});
+  walk(doc.contents, outer);
   return out;
 }
 

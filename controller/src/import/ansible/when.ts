@@ -2,7 +2,7 @@
 // rest are reported, never guessed.
 export type WhenResult = { when?: Record<string, unknown> } | { unsupported: string };
 
-const OS_FAMILY: Record<string, string> = { debian: 'linux', redhat: 'linux', suse: 'linux', archlinux: 'linux', darwin: 'macos', windows: 'windows' };
+const OS_FAMILY: Record<string, string> = { linux: 'linux', debian: 'linux', redhat: 'linux', suse: 'linux', archlinux: 'linux', darwin: 'macos', windows: 'windows' };
 
 /** A converge `when:` for one Ansible condition (a string, or a list: all must hold). */
 export function convertWhen(raw: unknown): WhenResult {
@@ -12,11 +12,13 @@ export function convertWhen(raw: unknown): WhenResult {
   const vars: Record<string, unknown> = {};
   for (const part of parts) {
     const c = part.trim();
-    let m = /^ansible_(?:os_family|system)\s*==\s*['"]([A-Za-z]+)['"]$/.exec(c);
+    let m = /^ansible_(?:facts\.|facts\[['"])?(?:os_family|system)(?:['"]\])?\s*==\s*['"]([A-Za-z]+)['"]$/.exec(c);
     if (m) {
       const os = OS_FAMILY[m[1]!.toLowerCase()];
       if (!os) return { unsupported: `when: ${c} (no converge OS for ${m[1]})` };
+      if (when.os !== undefined && when.os !== os) return { unsupported: `when: ${c} contradicts another condition of the task` };
       when.os = os;
+      if (os === 'linux' && !['linux', 'debian'].includes(m[1]!.toLowerCase())) return { unsupported: `when: ${c} (converge's when: names the OS, not the distribution family)` };
       continue;
     }
     m = /^([a-z_][a-z0-9_]*)(\s*\|\s*bool)?$/i.exec(c);
