@@ -39,25 +39,35 @@ export function rewriteVars(value: string, vars: ReadonlySet<string>): string {
 }
 
 // a YAML 1.1 number is the octal mode already read (0644 → 420); a string is written as it is ("0644", "u=rw" is refused by the schema)
-const modeOf = (v: unknown, vars: ReadonlySet<string>) => (v === undefined ? {} : { mode: typeof v === 'number' ? v.toString(8).padStart(4, '0') : String(v).includes('{{') ? rewriteVars(String(v), vars) : String(v).replace(/^0?o/, '0').padStart(4, '0') });
-const attrsOf = (a: Record<string, unknown>, vars: ReadonlySet<string>) => ({ ...modeOf(a.mode, vars), ...(a.owner !== undefined ? { owner: rewriteVars(String(a.owner), vars) } : {}), ...(a.group !== undefined ? { group: rewriteVars(String(a.group), vars) } : {}) });
+const octal = (n: number) => n.toString(8).padStart(4, '0');
+function modeOf(v: unknown, vars: ReadonlySet<string>, values: Record<string, unknown>): { mode?: string } {
+  if (v === undefined) return {};
+  if (typeof v === 'number') return { mode: octal(v) };
+  const text = String(v);
+  // a role var holding a mode (02770 read as YAML 1.1 octal) becomes the octal string converge's mode takes
+  const ref = /^\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}$/i.exec(text.trim());
+  if (ref && typeof values[ref[1]!] === 'number') values[ref[1]!] = octal(values[ref[1]!] as number);
+  if (text.includes('{{')) return { mode: rewriteVars(text, vars) };
+  return { mode: text.replace(/^0?o/, '0').padStart(4, '0') };
+}
+const attrsOf = (a: Record<string, unknown>, vars: ReadonlySet<string>, values: Record<string, unknown>) => ({ ...modeOf(a.mode, vars, values), ...(a.owner !== undefined ? { owner: rewriteVars(String(a.owner), vars) } : {}), ...(a.group !== undefined ? { group: rewriteVars(String(a.group), vars) } : {}) });
 const list = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()).filter(Boolean));
 
 /** Convert one task (already loop-expanded). */
 export function convertTask(module: string, args: Record<string, unknown>, ctx: TaskContext): Converted {
   const s = (v: unknown) => rewriteVars(String(v), ctx.vars);
   const truthy = (v: unknown) => boolOf(v, ctx.values ?? {});
-  const attrs = (a: Record<string, unknown>) => attrsOf(a, ctx.vars);
+  const attrs = (a: Record<string, unknown>) => attrsOf(a, ctx.vars, ctx.values ?? {});
   switch (module) {
     case 'template':
       if (!args.src || !args.dest) return { unsupported: 'template needs src and dest' };
-      return { resources: [{ file: s(args.dest), template: `files/templates/${String(args.src)}`, ...attrs(args) }] };
+      return { resources: [{ file: s(args.dest), template: `files/templates/${s(args.src)}`, ...attrs(args) }] };
     case 'copy':
       if (!args.dest) return { unsupported: 'copy needs dest' };
       if (args.remote_src) return { unsupported: 'copy with remote_src copies on the machine: a command resource, by hand' };
       if (args.content !== undefined) return { resources: [{ file: s(args.dest), content: s(args.content), ...attrs(args) }] };
       if (!args.src || String(args.src).endsWith('/')) return { unsupported: 'copy of a directory (src ending in /): list its files as file resources' };
-      return { resources: [{ file: s(args.dest), source: `files/files/${String(args.src)}`, ...attrs(args) }] };
+      return { resources: [{ file: s(args.dest), source: `files/files/${s(args.src)}`, ...attrs(args) }] };
     case 'file': {
       const p = args.path ?? args.dest ?? args.name;
       if (!p) return { unsupported: 'file needs path' };

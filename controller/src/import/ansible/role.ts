@@ -42,29 +42,6 @@ export function convertRole(dir: string): ConvertedRole {
   const unconverted: Unconverted[] = [];
   const report = (t: Task, why: string) => unconverted.push({ file: t.file, line: t.line, task: String(t.body.name ?? Object.keys(t.body)[0] ?? 'task'), why });
 
-  // handlers first: a task's notify names them
-  const handlerIds = new Map<string, string>();
-  const handlerResources: Record<string, unknown>[] = [];
-  for (const h of readTasks(dir, 'handlers/main.yml', report)) {
-    const m = moduleOf(h.body);
-    if (!m) continue;
-    const c = convertTask(m.module, m.args, { vars: names, handlers: handlerIds });
-    if ('unsupported' in c) {
-      report(h, `handler: ${c.unsupported}`);
-      continue;
-    }
-    const r = { ...c.resources[0]! };
-    if ('command' in r) Object.assign(r, { command: slug(String(h.body.name ?? 'handler')), refreshOnly: true });
-    // a handler restarts or reloads: as a notify target it keeps no state of its own
-    if ('service' in r) {
-      delete r.running;
-      delete r.enabled;
-    }
-    const id = idOf(r);
-    for (const n of [h.body.name, ...(Array.isArray(h.body.listen) ? h.body.listen : h.body.listen ? [h.body.listen] : [])]) if (n) handlerIds.set(String(n), id);
-    handlerResources.push(r);
-  }
-
   const resources: Record<string, unknown>[] = [];
   const ids = new Set<string>();
   const tasks = readTasks(dir, 'tasks/main.yml', report);
@@ -90,6 +67,30 @@ export function convertRole(dir: string): ConvertedRole {
     rest.push(t);
   }
   for (const k of Object.keys(vars)) names.add(k);
+
+  // handlers first: a task's notify names them
+  const handlerIds = new Map<string, string>();
+  const handlerResources: Record<string, unknown>[] = [];
+  for (const h of readTasks(dir, 'handlers/main.yml', report)) {
+    const m = moduleOf(h.body);
+    if (!m) continue;
+    const c = convertTask(m.module, m.args, { vars: names, handlers: handlerIds });
+    if ('unsupported' in c) {
+      report(h, `handler: ${c.unsupported}`);
+      continue;
+    }
+    const r = { ...c.resources[0]! };
+    if ('command' in r) Object.assign(r, { command: slug(String(h.body.name ?? 'handler')), refreshOnly: true });
+    // a handler restarts or reloads: as a notify target it keeps no state of its own
+    if ('service' in r) {
+      delete r.running;
+      delete r.enabled;
+    }
+    const id = idOf(r);
+    for (const n of [h.body.name, ...(Array.isArray(h.body.listen) ? h.body.listen : h.body.listen ? [h.body.listen] : [])]) if (n) handlerIds.set(String(n), id);
+    handlerResources.push(r);
+  }
+
   for (const t of rest) {
     const m = moduleOf(t.body);
     if (!m) {
