@@ -22,6 +22,8 @@ import { DriftWatch } from './drift-watch.js';
 import { watchTargets, writtenBy } from './watch-targets.js';
 import { backoff, repeat } from './schedule.js';
 import { releaseMemory } from './memory.js';
+import { RolloutGate } from './rollout-gate.js';
+import type { RolloutNote } from '../report/report.js';
 import type { Repeater } from './schedule.js';
 import { runHost } from '../engine/run-host.js';
 import { closeSshConnections, shareSshConnections } from '../source/git.js';
@@ -77,6 +79,7 @@ export class Agent {
   private watch: DriftWatch | null = null;
   private lastHead: string | null = null;
   private lastRefusalLogged: string | null = null;
+  private readonly gate: RolloutGate;
   /** Listener failures (a GitHub commit status not set) since the last report: they go into its status.json. */
   private listenerProblems: string[] = [];
 
@@ -93,6 +96,7 @@ export class Agent {
     private readonly onEvent: (line: string) => void,
   ) {
     this.log = rootLog.child({ component: 'agent', host: config.host });
+    this.gate = RolloutGate.forAgent(config, source.cloneDir, rootLog);
   }
 
   /** Take the agent lock (one agent per state directory) and open the clone, the queue and the listeners. */
@@ -339,6 +343,8 @@ export class Agent {
       await this.record({ report, reason, newCommit: true, signer: ev.signer, refusal: true });
       return { report, appliedNew: false };
     }
+    const gate = await this.gate.check(ev.commit, this.state);
+    if (gate.kind === 'held') return this.wait(ev.commit, 'held', gate.note, reason, ev.signer);
     const report = await this.converge(ev.loaded, ev.commit, reason);
     if (!report) return null;
     let appliedNew = false;
@@ -348,12 +354,25 @@ export class Agent {
       // An interrupted run leaves the commit unapplied: it runs again after the restart.
       this.state.applied = ev.commit;
       this.state.appliedAt = new Date().toISOString();
+      this.state.waiting = null;
       await this.source.pin(ev.commit);
       appliedNew = true;
     }
     const notHealed = report.mode === 'monitor' ? 'monitor mode' : undefined;
     await this.record({ report, reason, newCommit: true, signer: ev.signer, notHealedBecause: notHealed, interrupted: this.stopping });
     return { report, appliedNew };
+  }
+
+  /** A new commit that may not be applied yet (its ring is not open): reported once per reason; the commit in force stays. */
+  private async wait(commit: string, result: 'held', note: RolloutNote, reason: RunReason, signer: string | null): Promise<{ report: Report; appliedNew: boolean }> {
+    const report: Report = { ...this.outcomeReport(commit, result, [note.reason]), rollout: note };
+    const w = this.state.waiting;
+    if (w?.commit !== commit || w.result !== result || w.reason !== note.reason) {
+      this.state.waiting = { commit, result, reason: note.reason };
+      await this.emit('runFinished', { report, durationMs: 0 });
+      await this.record({ report, reason, newCommit: false, signer, refusal: true });
+    }
+    return { report, appliedNew: false };
   }
 
   /** Converge (or check) the commit in force: on the schedule, on drift, at start, for --once. */

@@ -26,6 +26,8 @@ export type Evaluation =
 
 export class SourceStep {
   private cache: { commit: string; loaded: LoadedHost } | null = null;
+  /** The last head that verified and validated: while it waits (a ring, a window), polls do not fetch and verify it again. */
+  private verified: { commit: string; signer: string | null } | null = null;
 
   private constructor(
     private readonly config: ResolvedConfig,
@@ -50,6 +52,10 @@ export class SourceStep {
   async evaluate(head: string, state: AgentState): Promise<Evaluation> {
     const early = this.settled(head, state);
     if (early) return early;
+    if (this.verified?.commit === head) {
+      const loaded = await this.load(head);
+      if (!Array.isArray(loaded)) return { kind: 'ready', commit: head, loaded, signer: this.verified.signer };
+    }
     this.log.debug({ head }, 'fetching');
     const commit = await this.clone.fetch();
     const settled = this.settled(commit, state);
@@ -61,6 +67,7 @@ export class SourceStep {
     const loaded = await this.load(commit);
     if (Array.isArray(loaded)) return { kind: 'invalid', commit, diagnostics: loaded, signer: signature.signer };
     this.log.info({ commit, signer: signature.signer }, 'new commit verified');
+    this.verified = { commit, signer: signature.signer };
     return { kind: 'ready', commit, loaded, signer: signature.signer };
   }
 
@@ -72,6 +79,11 @@ export class SourceStep {
     if (!host) return diagnostics;
     this.cache = { commit, loaded: host };
     return host;
+  }
+
+  /** The clone's folder (the rollout gate reads the rings of a commit there). */
+  get cloneDir(): string {
+    return this.clone.dir;
   }
 
   /** Remember `commit` as the one in force. */

@@ -27,6 +27,15 @@ export interface AgentState {
   lastReportAt: string | null;
   /** What the host looked like after the last reported run; a run that ends the same is nothing new. */
   lastSignature: string | null;
+  /** A new commit that waits (its ring, its window), as last reported: reported again only when the reason changes; cleared when a commit is applied. */
+  waiting?: WaitingCommit | null;
+}
+
+/** A verified commit not applied yet, and why. */
+export interface WaitingCommit {
+  commit: string;
+  result: 'held' | 'pending' | 'deferred';
+  reason: string;
 }
 
 const KEEP_REFUSED = 20;

@@ -103,7 +103,7 @@ async function fetchRef(dir: string, url: string, branch: string, ref: string, e
 }
 
 /** Every state/<host>/status.json at `tip`, read in one `git cat-file --batch`. */
-async function readDocuments(dir: string, tip: string): Promise<StatusDocument[]> {
+export async function readDocuments(dir: string, tip: string): Promise<StatusDocument[]> {
   const names = (await gitAt(dir).raw(['ls-tree', '-r', '--name-only', tip, 'state/']))
     .split('\n')
     .filter((n) => /^state\/[^/]+\/status\.json$/.test(n));
