@@ -10,6 +10,7 @@ import path from 'node:path';
 import { tempDir } from '../helpers/tmp.js';
 import { allowedSigners, createOrigin, sshKey } from '../agent/support/origin.js';
 import { agentOnce, writeConfig } from '../agent/support/agent.js';
+import { converge } from '../helpers/cli.js';
 
 const RINGS = 'rings:\n  - canary\n  - name: servers\n    successThreshold: 50%\n  - laptops\n';
 
@@ -63,6 +64,12 @@ describe('rings', () => {
 
     expect(once('canary').last).toMatchObject({ result: 'changed', applied: c1 });
     expect(once('s1').last).toMatchObject({ result: 'changed', applied: c1 });
+    // converge rollout tells the same story from the outside.
+    const view = JSON.parse(converge(['rollout', '--repo', origin.url, '--json']).stdout) as { commit: string; rings: { name: string; healthy: number; needed: number; done: boolean; gate: { open: boolean }; hosts: { host: string; state: string }[] }[] };
+    expect(view.commit).toBe(c1);
+    expect(view.rings.map((r) => [r.name, r.healthy, r.needed, r.done, r.gate.open])).toEqual([['canary', 1, 1, true, true], ['servers', 1, 1, true, true], ['laptops', 0, 1, false, true]]);
+    expect(view.rings[1]!.hosts.map((h) => [h.host, h.state])).toEqual([['s1', 'healthy'], ['s2', 'waiting']]);
+    expect(view.rings[2]!.hosts.map((h) => [h.host, h.state])).toEqual([['laptop', 'held']]);
     // servers needs 50% of 2: s1 is enough for the laptops to go, before s2.
     expect(once('laptop').last).toMatchObject({ result: 'changed', applied: c1 });
     expect(once('s2').last).toMatchObject({ result: 'changed', applied: c1 });
@@ -79,6 +86,12 @@ describe('rings', () => {
       expect(held.last.rollout?.reason).toContain(`rollout halted in ring canary: 1 of 1 failed ${c2.slice(0, 7)} (maxUnavailable 0) — canary: rolled back`);
       expect(held.last.rollout?.statusCommit).toMatch(/^[0-9a-f]{40}$/);
     }
+    const table = converge(['rollout', '--repo', origin.url]);
+    expect(table.exitCode, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^canary +1 +0\/1 +1 +halted$/m);
+    expect(table.stdout).toMatch(/^servers +2 +0\/1 +0 +held \(halted in canary\)$/m);
+    expect(table.stdout).toContain('canary/canary: failed — rolled back');
+    expect(table.stdout).toContain(`laptops holds: rollout halted in ring canary: 1 of 1 failed ${c2.slice(0, 7)}`);
     // Held again for the same reason: no new status commit.
     once('s1');
     expect(origin.statusLog().filter((l) => l.startsWith(`s1: held ${c2.slice(0, 7)}`))).toHaveLength(1);
