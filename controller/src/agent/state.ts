@@ -21,6 +21,8 @@ export interface AgentState {
   /** The commit in force: the last one that was trusted, valid and applied (monitored, in monitor mode). */
   applied: string | null;
   appliedAt: string | null;
+  /** The fleet-branch commit behind `applied` (itself, or the fleet head a testing branch descended from): the fleet branch never goes back past it. */
+  fleetApplied?: string | null;
   /** Newest last; only the last few are kept. */
   refused: RefusedCommit[];
   /** When the last report was queued (the heartbeat counts from here). */
@@ -29,6 +31,8 @@ export interface AgentState {
   lastSignature: string | null;
   /** A new commit that waits (its ring, its window), as last reported: reported again only when the reason changes; cleared when a commit is applied. */
   waiting?: WaitingCommit | null;
+  /** The first deferIf postponement of a waiting commit (maxDefer counts from it). */
+  deferred?: { commit: string; since: string } | null;
 }
 
 /** A verified commit not applied yet, and why. */
