@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { ResolvedConfig } from './resolved-config.js';
 import type { AgentState } from './state.js';
 import { fleetRingsAt } from '../rollout/rings-at.js';
+import type { FleetRings } from '../manifest/fleet-rings.js';
 import { gateFor, rolloutProgress } from '../rollout/progress.js';
 import { statusBranchReports } from '../report/report-source.js';
 import type { ReportSource } from '../report/report-source.js';
@@ -17,6 +18,9 @@ import { messageOf } from '../platform/errors.js';
 export type GateOutcome = { kind: 'open'; ring?: string } | { kind: 'held'; note: RolloutNote };
 
 export class RolloutGate {
+  /** The rings of the last commit asked about: a commit's rings never change, so a waiting commit reads them once. */
+  private rings: { commit: string; fleet: FleetRings | null } | null = null;
+
   constructor(
     private readonly cloneDir: string,
     private readonly reports: ReportSource,
@@ -34,9 +38,10 @@ export class RolloutGate {
   /** May `commit` be applied now? Errors reading the rings or the reports hold it (and are said so). */
   async check(commit: string, state: AgentState): Promise<GateOutcome> {
     if (!state.applied) return { kind: 'open' };
-    let fleet;
+    let fleet: FleetRings | null;
     try {
-      fleet = await fleetRingsAt(this.cloneDir, commit, { prefetch: true });
+      fleet = this.rings?.commit === commit ? this.rings.fleet : await fleetRingsAt(this.cloneDir, commit, { prefetch: true });
+      this.rings = { commit, fleet };
     } catch (error) {
       return this.held({ reason: `cannot read the rings of ${commit.slice(0, 7)}: ${messageOf(error)}`, halted: true });
     }

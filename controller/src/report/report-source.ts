@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { gitAt, gitMessage, remoteError, safeUrl } from '../source/git.js';
 import { readDocuments } from './status-read.js';
+import { remoteHead } from '../source/remote.js';
 import type { StatusDocument } from './status-document.js';
 
 /** One host's latest report, and whether it may be trusted. */
@@ -35,8 +36,9 @@ export interface ReportSource {
 /** Not checked: the reports on the status branch are not signed by their hosts yet (fleet trust). */
 const UNSIGNED = 'status reports are not signed yet: taken as the status branch holds them';
 
-/** Reads the status branch tip into a small bare repository kept in `dir` (shallow, fetched again on each read). */
+/** Reads the status branch tip into a small bare repository kept in `dir` (shallow); an unmoved tip (one ls-remote) is not read again. */
 export function statusBranchReports(options: { url: string; branch: string; dir: string }): ReportSource {
+  let last: ReportSnapshot | null = null;
   return {
     async read() {
       const { dir } = options;
@@ -44,15 +46,19 @@ export function statusBranchReports(options: { url: string; branch: string; dir:
         await mkdir(dir, { recursive: true, mode: 0o700 });
         await gitAt(dir).raw(['init', '--quiet', '--bare']);
       }
+      const tip = await remoteHead(options.url, options.branch, dir);
+      if (tip === null) return { statusCommit: null, reports: [] };
+      if (last && last.statusCommit === tip) return last;
       try {
         await gitAt(dir).raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--depth=1', options.url, `+refs/heads/${options.branch}:refs/converge/status`]);
       } catch (error) {
         if (/couldn't find remote ref/i.test(gitMessage(error))) return { statusCommit: null, reports: [] };
         throw remoteError(`cannot fetch ${options.branch} from ${safeUrl(options.url)}`, error);
       }
-      const tip = (await gitAt(dir).raw(['rev-parse', 'refs/converge/status'])).trim();
-      const docs = await readDocuments(dir, tip);
-      return { statusCommit: tip, reports: docs.map((doc) => ({ host: doc.host, doc, verified: true, reason: UNSIGNED })) };
+      const fetched = (await gitAt(dir).raw(['rev-parse', 'refs/converge/status'])).trim();
+      const docs = await readDocuments(dir, fetched);
+      last = { statusCommit: fetched, reports: docs.map((doc) => ({ host: doc.host, doc, verified: true, reason: UNSIGNED })) };
+      return last;
     },
   };
 }
