@@ -112,18 +112,21 @@ export async function readDocuments(dir: string, tip: string): Promise<StatusDoc
   const out = Buffer.from(await gitAt(dir, {}, input).raw(['cat-file', '--batch']), 'utf8');
   const docs: StatusDocument[] = [];
   let at = 0;
+  let index = -1;
   while (at < out.length) {
     const eol = out.indexOf(0x0a, at);
     if (eol === -1) break;
     const header = out.subarray(at, eol).toString('utf8').split(' ');
     at = eol + 1;
+    index++;
     if (header[1] !== 'blob') continue;
     const size = Number(header[2]);
     const body = out.subarray(at, at + size).toString('utf8');
     at += size + 1;
     try {
       const doc = JSON.parse(body) as unknown;
-      if (readable(doc)) docs.push(doc);
+      // A device speaks only for itself: a report under state/<host>/ that names another host is not taken.
+      if (readable(doc) && doc.host === names[index]!.split('/')[1]) docs.push(doc);
     } catch {
       // a status.json that does not parse is skipped: the rest of the fleet is still shown
     }
