@@ -10,7 +10,8 @@ import type { StatusFlags } from './status.js';
 import { Printer } from './output.js';
 import { fleetRingsAt } from '../rollout/rings-at.js';
 import { gateFor, rolloutProgress } from '../rollout/progress.js';
-import type { GateDecision, RolloutProgress } from '../rollout/progress.js';
+import type { GateDecision, RingProgress } from '../rollout/progress.js';
+import type { Ring } from '../manifest/fleet-schema.js';
 import { statusBranchReports } from '../report/report-source.js';
 import { gitAt, gitMessage, remoteError, safeUrl } from '../source/git.js';
 import { ConvergeError } from '../platform/errors.js';
@@ -19,19 +20,8 @@ export interface RolloutFlags extends Omit<StatusFlags, 'staleAfter'> {
   commit?: string;
 }
 
-/** A ring's progress and its gate, as --json shows it. */
-export interface RingView {
-  name: string;
-  successThreshold: number;
-  soakMs: number;
-  maxUnavailable: number;
-  hosts: RolloutProgress['rings'][number]['hosts'];
-  healthy: number;
-  failed: number;
-  needed: number;
-  done: boolean;
-  halted: boolean;
-  doneAt: string | null;
+/** A ring's progress and its gate, as --json shows it: the ring's settings flattened in. */
+export interface RingView extends Omit<RingProgress, 'ring'>, Ring {
   /** May this ring's hosts apply the commit now? */
   gate: GateDecision;
 }
