@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { ResolvedConfig } from './resolved-config.js';
 import type { AgentState } from './state.js';
-import { refusalOf } from './state.js';
+import { refusalOf, saveState } from './state.js';
 import { FleetClone } from '../source/clone.js';
 import { remoteHeads } from '../source/remote.js';
 import { testingBranchAt } from './canary-branch.js';
@@ -82,7 +82,16 @@ export class SourceStep {
     // The fleet branch never goes back (a testing branch may be reset, as long as it descends from the fleet head).
     const descent = await verifyDescent(this.clone, state.fleetApplied ?? state.applied, fleet);
     if (!descent.ok) return { kind: 'rejected', commit, reason: descent.reason, detail: descent.detail };
-    const loaded = await this.load(commit);
+    // Remembered across a crash: a commit that kills the process while loading is refused at the next start.
+    state.loading = commit;
+    await saveState(this.config.stateDir, state);
+    let loaded: LoadedHost | Diagnostic[];
+    try {
+      loaded = await this.load(commit);
+    } finally {
+      state.loading = null;
+    }
+    await saveState(this.config.stateDir, state);
     if (Array.isArray(loaded)) return { kind: 'invalid', commit, diagnostics: loaded, signer: signature.signer };
     this.log.info({ commit, signer: signature.signer, ...(branch ? { branch } : {}) }, 'new commit verified');
     this.verified = { commit, signer: signature.signer, ...(branch ? { branch, base: fleet } : {}) };
