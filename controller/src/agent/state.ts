@@ -31,6 +31,8 @@ export interface AgentState {
   lastReportAt: string | null;
   /** What the host looked like after the last reported run; a run that ends the same is nothing new. */
   lastSignature: string | null;
+  /** A commit being loaded (templates rendered); still set at start means the process died in it. */
+  loading?: string | null;
 }
 
 /** Where the state of `host` lives. */
@@ -77,6 +79,19 @@ export async function keepRefusals(state: AgentState, isDescendant: (commit: str
 export function firstSeen(state: AgentState, commit: string, now = new Date()): Date {
   if (state.seen?.commit !== commit) state.seen = { commit, at: now.toISOString() };
   return new Date(state.seen.at);
+}
+
+/**
+ * A commit whose loading never finished (the process died rendering it: a template past the
+ * memory limit, a kill) is refused at the next start, so the agent does not crash-loop on it.
+ * Returns that commit, if any.
+ */
+export function refuseCrashedLoad(state: AgentState): string | null {
+  const crashed = state.loading ?? null;
+  state.loading = null;
+  if (!crashed || crashed === state.applied || refusalOf(state, crashed)) return null;
+  refuse(state, crashed, 'crashed while loading');
+  return crashed;
 }
 
 /** The refusal of `commit`, if it was refused. */

@@ -211,7 +211,10 @@ async function writeConfig(source: string, host: string, dir: DemoDirs): Promise
 async function seedAccounts(root: string): Promise<void> {
   await mkdir(path.join(root, 'etc'), { recursive: true });
   await writeFile(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nmike:x:1000:1000:Mike:/home/mike:/bin/sh\nmdt:x:1001:1001:automation:/home/mdt:/bin/sh\n');
-  await writeFile(path.join(root, 'etc/group'), 'root:x:0:\nmike:x:1000:\nmdt:x:1001:\n');
+  await writeFile(path.join(root, 'etc/group'), 'root:x:0:\nsudo:x:27:\nmike:x:1000:\nmdt:x:1001:\n');
+  // shadow utils (the user type, with --prefix) keep these in step with the two above
+  await writeFile(path.join(root, 'etc/shadow'), 'root:*:20000:0:99999:7:::\nmike:!:20000:0:99999:7:::\nmdt:!:20000:0:99999:7:::\n', { mode: 0o640 });
+  await writeFile(path.join(root, 'etc/gshadow'), 'root:*::\nsudo:*::\nmike:!::\nmdt:!::\n', { mode: 0o640 });
 }
 
 function startAgent(config: string, logFile: string): ChildProcess {

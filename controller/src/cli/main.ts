@@ -143,6 +143,26 @@ program
   .option('--check', 'exit 1 when the written schemas are out of date')
   .action((flags) => runCommand(async () => (await import('./schema.js')).schemaCommand(flags)));
 
+const importCommand = program.command('import').description('adopt what already exists as manifests');
+importCommand
+  .command('host')
+  .description('read this machine (files under paths, units, packages, accounts) into hosts/<name>/imported.yml + files/, so a plan right after shows no change; secrets are listed, not copied')
+  .requiredOption('--host <name>', 'the host folder to write')
+  .option('--paths <list>', 'comma-separated files and directories to import (recursively; links as links)')
+  .option('--units <list>', 'comma-separated systemd units and timers (their files and enabled state)')
+  .option('--packages', 'the packages installed by hand (apt-mark showmanual)')
+  .option('--users', 'local accounts and groups (ids 1000 and up; passwords are never read)')
+  .option('--root <dir>', 'read the machine under DIR (a mounted image) instead of /')
+  .addOption(repoOption())
+  .action((flags) => runCommand(async () => (await import('./import-host.js')).importHostCommand(flags)));
+importCommand
+  .command('ansible <role-dir>')
+  .description('convert an Ansible role into hosts/_roles/NAME/role.yml (templates and files copied verbatim); lists every task it could not convert, with file:line and why')
+  .option('--into <dir>', 'the role folder to write (default hosts/_roles/<role name>)')
+  .addOption(repoOption())
+  .addOption(jsonOption())
+  .action((roleDir: string, flags) => runCommand(async () => (await import('./import-ansible.js')).importAnsibleCommand(roleDir, flags), { json: flags.json }));
+
 program
   .command('demo')
   .description('the whole loop on the example fleet, in a sandbox: nothing outside a temp folder is touched')
