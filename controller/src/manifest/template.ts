@@ -6,6 +6,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { addAnsibleFilters } from './template-filters.js';
 import { explainTemplateError, TemplateError } from './template-errors.js';
+import { GIT_DIR_REFUSAL, inGitDir } from './repo-files.js';
 
 export interface TemplateContext {
   host: { name: string; os: string; arch: string };
@@ -138,6 +139,7 @@ export function resolveInside(repoReal: string, baseDir: string, written: string
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
     throw new Error(`'${written}' points outside the repository; templates and sources must live in it`);
   }
+  if (inGitDir(rel)) throw new Error(`'${written}' ${GIT_DIR_REFUSAL}`);
   if (statSync(real).isDirectory()) throw new Error(`'${written}' is a folder; name a file in it`);
   return rel.split(path.sep).join('/');
 }
