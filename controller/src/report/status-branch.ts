@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import type { OutboxEntry } from './outbox.js';
-import { gitAt, gitMessage, remoteError, safeUrl } from '../source/git.js';
+import { gitAt, gitMessage, remoteAccess, remoteError, safeUrl } from '../source/git.js';
 import { removeStaleLocks } from '../source/clone.js';
 import { ConvergeError, messageOf } from '../platform/errors.js';
 
@@ -51,8 +51,9 @@ export class StatusBranch {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     if (!existsSync(path.join(dir, 'HEAD'))) await gitAt(dir).raw(['init', '--quiet', '--bare']);
     await removeStaleLocks(dir);
-    const git = gitAt(dir);
-    await git.raw(['config', 'remote.origin.url', options.url]);
+    const access = remoteAccess(options.url);
+    const git = gitAt(dir, access.env);
+    await git.raw(['config', 'remote.origin.url', access.url]);
     return new StatusBranch(dir, git, options);
   }
 

@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { gitAt, gitMessage, remoteError, safeUrl } from '../source/git.js';
+import { gitAt, gitMessage, remoteAccess, remoteError, safeUrl } from '../source/git.js';
 import type { StatusDocument } from './status-document.js';
 import { durationMs } from '../agent/config-schema.js';
 
@@ -94,7 +94,8 @@ export async function readFleetStatus(options: ReadOptions): Promise<FleetStatus
 
 async function fetchRef(dir: string, url: string, branch: string, ref: string, extra: string[]): Promise<string | null> {
   try {
-    await gitAt(dir).raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', ...extra, url, `+refs/heads/${branch}:${ref}`]);
+    const access = remoteAccess(url);
+    await gitAt(dir, access.env).raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', ...extra, access.url, `+refs/heads/${branch}:${ref}`]);
   } catch (error) {
     if (/couldn't find remote ref/i.test(gitMessage(error))) return null;
     throw remoteError(`cannot fetch ${branch} from ${safeUrl(url)}`, error);

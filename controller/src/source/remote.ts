@@ -1,6 +1,6 @@
 // Poll: where the branch is on the remote, with one `git ls-remote` and no fetch.
 import type { SimpleGit } from 'simple-git';
-import { gitAt, remoteError, safeUrl } from './git.js';
+import { gitAt, remoteAccess, remoteError, safeUrl } from './git.js';
 
 const pollers = new Map<string, SimpleGit>();
 
@@ -8,10 +8,13 @@ const pollers = new Map<string, SimpleGit>();
 export async function remoteHead(url: string, branch: string, cwd: string): Promise<string | null> {
   let out: string;
   // One git instance per directory, reused poll after poll: an idle agent should make as little garbage as it can.
-  let git = pollers.get(cwd);
-  if (!git) pollers.set(cwd, (git = gitAt(cwd)));
+  // Credentials in the URL reach git through its environment, never its arguments (see remoteAccess).
+  const access = remoteAccess(url);
+  const key = `${cwd}\n${url}`;
+  let git = pollers.get(key);
+  if (!git) pollers.set(key, (git = gitAt(cwd, access.env)));
   try {
-    out = await git.listRemote([url, `refs/heads/${branch}`]);
+    out = await git.listRemote([access.url, `refs/heads/${branch}`]);
   } catch (error) {
     throw remoteError(`cannot reach ${safeUrl(url)}`, error);
   }
