@@ -1,8 +1,7 @@
 // The one way the agent runs git: simple-git with a daemon's environment (no
 // prompts, C locale, the operator's ssh settings kept) and a timeout, so a
 // hung remote cannot hang the agent.
-import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
@@ -41,7 +40,10 @@ let sshControlDir: string | null = null;
  * Share one ssh connection between the git commands of this process (OpenSSH
  * ControlMaster, socket in `dir`): a poll over ssh then costs a local socket
  * instead of a key exchange. A socket path must fit in 108 bytes (ssh adds 17
- * while creating it), so a long `dir` is replaced by a private folder in /tmp.
+ * while creating it), so a long `dir` is replaced by a fresh private folder made
+ * with mkdtemp (a random name, never one another user could have made first).
+ * A folder that is not ours alone (another owner, a link, group or other access)
+ * is never used: connections are then not shared.
  */
 export function shareSshConnections(dir: string | null): void {
   if (!dir) {
@@ -50,22 +52,37 @@ export function shareSshConnections(dir: string | null): void {
   }
   let chosen = dir;
   if (/\s/.test(chosen) || path.join(chosen, 'ssh-').length + 40 + 17 >= 108) {
-    chosen = path.join(os.tmpdir(), `converge-ssh-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`);
+    chosen = mkdtempSync(path.join(os.tmpdir(), 'converge-ssh-'));
+    madeControlDir = chosen;
+  } else {
     mkdirSync(chosen, { recursive: true, mode: 0o700 });
+    const st = lstatSync(chosen);
+    if (st.isDirectory() && st.uid === process.geteuid?.()) chmodSync(chosen, 0o700);
   }
-  sshControlDir = chosen;
+  sshControlDir = privateToUs(chosen) ? chosen : null;
+}
+
+let madeControlDir: string | null = null;
+
+/** True for a real directory owned by this process's user that nobody else can enter. */
+function privateToUs(dir: string): boolean {
+  const st = lstatSync(dir, { throwIfNoEntry: false });
+  if (!st?.isDirectory()) return false;
+  if (process.platform === 'win32') return true;
+  return st.uid === process.geteuid?.() && (st.mode & 0o077) === 0;
 }
 
 /** Close the shared ssh connections (the masters would otherwise linger for ControlPersist after the agent exits). */
 export async function closeSshConnections(): Promise<void> {
   const dir = sshControlDir;
   if (!dir) return;
-  const { readdir } = await import('node:fs/promises');
+  const { readdir, rm } = await import('node:fs/promises');
   const { execFile } = await import('node:child_process');
   const sockets = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^ssh-[0-9a-f]{40}$/.test(n));
   await Promise.all(
     sockets.map((n) => new Promise<void>((resolve) => execFile('ssh', ['-O', 'exit', '-o', `ControlPath=${path.join(dir, n)}`, 'converge-agent'], { timeout: 5000 }, () => resolve()))),
   );
+  if (madeControlDir === dir) await rm(dir, { recursive: true, force: true });
 }
 
 /** The environment git runs with: no terminal prompts, C locale, the kept GIT_* variables, `extra` on top. */
