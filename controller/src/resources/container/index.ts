@@ -6,12 +6,14 @@ import { containerProvider } from './provider.js';
 import { containerUnitName, hostPathsOf } from './unit-text.js';
 import { envFileIds, resolveEnvFiles } from '../shared/env-files.js';
 import { unitFilePath } from '../shared/systemd/names.js';
+import { lineBreakProblems } from '../shared/fields.js';
 
 export const container: ResourceType<ContainerDesired> = {
   name: 'container',
   description: 'a podman container (image, command, ports, volumes, env, env files) run by a generated systemd service',
   schema: ContainerSpec,
   os: ['linux'],
+  check: (spec) => lineBreakProblems(spec),
   prepare(spec, helper) {
     if (!spec.envFiles?.length) return spec;
     return { ...spec, envFilePaths: resolveEnvFiles(spec.envFiles, helper, ['envFiles']).map((r) => r.path) };
