@@ -10,9 +10,9 @@
 // thousand small files).
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { at, chaseParent, closeDir, withParent } from './safe-path.js';
+import { withParent } from './safe-path.js';
 import type { SafeDir } from './safe-path.js';
-import { renameAt, syncDirAt, unlinkAt, writeTempAt } from './safe-ops.js';
+import { renameAt, syncDirAt, writeTempAt } from './safe-ops.js';
 
 export interface AtomicWriteOptions {
   mode: number;
@@ -28,31 +28,9 @@ export interface AtomicWriteOptions {
   deferDirSync?: Set<string>;
 }
 
-/** Replace `target` with `data`. A symlink at `target` is replaced, never followed. `beforeRename` is a last step on the complete temp file (a Windows ACL). */
-export async function writeFileAtomic(
-  target: string,
-  data: string | Uint8Array,
-  options: AtomicWriteOptions & { beforeRename?(tmp: string): Promise<void> },
-): Promise<void> {
-  if (!options.beforeRename) return writeFileAtomicSync(target, data, options);
-  const { dir, name } = chaseParent(options.root ?? '/', target);
-  try {
-    const tmp = writeTempAt(dir, name, data, options);
-    try {
-      await options.beforeRename(at(dir, tmp));
-    } catch (error) {
-      try {
-        unlinkAt(dir, tmp);
-      } catch {
-        // already gone
-      }
-      throw error;
-    }
-    renameAt(dir, tmp, name);
-    finish(dir, options);
-  } finally {
-    closeDir(dir);
-  }
+/** Replace `target` with `data`. A symlink at `target` is replaced, never followed. */
+export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions): Promise<void> {
+  writeFileAtomicSync(target, data, options);
 }
 
 /** The synchronous form of writeFileAtomic. */

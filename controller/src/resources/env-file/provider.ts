@@ -12,7 +12,7 @@ import type { PathState } from '../shared/posix-path.js';
 import { readSecret } from '../../secrets/run-cache.js';
 import { rememberSecret } from '../../secrets/scrubbing.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
-import { restrictToAdministrators } from './windows-acl.js';
+import { writeRestrictedFile } from './windows-acl.js';
 import { dirtyDirectories } from '../../engine/durability.js';
 import process from 'node:process';
 import { ConvergeError, messageOf } from '../../platform/errors.js';
@@ -100,14 +100,9 @@ export function envFileProvider(posix: boolean): Provider<EnvFileDesired, EnvFil
       const bytes = Buffer.from(renderEnvFile(spec.envFile, spec.values), 'utf8');
       await ensureParent(local, ctx);
       await ctx.backups.save(local);
-      await writeFileAtomic(local, bytes, {
-        mode: parseInt(ENV_FILE_MODE, 8),
-        ...(posix ? resolveIds(spec, ctx) : {}),
-        root: ctx.root,
-        deferDirSync: dirtyDirectories(ctx),
-        // On Windows itself the file gets an ACL in place of the mode (under --root on Linux there is none to set).
-        ...(!posix && process.platform === 'win32' ? { beforeRename: (tmp: string) => restrictToAdministrators(ctx.runner, tmp) } : {}),
-      });
+      // On Windows itself the file is born with an ACL in place of the mode (under --root on Linux there is none to set).
+      if (!posix && process.platform === 'win32') await writeRestrictedFile(ctx.runner, local, bytes);
+      else await writeFileAtomic(local, bytes, { mode: parseInt(ENV_FILE_MODE, 8), ...(posix ? resolveIds(spec, ctx) : {}), root: ctx.root, deferDirSync: dirtyDirectories(ctx) });
       await (await openLedger(ctx)).record(spec.envFile, bytes);
     },
 
