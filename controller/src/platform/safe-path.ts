@@ -179,8 +179,18 @@ function plainDir(root: string, local: string, options: ChaseOptions): SafeDir {
   return { fd: -1, local, root, st, controller: null };
 }
 
-/** The root's real path, so portable paths never pass a link. */
+const realRoots = new Map<string, string>();
+
+/** The root's real path, so portable paths never pass a link (the operator's choice: resolved once per process). */
 function realRoot(root: string): string {
+  const known = realRoots.get(root);
+  if (known !== undefined) return known;
+  const real = resolveRoot(root);
+  realRoots.set(root, real);
+  return real;
+}
+
+function resolveRoot(root: string): string {
   try {
     return realpathSync(root);
   } catch (error) {

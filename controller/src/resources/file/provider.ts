@@ -5,7 +5,7 @@ import type { FileDesired } from './schema.js';
 import { desiredBytes } from './content.js';
 import { makeRoomForFile } from './make-room.js';
 import { contentChange } from '../shared/content-diff.js';
-import { attributeChanges, readPath, resolveIds, setAttributes, statPath, typeChange, unlinkPath } from '../shared/posix-path.js';
+import { attributeChanges, observePath, resolveIds, setAttributes, statPath, typeChange, unlinkPath } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
 import { dirtyDirectories } from '../../engine/durability.js';
@@ -22,12 +22,11 @@ export { desiredBytes };
 
 export const posixFileProvider: Provider<FileDesired, FileObserved> = {
   async observe(spec, ctx) {
-    const local = ctx.local(spec.file);
-    const state = await statPath(local, ctx);
-    if (!state) return null;
-    const observed: FileObserved = { state, privileged: ctx.privileged };
-    // sync read: see statPath; files that converge manages are small
-    if (state.kind === 'file' && desiredBytes(spec) !== null) observed.bytes = readPath(local, ctx);
+    // sync reads through one safe walk: see statPath; files that converge manages are small
+    const seen = observePath(ctx.local(spec.file), ctx, desiredBytes(spec) !== null);
+    if (!seen) return null;
+    const observed: FileObserved = { state: seen.state, privileged: ctx.privileged };
+    if (seen.bytes) observed.bytes = seen.bytes;
     return observed;
   },
 

@@ -39,7 +39,25 @@ export interface PosixAttributes {
  */
 export async function statPath(local: string, ctx: Pick<Context, 'users' | 'root'>): Promise<PathState | null> {
   const st = lstatSafe(local, ctx);
-  if (!st) return null;
+  return st ? stateOf(st, ctx) : null;
+}
+
+/** The state of a path and, when it is a file and `withBytes`, its bytes: one safe walk for both (observe's hot path). */
+export function observePath(local: string, ctx: Pick<Context, 'users' | 'root'>, withBytes: boolean): { state: PathState; bytes?: Buffer } | null {
+  try {
+    return withParent(ctx.root, local, {}, (dir, name) => {
+      const st = lstatAt(dir, name);
+      if (!st) return null;
+      const state = stateOf(st, ctx);
+      return withBytes && state.kind === 'file' ? { state, bytes: readFileAt(dir, name) } : { state };
+    });
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return null;
+    throw error;
+  }
+}
+
+function stateOf(st: Stats, ctx: Pick<Context, 'users'>): PathState {
   const kind: PathKind = st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
   return {
     kind,
