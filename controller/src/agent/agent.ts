@@ -10,7 +10,7 @@ import process from 'node:process';
 import type { ResolvedConfig } from './resolved-config.js';
 import { durationMs } from './config-schema.js';
 import type { AgentState } from './state.js';
-import { loadState, refusalOf, refuse, saveState } from './state.js';
+import { loadState, refusalOf, refuse, refuseCrashedLoad, saveState } from './state.js';
 import type { RunEvents, RunReason } from './events.js';
 import { emit } from './events.js';
 import { createRunListeners } from './listeners.js';
@@ -71,6 +71,8 @@ export class Agent {
   /** The push in progress, if any: pushes run beside runs, so a crowded status branch never delays a converge. */
   private pushing: Promise<void> | null = null;
   private pushAgain = false;
+  /** A push waiting for the drift window to pass (drift reports held to go together). */
+  private heldPush: NodeJS.Timeout | null = null;
   private serving = false;
   private readonly pushStop = new AbortController();
   private started = false;
@@ -108,6 +110,11 @@ export class Agent {
       // A sandbox root is the operator's choice of where everything goes: make sure it is there.
       if (path.resolve(config.root) !== path.parse(path.resolve(config.root)).root) await mkdir(config.root, { recursive: true });
       const state = await loadState(config.stateDir, config.host);
+      const crashed = refuseCrashedLoad(state);
+      if (crashed) {
+        log.warn({ component: 'agent', host: config.host, commit: crashed }, 'the last start died loading this commit (a template past its limits?); refused, the last good state stays in force');
+        await saveState(config.stateDir, state);
+      }
       const source = await SourceStep.open(config, log);
       const secrets = await createSecretSource(config.secrets, log, scrubber);
       const listeners = await createRunListeners(config, log, scrubber);
@@ -277,14 +284,23 @@ export class Agent {
     const timer = setTimeout(() => this.pushStop.abort(), FINAL_PUSH_MS);
     try {
       await this.pushing;
-      if (!this.pushStop.signal.aborted && (await this.reporter.queued()) > 0) await this.flush();
+      if (this.heldPush) clearTimeout(this.heldPush);
+      this.heldPush = null;
+      // On the way out, held drift reports go too (as one commit).
+      if (!this.pushStop.signal.aborted && (await this.reporter.queued()) > 0) await this.flush(false);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private async flush(): Promise<boolean> {
-    const result = await this.reporter.flush(this.pushStop.signal);
+  private async flush(hold = true): Promise<boolean> {
+    const result = await this.reporter.flush(this.pushStop.signal, { hold: hold && !this.stopping });
+    if (result.heldUntil && !this.heldPush && !this.stopping) {
+      this.heldPush = setTimeout(() => {
+        this.heldPush = null;
+        this.requestPush();
+      }, Math.max(0, result.heldUntil - Date.now()));
+    }
     if (result.ok) {
       this.flushFailures = 0;
       this.flushNotBefore = 0;
@@ -350,7 +366,7 @@ export class Agent {
       // An interrupted run leaves the commit unapplied: it runs again after the restart.
       this.state.applied = ev.commit;
       this.state.appliedAt = new Date().toISOString();
-      await this.source.pin(ev.commit);
+      await this.source.pin(ev.commit, this.state);
       appliedNew = true;
     }
     const notHealed = report.mode === 'monitor' ? 'monitor mode' : undefined;

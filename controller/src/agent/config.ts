@@ -34,6 +34,7 @@ export function loadConfig(file: string): AgentConfig {
     ...c,
     stateDir: abs(c.stateDir),
     root: abs(c.root)!,
+    signingKey: abs(c.signingKey),
     trust: { ...c.trust, allowedSigners: abs(c.trust.allowedSigners), gpgKeyring: abs(c.trust.gpgKeyring) },
     secrets: c.secrets && { ...c.secrets, file: abs(c.secrets.file), certificateFile: abs(c.secrets.certificateFile) },
     github: c.github && { ...c.github, tokenFile: abs(c.github.tokenFile), app: c.github.app && { ...c.github.app, privateKeyFile: abs(c.github.app.privateKeyFile)! } },

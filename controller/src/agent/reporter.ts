@@ -39,9 +39,14 @@ export interface FlushResult {
   pushed: number;
   queued: number;
   error?: string;
+  /** Drift reports held back to be pushed together (driftWindow): push again at this time (ms since the epoch). */
+  heldUntil?: number;
 }
 
 export class Reporter {
+  /** When drift reports were last pushed: the next ones wait for driftWindow after it. */
+  private lastDriftPushAt = 0;
+
   private constructor(
     private readonly config: ResolvedConfig,
     private readonly outbox: Outbox,
@@ -53,7 +58,7 @@ export class Reporter {
 
   static async open(config: ResolvedConfig, log: Logger, scrubber: Scrubber, listeners: readonly RunEvents[]): Promise<Reporter> {
     const outbox = await Outbox.open(config.stateDir);
-    const branch = await StatusBranch.open(config.stateDir, { url: config.statusRepo ?? config.repo, branch: config.statusBranch, host: config.host });
+    const branch = await StatusBranch.open(config.stateDir, { url: config.statusRepo ?? config.repo, branch: config.statusBranch, host: config.host, signingKey: config.signingKey });
     return new Reporter(config, outbox, branch, log.child({ component: 'report' }), scrubber, listeners);
   }
 
@@ -88,6 +93,7 @@ export class Reporter {
       statusMarkdown: statusMarkdown(doc),
       message: `${event}\n`,
       at: report.endedAt,
+      drift: reason === 'drift',
     });
     state.lastReportAt = now.toISOString();
     if (!run.refusal) state.lastSignature = signature;
@@ -95,14 +101,30 @@ export class Reporter {
     return event;
   }
 
-  /** Push every queued report, oldest first. Never throws: a failure leaves them queued. */
-  async flush(signal?: AbortSignal): Promise<FlushResult> {
-    const entries = await this.outbox.list();
-    if (entries.length === 0) return { ok: true, pushed: 0, queued: 0 };
+  /**
+   * Push every queued report, oldest first. Never throws: a failure leaves them queued.
+   * With `hold`, drift reports that come within driftWindow of the last drift push wait
+   * (heldUntil says until when), so a burst of hand edits makes one status commit per window.
+   */
+  async flush(signal?: AbortSignal, options: { hold?: boolean } = {}): Promise<FlushResult> {
+    const queue = await this.outbox.list();
+    let entries = queue;
+    let heldUntil: number | undefined;
+    const notBefore = this.lastDriftPushAt + durationMs(this.config.driftWindow);
+    if (options.hold && Date.now() < notBefore) {
+      let cut = queue.length;
+      while (cut > 0 && queue[cut - 1]!.drift) cut--;
+      if (cut < queue.length) {
+        heldUntil = notBefore;
+        entries = queue.slice(0, cut);
+      }
+    }
+    if (entries.length === 0) return { ok: true, pushed: 0, queued: queue.length, ...(heldUntil ? { heldUntil } : {}) };
     let result: FlushResult;
     try {
       const delivery = await this.branch.deliver(entries, (e) => this.outbox.remove(e), signal);
-      result = { ok: true, pushed: delivery.pushed.length, queued: 0 };
+      result = { ok: true, pushed: delivery.pushed.length, queued: queue.length - entries.length, ...(heldUntil ? { heldUntil } : {}) };
+      if (entries.some((e) => e.drift)) this.lastDriftPushAt = Date.now();
       this.log.info({ pushed: delivery.pushed.length, alreadyThere: delivery.alreadyThere.length, conflicts: delivery.conflicts }, 'status pushed');
     } catch (error) {
       const queued = (await this.outbox.list()).length;

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { ResolvedConfig } from './resolved-config.js';
 import type { AgentState } from './state.js';
-import { refusalOf } from './state.js';
+import { firstSeen, keepRefusals, refusalOf, saveState } from './state.js';
 import { FleetClone } from '../source/clone.js';
 import { remoteHead } from '../source/remote.js';
 import { prepareGpgHome, verifyDescent, verifySignature } from '../source/trust.js';
@@ -54,11 +54,20 @@ export class SourceStep {
     const commit = await this.clone.fetch();
     const settled = this.settled(commit, state);
     if (settled) return settled;
-    const signature = await verifySignature(this.clone, commit, this.trust);
+    const signature = await verifySignature(this.clone, commit, this.trust, firstSeen(state, commit));
     if (!signature.ok) return { kind: 'rejected', commit, reason: signature.reason, detail: signature.detail };
     const descent = await verifyDescent(this.clone, state.applied, commit);
     if (!descent.ok) return { kind: 'rejected', commit, reason: descent.reason, detail: descent.detail };
-    const loaded = await this.load(commit);
+    // Remembered across a crash: a commit that kills the process while loading is refused at the next start.
+    state.loading = commit;
+    await saveState(this.config.stateDir, state);
+    let loaded: LoadedHost | Diagnostic[];
+    try {
+      loaded = await this.load(commit);
+    } finally {
+      state.loading = null;
+    }
+    await saveState(this.config.stateDir, state);
     if (Array.isArray(loaded)) return { kind: 'invalid', commit, diagnostics: loaded, signer: signature.signer };
     this.log.info({ commit, signer: signature.signer }, 'new commit verified');
     return { kind: 'ready', commit, loaded, signer: signature.signer };
@@ -74,9 +83,10 @@ export class SourceStep {
     return host;
   }
 
-  /** Remember `commit` as the one in force. */
-  pin(commit: string): Promise<void> {
-    return this.clone.pin(commit);
+  /** Remember `commit` as the one in force, and forget refusals that only an older commit in force could have met again. */
+  async pin(commit: string, state: AgentState): Promise<void> {
+    await this.clone.pin(commit);
+    await keepRefusals(state, async (c) => c !== commit && (await this.clone.isAncestor(commit, c)));
   }
 
   private settled(commit: string, state: AgentState): Evaluation | null {

@@ -18,6 +18,8 @@ export interface DiffFlags {
   repo?: string;
   json?: boolean;
   markdown?: boolean;
+  /** Also write the markdown to this file (CI: the artifact the privileged comment job posts). */
+  output?: string;
   comment?: string;
   githubRepo?: string;
   tokenFile?: string;
@@ -44,7 +46,13 @@ export async function diffCommand(flags: DiffFlags): Promise<number> {
 
   const out = new Printer();
   const command = `npx converge diff --base ${base.slice(0, 12)} --head ${head.slice(0, 12)}`;
-  const markdown = flags.markdown || pr !== undefined ? diffMarkdown(diff, command) : '';
+  const markdown = flags.markdown || flags.output || pr !== undefined ? diffMarkdown(diff, command) : '';
+  if (flags.output) {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const { dirname } = await import('node:path');
+    await mkdir(dirname(flags.output), { recursive: true });
+    await writeFile(flags.output, markdown);
+  }
   if (flags.json) out.line(JSON.stringify(diff, null, 2));
   else if (flags.markdown) out.line(markdown.trimEnd());
   else for (const line of diffLines(diff, out.style.bind(out))) out.line(line);

@@ -7,8 +7,17 @@ import { HostCheck } from './check-schema.js';
 export const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const ROLE_NAME = /^[a-z0-9]([a-z0-9._-]{0,62})$/;
 
+/** An OpenSSH public key line: type, base64 and an optional comment; nothing that could add allowed-signers options. */
+export const SSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n\r]*)?$/;
+
+const AgentKey = z
+  .string()
+  .regex(SSH_PUBLIC_KEY, {
+    error: 'agentKey must be an SSH public key line, like ssh-ed25519 AAAA… converge@host (the .pub file bootstrap printed)',
+  });
+
 export const HostFile = z.strictObject({
-  os: z.enum(OSES, { error: 'os must be one of linux, macos, windows' }).describe('linux | macos | windows'),
+  os: z.enum(OSES).describe('linux | macos | windows'),
   arch: z.string().optional().describe('CPU architecture (x86_64, aarch64); facts supply it on the device'),
   description: z.string().optional().describe('what this device is, for people'),
   roles: z
@@ -17,6 +26,10 @@ export const HostFile = z.strictObject({
     .describe('folders under hosts/_roles/ whose resources this host also gets'),
   vars: z.record(z.string(), z.unknown()).default({}).describe('values for templates (over role defaults)'),
   prune: z.boolean().default(false).describe('remove what converge created and the manifests no longer declare'),
+  agentKey: z
+    .union([AgentKey, z.array(AgentKey).min(1)])
+    .optional()
+    .describe("this device's own SSH public key (made at bootstrap): its status reports count as its own only when signed by it; a list while rotating"),
   checks: z.array(HostCheck).default([]).describe('health checks run after each converge; one that passed before and fails after a new commit rolls that converge back'),
 });
 export type HostFile = z.infer<typeof HostFile>;

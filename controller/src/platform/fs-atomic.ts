@@ -10,9 +10,9 @@
 // thousand small files).
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { withParent } from './safe-path.js';
+import { chaseParent, closeDir, withParent } from './safe-path.js';
 import type { SafeDir } from './safe-path.js';
-import { renameAt, syncDirAt, writeTempAt } from './safe-ops.js';
+import { renameAt, syncDirAt, unlinkAt, writeTempAt } from './safe-ops.js';
 
 export interface AtomicWriteOptions {
   mode: number;
@@ -28,9 +28,35 @@ export interface AtomicWriteOptions {
   deferDirSync?: Set<string>;
 }
 
-/** Replace `target` with `data`. A symlink at `target` is replaced, never followed. */
-export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions): Promise<void> {
-  writeFileAtomicSync(target, data, options);
+/**
+ * Replace `target` with `data`. A symlink at `target` is replaced, never followed.
+ * `beforeRename` is a last check of the complete temp file (visudo -cf), given its
+ * real path (another process cannot use this one's /proc/self/fd).
+ */
+export async function writeFileAtomic(
+  target: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions & { beforeRename?(tmp: string): Promise<void> },
+): Promise<void> {
+  if (!options.beforeRename) return writeFileAtomicSync(target, data, options);
+  const { dir, name } = chaseParent(options.root ?? '/', target);
+  try {
+    const tmp = writeTempAt(dir, name, data, options);
+    try {
+      await options.beforeRename(path.join(dir.local, tmp));
+    } catch (error) {
+      try {
+        unlinkAt(dir, tmp);
+      } catch {
+        // already gone
+      }
+      throw error;
+    }
+    renameAt(dir, tmp, name);
+    finish(dir, options);
+  } finally {
+    closeDir(dir);
+  }
 }
 
 /** The synchronous form of writeFileAtomic. */

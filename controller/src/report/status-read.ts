@@ -1,20 +1,28 @@
-// Read the fleet from the status branch: every state/<host>/status.json at
-// its tip, and how far each host's applied commit is behind the fleet branch.
-// Works in a throwaway bare repository, so nothing of the caller's changes.
+// Read the fleet from the status branch: every host's report at its tip (with
+// whether it is verified as that host's own), and how far each host's
+// applied commit is behind the fleet branch. Works in a throwaway bare
+// repository, so nothing of the caller's changes.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { gitAt, gitMessage, remoteAccess, remoteError, safeUrl } from '../source/git.js';
+import { gitAt, safeUrl } from '../source/git.js';
+import { readVerifiedStatuses } from './status-verify.js';
+import { OBJECT_ID } from './read-repo.js';
 import type { StatusDocument } from './status-document.js';
 import { durationMs } from '../agent/config-schema.js';
 
 export interface HostStatus {
+  /** From the path state/<host>/ on the status branch. */
   host: string;
+  /** The report is this host's own: the last change to its folder is signed by its agentKey. */
+  verified: boolean;
+  /** Why it is not verified; null when it is. */
+  reason: string | null;
   /** When the host last reported (its last run's end). */
   lastSeen: string;
   stale: boolean;
   staleAfterMs: number;
-  result: StatusDocument['result'];
+  result: StatusDocument['result'] | 'unknown';
   event: string;
   /** The commit in force on the host. */
   applied: string | null;
@@ -47,106 +55,56 @@ export interface ReadOptions {
   now?: Date;
 }
 
-/** Fetch both branches and read every host's status. */
+/** Fetch both branches and read every host's status, each marked verified or not (see status-verify.ts). */
 export async function readFleetStatus(options: ReadOptions): Promise<FleetStatus> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'converge-status-'));
   try {
-    const git = gitAt(dir);
-    await git.raw(['init', '--quiet', '--bare']);
-    const statusUrl = options.statusUrl ?? options.url;
-    const statusHead = await fetchRef(dir, statusUrl, options.statusBranch, 'refs/s', ['--depth=1']);
-    // Commits only (no trees or blobs): enough to count how far behind each host is.
-    const head = await fetchRef(dir, options.url, options.branch, 'refs/m', ['--filter=tree:0']).catch(() => null);
-    const docs = statusHead ? await readDocuments(dir, statusHead) : [];
+    const read = await readVerifiedStatuses(
+      { url: options.url, branch: options.branch, statusUrl: options.statusUrl, statusBranch: options.statusBranch },
+      { workDir: dir, fleetHistory: true, now: options.now },
+    );
+    const head = read.fleetHead;
     const now = (options.now ?? new Date()).getTime();
     const behindCache = new Map<string, number | null>();
     const hosts: HostStatus[] = [];
-    for (const doc of docs) {
-      const applied = doc.applied ?? null;
+    for (const { host, report: doc, verified, reason } of read.hosts) {
+      const applied = doc?.applied ?? null;
       let behind: number | null = null;
       if (applied && head) {
         if (!behindCache.has(applied)) behindCache.set(applied, await countBetween(dir, applied, head));
         behind = behindCache.get(applied)!;
       }
-      const staleAfterMs = options.staleAfterMs ?? 2 * Math.max(safeDuration(doc.agent?.interval, 15 * 60_000), safeDuration(doc.agent?.heartbeat, 24 * 3_600_000));
-      const lastSeen = doc.endedAt;
+      const staleAfterMs = options.staleAfterMs ?? 2 * Math.max(safeDuration(doc?.agent?.interval, 15 * 60_000), safeDuration(doc?.agent?.heartbeat, 24 * 3_600_000));
+      const lastSeen = doc?.endedAt ?? '';
       hosts.push({
-        host: doc.host,
+        host,
+        verified,
+        reason,
         lastSeen,
-        stale: now - Date.parse(lastSeen) > staleAfterMs,
+        stale: !doc || !(now - Date.parse(lastSeen) <= staleAfterMs),
         staleAfterMs,
-        result: doc.result,
-        event: doc.event,
+        result: doc?.result ?? 'unknown',
+        event: doc?.event ?? '',
         applied,
         behind,
-        drifted: (doc.resources ?? []).filter((r) => r.drift).map((r) => r.id),
-        failed: (doc.resources ?? []).filter((r) => r.status === 'failed').map((r) => ({ id: r.id, ...(r.error ? { error: r.error } : {}) })),
-        errors: doc.errors ?? [],
-        mode: doc.agent?.mode ?? null,
+        drifted: (doc?.resources ?? []).filter((r) => r.drift).map((r) => r.id),
+        failed: (doc?.resources ?? []).filter((r) => r.status === 'failed').map((r) => ({ id: r.id, ...(r.error ? { error: r.error } : {}) })),
+        errors: doc?.errors ?? [],
+        mode: doc?.agent?.mode ?? null,
       });
     }
     hosts.sort((a, b) => a.host.localeCompare(b.host));
-    return { repo: safeUrl(options.url), branch: options.branch, head, statusBranch: options.statusBranch, statusHead, hosts };
+    return { repo: safeUrl(options.url), branch: options.branch, head, statusBranch: options.statusBranch, statusHead: read.statusHead, hosts };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-async function fetchRef(dir: string, url: string, branch: string, ref: string, extra: string[]): Promise<string | null> {
-  try {
-    const access = remoteAccess(url);
-    await gitAt(dir, access.env).raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', ...extra, access.url, `+refs/heads/${branch}:${ref}`]);
-  } catch (error) {
-    if (/couldn't find remote ref/i.test(gitMessage(error))) return null;
-    throw remoteError(`cannot fetch ${branch} from ${safeUrl(url)}`, error);
-  }
-  return (await gitAt(dir).raw(['rev-parse', ref])).trim();
-}
-
-/** Every state/<host>/status.json at `tip`, read in one `git cat-file --batch`. */
-async function readDocuments(dir: string, tip: string): Promise<StatusDocument[]> {
-  const names = (await gitAt(dir).raw(['ls-tree', '-r', '--name-only', tip, 'state/']))
-    .split('\n')
-    .filter((n) => /^state\/[^/]+\/status\.json$/.test(n));
-  if (names.length === 0) return [];
-  const input = Buffer.from(names.map((n) => `${tip}:${n}\n`).join(''));
-  const out = Buffer.from(await gitAt(dir, {}, input).raw(['cat-file', '--batch']), 'utf8');
-  const docs: StatusDocument[] = [];
-  let at = 0;
-  while (at < out.length) {
-    const eol = out.indexOf(0x0a, at);
-    if (eol === -1) break;
-    const header = out.subarray(at, eol).toString('utf8').split(' ');
-    at = eol + 1;
-    if (header[1] !== 'blob') continue;
-    const size = Number(header[2]);
-    const body = out.subarray(at, at + size).toString('utf8');
-    at += size + 1;
-    try {
-      const doc = JSON.parse(body) as unknown;
-      if (readable(doc)) docs.push(doc);
-    } catch {
-      // a status.json that does not parse is skipped: the rest of the fleet is still shown
-    }
-  }
-  return docs;
-}
-
-/** A status.json with the fields the fleet view reads, of the right types (a hand-edited or truncated one is skipped like one that does not parse). */
-function readable(doc: unknown): doc is StatusDocument {
-  const d = doc as Record<string, unknown> | null;
-  const optional = (v: unknown, type: 'string' | 'object') => v === undefined || v === null || typeof v === type;
-  return (
-    typeof d === 'object' && d !== null &&
-    typeof d.host === 'string' && typeof d.endedAt === 'string' && typeof d.result === 'string' && typeof d.event === 'string' &&
-    optional(d.applied, 'string') && optional(d.agent, 'object') &&
-    (d.resources === undefined || (Array.isArray(d.resources) && d.resources.every((r: { id?: unknown } | null) => typeof r?.id === 'string'))) && (d.errors === undefined || (Array.isArray(d.errors) && d.errors.every((e) => typeof e === 'string')))
-  );
-}
-
+/** Commits in `to` after `from`; both are checked commit ids, and `--end-of-options` keeps either from being read as an option. */
 async function countBetween(dir: string, from: string, to: string): Promise<number | null> {
+  if (!OBJECT_ID.test(from) || !OBJECT_ID.test(to)) return null;
   try {
-    return Number((await gitAt(dir).raw(['rev-list', '--count', `${from}..${to}`])).trim());
+    return Number((await gitAt(dir).raw(['rev-list', '--count', '--end-of-options', `${from}..${to}`])).trim());
   } catch {
     return null;
   }
@@ -154,7 +112,7 @@ async function countBetween(dir: string, from: string, to: string): Promise<numb
 
 function safeDuration(text: string | undefined, fallback: number): number {
   try {
-    return text ? durationMs(text) : fallback;
+    return typeof text === 'string' ? durationMs(text) : fallback;
   } catch {
     return fallback;
   }

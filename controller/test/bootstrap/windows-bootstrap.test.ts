@@ -28,7 +28,7 @@ describe('windows.ps1', () => {
   it('leaves %ProgramData%\\converge to SYSTEM and Administrators before writing anything in it, and refuses one someone else made (H3)', () => {
     const protect = text.indexOf('  Protect-Prefix');
     expect(protect).toBeGreaterThan(0);
-    expect(protect).toBeLessThan(text.indexOf("Step '1/7 Node.js runtime'"));
+    expect(protect).toBeLessThan(text.indexOf("Step '1/9 Node.js runtime'"));
     expect(text).toContain(".GetOwner([System.Security.Principal.SecurityIdentifier]).Value");
     expect(text).toContain("if ($owner -ne 'S-1-5-18' -and $owner -ne 'S-1-5-32-544') { throw");
     expect(text).toContain("@($Prefix, '/inheritance:r', '/grant:r', '*S-1-5-18:(OI)(CI)F', '*S-1-5-32-544:(OI)(CI)F')");

@@ -8,6 +8,7 @@ import { lazyProviders } from '../shared/lazy-provider.js';
 import { envFileIds, isPathRef, resolveEnvFiles } from '../shared/env-files.js';
 import { unitFilePath, mountUnitName } from '../shared/systemd/names.js';
 import { lineBreakProblems } from '../shared/fields.js';
+import { pathFieldProblems } from '../shared/path-fields.js';
 
 export const mount: ResourceType<MountDesired> = {
   name: 'mount',
@@ -31,6 +32,7 @@ export const mount: ResourceType<MountDesired> = {
     if (spec.credentials !== undefined && !['cifs', 'smb3'].includes(spec.fstype)) {
       problems.push({ path: ['credentials'], message: `credentials files are for cifs mounts; this one is ${spec.fstype}` });
     }
+    if (spec.credentials !== undefined && isPathRef(spec.credentials)) problems.push(...pathFieldProblems(host, [[['credentials'], spec.credentials]]));
     if (spec.mount === '/') problems.push({ path: ['mount'], message: 'converge does not manage the root filesystem' });
     return problems;
   },

@@ -17,6 +17,8 @@ export interface ManagedFileOptions {
   mode?: number;
   owner?: string;
   group?: string;
+  /** A last check of the complete temp file before it replaces the target (visudo -cf); throwing leaves the target as it was. */
+  check?(tmp: string): Promise<void>;
 }
 
 /** Write `data` at a host path atomically (old content backed up). */
@@ -33,7 +35,12 @@ export async function writeManagedFile(ctx: Context, hostPath: string, data: str
     await retryBusy(() => writeFileAtomic(local, data, { mode: 0o644, root: ctx.root }));
     return;
   }
-  await writeFileAtomic(local, data, { mode: options.mode ?? 0o644, ...resolveIds({ owner: options.owner, group: options.group }, ctx), root: ctx.root });
+  await writeFileAtomic(local, data, {
+    mode: options.mode ?? 0o644,
+    ...resolveIds({ owner: options.owner, group: options.group }, ctx),
+    root: ctx.root,
+    ...(options.check ? { beforeRename: options.check } : {}),
+  });
 }
 
 /** Remove a file a type wrote (backed up first); nothing there is fine. */
