@@ -75,6 +75,27 @@ function Main {
   Say "converge bootstrap for $HostName from $Repo ($Branch)"
   if ($DryRun) { Say '(dry run: nothing is changed)' }
 
+  # %ProgramData%\converge belongs to SYSTEM and Administrators only: ProgramData's inherited
+  # BUILTIN\Users (CI)(WD,AD) would let any user add files in it (a hook in the agent's clone,
+  # a drive file another user's session acts on, reading backups). A folder someone else made
+  # first is refused: its owner could change its ACL back at any time. The drives folder is
+  # readable (not writable) by users, whose logon helper reads it.
+  function Protect-Prefix {
+    if (Test-Path -LiteralPath $Prefix) {
+      $owner = (Get-Acl -LiteralPath $Prefix).GetOwner([System.Security.Principal.SecurityIdentifier]).Value
+      if ($owner -ne 'S-1-5-18' -and $owner -ne 'S-1-5-32-544') { throw "$Prefix exists and is owned by $owner, not SYSTEM or Administrators: someone else made it; remove it and run this again" }
+    } elseif (-not $DryRun) { New-Item -ItemType Directory -Force -Path $Prefix | Out-Null }
+    Invoke-Step 'icacls.exe' @($Prefix, '/setowner', '*S-1-5-32-544')
+    Invoke-Step 'icacls.exe' @($Prefix, '/inheritance:r', '/grant:r', '*S-1-5-18:(OI)(CI)F', '*S-1-5-32-544:(OI)(CI)F')
+    Invoke-Step 'icacls.exe' @($Prefix, '/remove:g', '*S-1-5-32-545', '*S-1-5-11', '*S-1-1-0', '*S-1-3-0')
+    $drives = Join-Path $Prefix 'drives'
+    if (-not $DryRun) { New-Item -ItemType Directory -Force -Path $drives | Out-Null }
+    Invoke-Step 'icacls.exe' @($drives, '/inheritance:r', '/grant:r', '*S-1-5-18:(OI)(CI)F', '*S-1-5-32-544:(OI)(CI)F', '*S-1-5-32-545:(OI)(CI)RX')
+  }
+
+  Step '0/9 %ProgramData%\converge for SYSTEM and Administrators only'
+  Protect-Prefix
+
   Step '1/9 Node.js runtime'
   if ($Node) {
     $version = & $Node -p 'process.versions.node'

@@ -31,7 +31,7 @@ import { createRunner } from '../platform/runner.js';
 import type { RolloutNote } from '../report/report.js';
 import type { Repeater } from './schedule.js';
 import { runHost } from '../engine/run-host.js';
-import { closeSshConnections, shareSshConnections } from '../source/git.js';
+import { closeSshConnections, safeUrl, shareSshConnections, urlSecrets } from '../source/git.js';
 import type { RunMode } from '../engine/converge.js';
 import { createBaseContext } from '../engine/context.js';
 import type { LoadedHost } from '../manifest/load-host.js';
@@ -111,6 +111,8 @@ export class Agent {
     const agentLock = await acquireLock(path.join(config.stateDir, 'agent'), { command: `converge agent ${config.host}`, waitMs: 0 });
     try {
       shareSshConnections(path.join(config.stateDir, 'agent'));
+      // A token written in a repository URL is a secret: masked in every log line and report from here on.
+      for (const url of [config.repo, config.statusRepo ?? '']) for (const secret of urlSecrets(url)) scrubber.add(secret);
       if (config.trust.allowUnsigned) {
         log.warn({ component: 'agent', host: config.host }, 'trust.allowUnsigned is on: unsigned commits are applied. Only for a lab.');
       }
@@ -192,7 +194,7 @@ export class Agent {
   async serve(): Promise<void> {
     let interval: Repeater | null = null;
     try {
-      this.log.info({ version: AGENT_VERSION, repo: this.config.repo, branch: this.config.branch, poll: this.config.poll, interval: this.config.interval, mode: this.config.mode, selfHeal: this.config.selfHeal }, 'agent started');
+      this.log.info({ version: AGENT_VERSION, repo: safeUrl(this.config.repo), branch: this.config.branch, poll: this.config.poll, interval: this.config.interval, mode: this.config.mode, selfHeal: this.config.selfHeal }, 'agent started');
       this.serving = true;
       this.watch = new DriftWatch(this.log.child({ component: 'watch' }), () => this.request('drift'));
       interval = await repeat(durationMs(this.config.interval), this.config.host, this.log, () => this.request('interval'));

@@ -1,6 +1,6 @@
 // What plan and apply share: find the repository, the host, the root and the
 // state directory (from flags, or the agent config), and load the host.
-import { statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { loadHostCached } from '../manifest/load-cache.js';
@@ -15,6 +15,7 @@ import type { LogLevel } from '../platform/logger.js';
 import { Scrubber } from '../platform/scrubber.js';
 import { machineFacts } from '../platform/facts.js';
 import { ConvergeError } from '../platform/errors.js';
+import { controllerOf } from '../platform/safe-path.js';
 import { findRepo, headCommit } from '../source/git-head.js';
 import { createSecretSource } from '../secrets/backend.js';
 
@@ -36,12 +37,36 @@ export interface HostRun {
   commit: string | null;
 }
 
-/** The fleet repository: --repo, else the one around the working directory. */
-export function resolveRepo(flag: string | undefined): string {
+/**
+ * The fleet repository: --repo, else the one around the working directory. With
+ * `owned` (a root plan or apply), one found that way must be root's own: a run as
+ * root takes no manifests from a folder a local user owns or can write.
+ */
+export function resolveRepo(flag: string | undefined, options: { owned?: boolean } = {}): string {
   if (flag) return path.resolve(flag);
   const found = findRepo(process.cwd());
   if (!found) throw new ConvergeError('invalid-input', 'not inside a fleet repository (no hosts/ folder or .git above this directory); pass --repo DIR');
+  if (options.owned) for (const dir of [found, path.join(found, 'hosts')]) refuseForeign(dir);
   return found;
+}
+
+function refuseForeign(dir: string): void {
+  const st = lstatSync(dir, { throwIfNoEntry: false });
+  if (!st || process.geteuid?.() !== 0) return;
+  const who = controllerOf(st);
+  if (who === null && !st.isSymbolicLink()) return;
+  const why = st.isSymbolicLink() ? 'is a symbolic link' : who === 'anyone' ? 'is writable by users other than root' : `is owned by uid ${who}`;
+  throw new ConvergeError('invalid-input', `${dir}, found around the working directory, ${why}: a run as root takes no manifests a local user could have put there; pass --repo DIR (or --config, which uses the agent's own clone)`);
+}
+
+/** The fleet plan and apply use: --repo; with --config, the agent's verified clone, never one found around the working directory. */
+function fleetRepo(flags: HostRunFlags, stateDir: string): string {
+  if (flags.repo || !flags.config) return resolveRepo(flags.repo, { owned: true });
+  const clone = path.join(stateDir, 'fleet');
+  if (!existsSync(path.join(clone, '.git'))) {
+    throw new ConvergeError('invalid-input', `--config ${flags.config}: the agent's clone ${clone} does not exist yet (start the agent once), or pass --repo DIR`);
+  }
+  return clone;
 }
 
 /** A folder the run will write under: fine when missing (it is created), an error when something else stands there. */
@@ -54,7 +79,6 @@ function mustBeFolder(dir: string, what: string): void {
 /** Load the host and build its context. Throws ManifestError when the host does not validate. */
 export async function prepareHostRun(flags: HostRunFlags, options: { writeCache?: boolean } = {}): Promise<HostRun> {
   const config = flags.config ? loadConfig(flags.config) : null;
-  const repo = resolveRepo(flags.repo);
   const hostName = flags.host ?? config?.host;
   if (!hostName) throw new ConvergeError('invalid-input', 'which host? pass --host NAME (or --config with host:)');
   const root = path.resolve(flags.root ?? config?.root ?? '/');
@@ -62,6 +86,7 @@ export async function prepareHostRun(flags: HostRunFlags, options: { writeCache?
   const stateDir = path.resolve(flags.stateDir ?? config?.stateDir ?? defaultStateDir(root, 'linux'));
   mustBeFolder(root, flags.root ? '--root' : `${flags.config}: root`);
   mustBeFolder(stateDir, flags.stateDir ? '--state-dir' : config?.stateDir ? `${flags.config}: stateDir` : 'the state directory');
+  const repo = fleetRepo(flags, stateDir);
   const { host: loaded, diagnostics } = await loadHostCached(repo, hostName, {
     facts: machineFacts(),
     cacheDir: path.join(stateDir, 'cache', 'hosts'),

@@ -1,10 +1,13 @@
 // Before a provider overwrites or removes a path it saves what was there, so an
 // operator (or a rollback) can restore it. One folder per run under
 // <stateDir>/backups/<run-id>/, readable only by root: backups may hold secrets.
-import { copyFileSync, lstatSync, mkdirSync, openSync, readlinkSync, writeSync, closeSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync, closeSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { errnoOf } from '../platform/errors.js';
+import { withParent } from '../platform/safe-path.js';
+import { lstatAt, readFileAt, readlinkAt } from '../platform/safe-ops.js';
+import { writeFileAtomicSync } from '../platform/fs-atomic.js';
 
 /** What was at a path before this run touched it. */
 export interface BackupEntry {
@@ -24,7 +27,8 @@ export class Backups {
   private readonly saved = new Map<string, BackupEntry>();
   private index: number | null = null;
 
-  constructor(readonly dir: string | null) {}
+  /** `root` is where managed paths are walked from (safe-path.ts): what is saved is what the path really holds. */
+  constructor(readonly dir: string | null, private readonly root = '/') {}
 
   /** Save what is at `local` now, once per path per run. */
   async save(local: string): Promise<void> {
@@ -50,19 +54,22 @@ export class Backups {
   }
 
   private snapshot(local: string): BackupEntry {
-    let st;
     try {
-      st = lstatSync(local);
+      return withParent(this.root, local, {}, (dir, name) => {
+        const st = lstatAt(dir, name);
+        if (!st) return { local, kind: 'absent' } as BackupEntry;
+        const base = { local, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+        if (st.isSymbolicLink()) return { ...base, kind: 'symlink', target: readlinkAt(dir, name) };
+        if (st.isDirectory()) return { ...base, kind: 'directory' };
+        // Read through a descriptor opened without following a link: a swap after the lstat cannot make this another file.
+        const blob = `${this.saved.size}.blob`;
+        writeFileAtomicSync(path.join(this.dir!, blob), readFileAt(dir, name), { mode: 0o600 });
+        return { ...base, kind: 'file', blob };
+      });
     } catch (error) {
       if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return { local, kind: 'absent' };
       throw error;
     }
-    const base = { local, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
-    if (st.isSymbolicLink()) return { ...base, kind: 'symlink', target: readlinkSync(local) };
-    if (st.isDirectory()) return { ...base, kind: 'directory' };
-    const blob = `${this.saved.size}.blob`;
-    copyFileSync(local, path.join(this.dir!, blob));
-    return { ...base, kind: 'file', blob };
   }
 }
 

@@ -53,7 +53,7 @@ export async function converge(loaded: LoadedHost, base: BaseContext, options: C
   const statuses = new Map<string, ResourceReport['status']>();
   const ctx: Context = {
     ...base,
-    backups: new Backups(backupDir),
+    backups: new Backups(backupDir, base.root),
     cache: new Map(),
     run: {
       id: runId,

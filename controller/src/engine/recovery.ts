@@ -2,11 +2,13 @@
 // the marker of an earlier one, that run was killed (kill -9, power cut): the
 // temp files its atomic writes may have left beside managed paths are removed.
 // The inventory journal already kept what it created.
-import { readdirSync, rmSync, unlinkSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../resources/types.js';
 import type { LoadedHost } from '../manifest/load-host.js';
 import { resourceType } from '../resources/registry.js';
+import { chaseDir, closeDir } from '../platform/safe-path.js';
+import { readdirAt, unlinkAt } from '../platform/safe-ops.js';
 
 const TEMP = /^\..+\.converge-[0-9a-f]{8}$/;
 
@@ -26,27 +28,31 @@ export function endRun(stateDir: string, host: string): void {
 }
 
 /** Remove temp files an interrupted atomic write left beside managed paths; returns their host paths. */
-export function removeStaleTempFiles(loaded: LoadedHost, ctx: Pick<Context, 'local'>): string[] {
+export function removeStaleTempFiles(loaded: LoadedHost, ctx: Pick<Context, 'local' | 'root'>): string[] {
   const dirs = new Set<string>();
   for (const r of loaded.resources) {
     if (resourceType(r.type)?.titleIsPath) dirs.add(loaded.paths.dirname(r.title));
   }
   const removed: string[] = [];
   for (const dir of dirs) {
-    let names: string[];
+    let held;
     try {
-      names = readdirSync(ctx.local(dir));
+      held = chaseDir(ctx.root, ctx.local(dir));
     } catch {
-      continue;
+      continue; // missing, or reached only through a link converge does not follow
     }
-    for (const name of names) {
-      if (!TEMP.test(name)) continue;
-      try {
-        unlinkSync(path.join(ctx.local(dir), name));
-        removed.push(loaded.paths.join(dir, name));
-      } catch {
-        // not ours to remove, or already gone
+    try {
+      for (const name of readdirAt(held)) {
+        if (!TEMP.test(name)) continue;
+        try {
+          unlinkAt(held, name);
+          removed.push(loaded.paths.join(dir, name));
+        } catch {
+          // not ours to remove, or already gone
+        }
       }
+    } finally {
+      closeDir(held);
     }
   }
   return removed;

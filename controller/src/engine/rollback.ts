@@ -4,7 +4,7 @@
 // files it wrote are still there, restore the files, undo disabling (the
 // files of removed units are back), reload once, then start what it stopped
 // and restart what it restarted so the old definitions and configs run again.
-import { lstatSync, mkdirSync, readFileSync, rmdirSync, symlinkSync, unlinkSync, lchownSync, chmodSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BaseContext } from './context.js';
 import { readBackups } from './backups.js';
@@ -14,6 +14,8 @@ import type { JournalEntry } from '../resources/shared/systemd/journal.js';
 import type { RollbackReport } from '../report/report.js';
 import { writeFileAtomicSync } from '../platform/fs-atomic.js';
 import { messageOf } from '../platform/errors.js';
+import { withParent } from '../platform/safe-path.js';
+import { lstatAt, mkdirAt, rmdirAt, setAttributesAt, symlinkAt, unlinkAt } from '../platform/safe-ops.js';
 
 const UNDO: Partial<Record<JournalEntry['action'], 'enable' | 'disable' | 'mask' | 'unmask'>> = { enable: 'disable', disable: 'enable', mask: 'unmask', unmask: 'mask' };
 
@@ -49,7 +51,7 @@ export async function rollBack(runDir: string, ctx: BaseContext): Promise<Omit<R
   // 3. files, newest first (a file created in a new directory goes before the directory)
   for (const entry of [...backups].reverse()) {
     try {
-      restore(entry, runDir);
+      restore(entry, runDir, ctx.root);
       report.restored.push(hostPathOf(entry.local, ctx.root));
     } catch (error) {
       report.errors.push(`${hostPathOf(entry.local, ctx.root)}: ${messageOf(error)}`);
@@ -69,36 +71,37 @@ export async function rollBack(runDir: string, ctx: BaseContext): Promise<Omit<R
   return report;
 }
 
-/** Put back what was at a path before the run. */
-function restore(entry: BackupEntry, runDir: string): void {
-  const current = lstatSync(entry.local, { throwIfNoEntry: false });
-  switch (entry.kind) {
-    case 'absent':
-      if (!current) return;
-      if (current.isDirectory()) rmdirSync(entry.local); // created by the run; fails (and is reported) if something else is in it now
-      else unlinkSync(entry.local);
-      return;
-    case 'file': {
-      if (current?.isDirectory()) throw new Error('a directory stands where the file was; left as is');
-      const bytes = readFileSync(path.join(runDir, entry.blob!));
-      writeFileAtomicSync(entry.local, bytes, { mode: entry.mode ?? 0o644, uid: entry.uid, gid: entry.gid });
-      return;
-    }
-    case 'symlink':
-      if (current && !current.isDirectory()) unlinkSync(entry.local);
-      symlinkSync(entry.target!, entry.local);
-      if (entry.uid !== undefined) lchownSync(entry.local, entry.uid, entry.gid ?? -1);
-      return;
-    case 'directory':
-      if (current?.isDirectory()) {
-        chmodSync(entry.local, entry.mode ?? 0o755);
-      } else {
-        if (current) unlinkSync(entry.local);
-        mkdirSync(entry.local, { mode: entry.mode ?? 0o755 });
-      }
-      if (entry.uid !== undefined) lchownSync(entry.local, entry.uid, entry.gid ?? -1);
-      return;
+/** Put back what was at a path before the run, through the same safe walk as every write (safe-path.ts). */
+function restore(entry: BackupEntry, runDir: string, root: string): void {
+  if (entry.kind === 'file') {
+    const bytes = readFileSync(path.join(runDir, entry.blob!));
+    withParent(root, entry.local, {}, (dir, name) => {
+      if (lstatAt(dir, name)?.isDirectory()) throw new Error('a directory stands where the file was; left as is');
+    });
+    writeFileAtomicSync(entry.local, bytes, { mode: entry.mode ?? 0o644, uid: entry.uid, gid: entry.gid, root });
+    return;
   }
+  withParent(root, entry.local, {}, (dir, name) => {
+    const current = lstatAt(dir, name);
+    const owner = entry.uid !== undefined ? { uid: entry.uid, gid: entry.gid } : {};
+    switch (entry.kind) {
+      case 'absent':
+        if (!current) return;
+        if (current.isDirectory()) rmdirAt(dir, name); // created by the run; fails (and is reported) if something else is in it now
+        else unlinkAt(dir, name);
+        return;
+      case 'symlink':
+        if (current?.isDirectory()) throw new Error('a directory stands where the link was; left as is');
+        symlinkAt(dir, name, entry.target!);
+        setAttributesAt(dir, name, owner);
+        return;
+      case 'directory':
+        if (current && !current.isDirectory()) unlinkAt(dir, name);
+        if (!current?.isDirectory()) mkdirAt(dir, name, entry.mode ?? 0o755);
+        setAttributesAt(dir, name, { mode: entry.mode ?? 0o755, ...owner });
+        return;
+    }
+  });
 }
 
 function hostPathOf(local: string, root: string): string {

@@ -51,7 +51,19 @@ export function readRepoFile(repo: string, rel: string): Buffer {
   if (inside.startsWith('..') || path.isAbsolute(inside)) {
     throw Object.assign(new Error('is a symbolic link that leads out of the repository; manifests must live in it'), { code: 'ELEAVES' });
   }
+  if (inGitDir(inside)) throw Object.assign(new Error(GIT_DIR_REFUSAL), { code: 'ELEAVES' });
   return readFileSync(full);
+}
+
+/** Why a path in .git/ is not a repository file. */
+export const GIT_DIR_REFUSAL = "leads into .git/, git's own data (remote URLs with any credentials, hooks), not a file of the repository";
+
+/**
+ * True when a repository-relative real path lies in a `.git` folder (the agent's
+ * clone config, a submodule's): "inside the repository" means its tracked files.
+ */
+export function inGitDir(rel: string): boolean {
+  return rel.split(/[\\/]/).some((part) => part.toLowerCase() === '.git');
 }
 
 /** What to say when readRepoFile failed. */

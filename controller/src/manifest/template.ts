@@ -12,6 +12,7 @@ import { addJinjaFilters } from './template-filters-jinja.js';
 import { addTests, UNDEFINED_TESTS } from './template-tests.js';
 import { isUndefined } from './template-undefined.js';
 import { explainTemplateError, TemplateError } from './template-errors.js';
+import { GIT_DIR_REFUSAL, inGitDir } from './repo-files.js';
 import { ANSIBLE_NAMES, installSandbox } from './template-sandbox.js';
 import { ansibleNames } from './template-ansible-names.js';
 import { templateGlobals } from './template-globals.js';
@@ -226,6 +227,7 @@ export function resolveInside(repoReal: string, baseDir: string, written: string
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
     throw new Error(`'${written}' points outside the repository; templates and sources must live in it`);
   }
+  if (inGitDir(rel)) throw new Error(`'${written}' ${GIT_DIR_REFUSAL}`);
   if (statSync(real).isDirectory()) throw new Error(`'${written}' is a folder; name a file in it`);
   return rel.split(path.sep).join('/');
 }

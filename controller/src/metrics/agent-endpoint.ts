@@ -1,6 +1,8 @@
 // The metrics listener for an agent config: collect from run events, serve on
 // the configured loopback address. A port that cannot be bound is logged and
-// tried again after each run; it never stops the agent from converging.
+// tried again after each run; it never stops the agent from converging, but
+// each run's report says so: a local user who took the port first would
+// otherwise serve the fleet's scrapers their own numbers unseen.
 import type { RunEvents } from '../agent/events.js';
 import type { Logger } from '../platform/logger.js';
 import { messageOf } from '../platform/errors.js';
@@ -13,6 +15,12 @@ export interface MetricsEndpoint {
   /** The scrape URL once listening. */
   url(): string | null;
   close(): Promise<void>;
+}
+
+/** The status report's notice for an endpoint that is not up. */
+function notServed(address: string, error: string): string {
+  const taken = /EADDRINUSE/.test(error) ? '; another process holds that port, so whatever scrapes it is not reading this agent' : '';
+  return `metrics are not served on ${address}: ${error}${taken}`;
 }
 
 /** Start collecting for `host` and serving on `address` (e.g. 127.0.0.1:9464). */
@@ -39,6 +47,7 @@ export async function startMetricsEndpoint(host: string, address: string, log: L
     runFinished: async (info) => {
       metrics.runFinished(info);
       await listen();
+      if (!served && !closed) throw new Error(notServed(address, lastError));
     },
     pollFinished: (info) => metrics.pollFinished(info),
     pushFinished: (info) => metrics.pushFinished(info),

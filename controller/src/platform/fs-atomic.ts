@@ -1,19 +1,25 @@
 // Crash-safe writes: a temp file in the same directory, mode and owner set,
 // fsync, rename over the target, fsync the directory. A crash at any point
-// leaves either the old file or the new one, never half of one.
+// leaves either the old file or the new one, never half of one. The parent is
+// reached through safe-path.ts (no link a local user planted is followed) and
+// everything happens relative to it, held open (safe-ops.ts).
 //
 // The system calls are synchronous on purpose: converge applies resources one
 // after another, and a sync call costs microseconds where its promise twin
 // pays a round trip through libuv's thread pool (measured: 3x faster for a
 // thousand small files).
-import { closeSync, fchmodSync, fchownSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { chaseParent, closeDir, withParent } from './safe-path.js';
+import type { SafeDir } from './safe-path.js';
+import { renameAt, syncDirAt, unlinkAt, writeTempAt } from './safe-ops.js';
 
 export interface AtomicWriteOptions {
   mode: number;
   uid?: number;
   gid?: number;
+  /** The root the path is walked from (the --root sandbox); default `/`. */
+  root?: string;
   /**
    * Collect the directory instead of fsyncing it at once; the caller fsyncs each
    * collected directory once (the engine does, at the end of a run). The
@@ -22,87 +28,55 @@ export interface AtomicWriteOptions {
   deferDirSync?: Set<string>;
 }
 
-/** Replace `target` with `data`. A symlink at `target` is replaced, never followed. `beforeRename` is a last step on the complete temp file (a Windows ACL). */
+/**
+ * Replace `target` with `data`. A symlink at `target` is replaced, never followed.
+ * `beforeRename` is a last check of the complete temp file (visudo -cf), given its
+ * real path (another process cannot use this one's /proc/self/fd).
+ */
 export async function writeFileAtomic(
   target: string,
   data: string | Uint8Array,
   options: AtomicWriteOptions & { beforeRename?(tmp: string): Promise<void> },
 ): Promise<void> {
   if (!options.beforeRename) return writeFileAtomicSync(target, data, options);
-  const tmp = writeTemp(target, data, options);
+  const { dir, name } = chaseParent(options.root ?? '/', target);
   try {
-    await options.beforeRename(tmp);
-  } catch (error) {
-    removeQuietly(tmp);
-    throw error;
+    const tmp = writeTempAt(dir, name, data, options);
+    try {
+      await options.beforeRename(path.join(dir.local, tmp));
+    } catch (error) {
+      try {
+        unlinkAt(dir, tmp);
+      } catch {
+        // already gone
+      }
+      throw error;
+    }
+    renameAt(dir, tmp, name);
+    finish(dir, options);
+  } finally {
+    closeDir(dir);
   }
-  commit(tmp, target, options);
 }
 
 /** The synchronous form of writeFileAtomic. */
 export function writeFileAtomicSync(target: string, data: string | Uint8Array, options: AtomicWriteOptions): void {
-  commit(writeTemp(target, data, options), target, options);
+  withParent(options.root ?? '/', target, {}, (dir, name) => {
+    renameAt(dir, writeTempAt(dir, name, data, options), name);
+    finish(dir, options);
+  });
 }
 
-/** The complete temp file beside `target`: content, mode, owner, fsynced. */
-function writeTemp(target: string, data: string | Uint8Array, options: AtomicWriteOptions): string {
-  const dir = path.dirname(target);
-  const tmp = path.join(dir, `.${path.basename(target)}.converge-${randomBytes(4).toString('hex')}`);
-  const fd = openSync(tmp, 'wx', options.mode);
-  try {
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let offset = 0;
-    while (offset < bytes.byteLength) offset += writeSync(fd, bytes, offset, bytes.byteLength - offset);
-    fchmodSync(fd, options.mode);
-    if (options.uid !== undefined || options.gid !== undefined) fchownSync(fd, options.uid ?? -1, options.gid ?? -1);
-    fsyncSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-    throw error;
-  }
-  closeSync(fd);
-  return tmp;
-}
-
-/** Rename the temp file over `target` and make the rename durable. */
-function commit(tmp: string, target: string, options: AtomicWriteOptions): void {
-  const dir = path.dirname(target);
-  try {
-    renameSync(tmp, target);
-  } catch (error) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-    throw error;
-  }
-  if (options.deferDirSync) options.deferDirSync.add(dir);
-  else syncDirectorySync(dir);
-}
-
-function removeQuietly(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    // already gone
-  }
+function finish(dir: SafeDir, options: AtomicWriteOptions): void {
+  if (options.deferDirSync) options.deferDirSync.add(dir.local);
+  else syncDirAt(dir);
 }
 
 /** fsync a directory so a rename in it survives a power cut (a no-op where the OS refuses). */
 export async function syncDirectory(dir: string): Promise<void> {
-  syncDirectorySync(dir);
-}
-
-function syncDirectorySync(dir: string): void {
   let fd: number | undefined;
   try {
-    fd = openSync(dir, 'r');
+    fd = openSync(path.resolve(dir), 'r');
     fsyncSync(fd);
   } catch {
     // Some filesystems and Windows cannot fsync a directory; the rename is still atomic.

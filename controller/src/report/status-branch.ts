@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import type { OutboxEntry } from './outbox.js';
 import { coalesce, groupMessage } from './outbox.js';
-import { gitAt, gitMessage, remoteError, safeUrl } from '../source/git.js';
+import { gitAt, gitMessage, remoteAccess, remoteError, safeUrl } from '../source/git.js';
 import { removeStaleLocks } from '../source/clone.js';
 import { REPORT_FILES, STATE_ROOT, statusJsonPath } from './status-paths.js';
 import { ConvergeError, messageOf } from '../platform/errors.js';
@@ -56,8 +56,9 @@ export class StatusBranch {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     if (!existsSync(path.join(dir, 'HEAD'))) await gitAt(dir).raw(['init', '--quiet', '--bare']);
     await removeStaleLocks(dir);
-    const git = gitAt(dir);
-    await git.raw(['config', 'remote.origin.url', options.url]);
+    const access = remoteAccess(options.url);
+    const git = gitAt(dir, access.env);
+    await git.raw(['config', 'remote.origin.url', access.url]);
     // A partial repository: other hosts' blobs are never fetched (a huge one costs nothing here).
     await git.raw(['config', 'remote.origin.promisor', 'true']);
     await git.raw(['config', 'remote.origin.partialclonefilter', 'blob:none']);

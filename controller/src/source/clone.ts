@@ -7,7 +7,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
-import { exitCodeOf, gitAt, gitMessage, remoteError, safeUrl } from './git.js';
+import { exitCodeOf, gitAt, gitMessage, remoteAccess, remoteError, safeUrl } from './git.js';
 import { ConvergeError } from '../platform/errors.js';
 
 /** Where the fetched branch head is kept. */
@@ -36,7 +36,7 @@ export class FleetClone {
     readonly dir: string,
     private readonly options: CloneOptions,
   ) {
-    this.git = gitAt(dir);
+    this.git = gitAt(dir, remoteAccess(options.url).env);
   }
 
   /** Open (creating on first use) `<stateDir>/fleet`, with the remote and sparse patterns of `options`. */
@@ -47,7 +47,7 @@ export class FleetClone {
     await removeStaleLocks(path.join(dir, '.git'));
     const clone = new FleetClone(dir, options);
     const git = clone.git;
-    await git.raw(['config', 'remote.origin.url', options.url]);
+    await git.raw(['config', 'remote.origin.url', remoteAccess(options.url).url]);
     await git.raw(['config', 'remote.origin.promisor', 'true']);
     await git.raw(['config', 'remote.origin.partialclonefilter', 'blob:none']);
     await git.raw(['config', 'core.sparseCheckout', 'true']);

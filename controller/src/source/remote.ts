@@ -1,6 +1,6 @@
 // Poll: where the branch is on the remote, with one `git ls-remote` and no fetch.
 import type { SimpleGit } from 'simple-git';
-import { gitAt, remoteError, safeUrl } from './git.js';
+import { gitAt, remoteAccess, remoteError, safeUrl } from './git.js';
 
 const pollers = new Map<string, SimpleGit>();
 
@@ -13,10 +13,13 @@ export async function remoteHead(url: string, branch: string, cwd: string): Prom
 export async function remoteHeads(url: string, branches: readonly string[], cwd: string): Promise<Map<string, string>> {
   let out: string;
   // One git instance per directory, reused poll after poll: an idle agent should make as little garbage as it can.
-  let git = pollers.get(cwd);
-  if (!git) pollers.set(cwd, (git = gitAt(cwd)));
+  // Credentials in the URL reach git through its environment, never its arguments (see remoteAccess).
+  const access = remoteAccess(url);
+  const key = `${cwd}\n${url}`;
+  let git = pollers.get(key);
+  if (!git) pollers.set(key, (git = gitAt(cwd, access.env)));
   try {
-    out = await git.listRemote([url, ...branches.map((b) => `refs/heads/${b}`)]);
+    out = await git.listRemote([access.url, ...branches.map((b) => `refs/heads/${b}`)]);
   } catch (error) {
     throw remoteError(`cannot reach ${safeUrl(url)}`, error);
   }

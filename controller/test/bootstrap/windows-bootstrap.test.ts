@@ -24,4 +24,15 @@ describe('windows.ps1', () => {
     expect(text).toContain("'install-service', '--config', $Config");
     expect(text).toContain("agent --once --config $Config");
   });
+
+  it('leaves %ProgramData%\\converge to SYSTEM and Administrators before writing anything in it, and refuses one someone else made (H3)', () => {
+    const protect = text.indexOf('  Protect-Prefix');
+    expect(protect).toBeGreaterThan(0);
+    expect(protect).toBeLessThan(text.indexOf("Step '1/9 Node.js runtime'"));
+    expect(text).toContain(".GetOwner([System.Security.Principal.SecurityIdentifier]).Value");
+    expect(text).toContain("if ($owner -ne 'S-1-5-18' -and $owner -ne 'S-1-5-32-544') { throw");
+    expect(text).toContain("@($Prefix, '/inheritance:r', '/grant:r', '*S-1-5-18:(OI)(CI)F', '*S-1-5-32-544:(OI)(CI)F')");
+    expect(text).toContain("@($Prefix, '/remove:g', '*S-1-5-32-545', '*S-1-5-11', '*S-1-1-0', '*S-1-3-0')");
+    expect(text).toContain("'*S-1-5-32-545:(OI)(CI)RX')"); // users read the drives folder, never write it
+  });
 });

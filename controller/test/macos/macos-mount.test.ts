@@ -3,7 +3,7 @@
 // the user's LaunchAgent, the password in the System keychain through
 // `security -i` on stdin (never on a command line), mount and remount.
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +56,7 @@ describe('an SMB mount on a macOS host', () => {
   it('installs the helper and agent, stores the password via stdin, mounts as the user, remounts a lost mount', async () => {
     const root = tempDir();
     mkdirSync(path.join(root, 'etc/converge/secrets'), { recursive: true });
-    writeFileSync(path.join(root, 'etc/converge/secrets/smb-motoko.cred'), 'username=mike\npassword=s3cret-smb\n', { mode: 0o600 });
+    writeFileSync(path.join(root, 'etc/converge/secrets/smb-motoko.cred'), 'username=demo-smb-user\npassword=s3cret-smb\n', { mode: 0o600 });
     const world = { mounted: false, keychain: null as string | null, loaded: new Set<string>() };
     const runner = fakeRunner('macos', {}, {
       id: () => ({ stdout: '501\n' }),
@@ -81,14 +81,22 @@ describe('an SMB mount on a macOS host', () => {
     expect(JSON.stringify(first.report)).not.toContain('s3cret-smb');
     expect(runner.runs.some((r) => r.args.includes('s3cret-smb'))).toBe(false);
     const plist = readFileSync(path.join(root, 'Users/mike/Library/LaunchAgents/dev.converge.mount.users-mike-mkt-flux.plist'), 'utf8');
-    expect(plist).toContain('<string>//mike@motoko.pangolin-vega.ts.net/flux</string>');
+    // The SMB account (a vault secret) is in no 0644 plist and no argument of the helper: it reads it from the user's 0600 file.
+    expect(plist).toContain('<string>//motoko.pangolin-vega.ts.net/flux</string>');
+    expect(plist).not.toContain('demo-smb-user');
+    const account = path.join(root, 'Users/mike/Library/Application Support/converge/dev.converge.mount.users-mike-mkt-flux.account');
+    expect(plist).toContain(`<string>/Users/mike/Library/Application Support/converge/dev.converge.mount.users-mike-mkt-flux.account</string>`);
+    expect(readFileSync(account, 'utf8')).toBe('demo-smb-user\n');
+    expect(statSync(account).mode & 0o777).toBe(0o600);
+    expect(JSON.stringify(first.report)).not.toContain('demo-smb-user');
+    expect(runner.runs.filter((r) => r.file !== 'security').some((r) => r.args.some((a) => a.includes('demo-smb-user')))).toBe(false);
     expect(plist).toContain('<string>soft,nobrowse</string>');
     expect(plist).toContain('<string>/Library/Preferences/SystemConfiguration</string>');
 
     expect((await engineRun(macFleet().dir, 'mac', root, runner, 'plan')).report.summary.pending).toBe(0);
     world.mounted = false; // lost after sleep, and the helper has not run yet
     const heal = await engineRun(macFleet().dir, 'mac', root, runner);
-    expect(heal.lines).toContain('mount:/Users/mike/.mkt/flux: mounted false → //mike@motoko.pangolin-vega.ts.net/flux');
+    expect(heal.lines).toContain('mount:/Users/mike/.mkt/flux: mounted false → //motoko.pangolin-vega.ts.net/flux');
     expect(world.mounted).toBe(true);
   });
 

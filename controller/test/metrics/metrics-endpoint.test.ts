@@ -166,14 +166,17 @@ describe('metrics on loopback', () => {
     expect(await refused('127.0.0.1', 8413)).toBe('ECONNREFUSED');
   });
 
-  it('a port in use does not stop the agent: logged, and served once the port is free', async () => {
+  it('a port in use does not stop the agent: logged, said in each run\'s report, and served once the port is free', async () => {
     const squatter = createServer();
     await new Promise<void>((resolve) => squatter.listen(8414, '127.0.0.1', resolve));
     const logFile = path.join(tempDir(), 'agent.log');
     const scrubber = new Scrubber();
     const agent = await agentWithMetrics(8414, createLogger({ level: 'info', destination: logFile, scrubber }));
     expect(readFileSync(logFile, 'utf8')).toContain('metrics endpoint not served; tried again after each run');
-    await agent.send('runFinished', { report: reportOf('motoko', A, 'converged', { unchanged: 3 }), durationMs: 100 });
+    // The agent puts a listener's failure into the run's status report (see agent.ts emit → notices).
+    await expect(agent.send('runFinished', { report: reportOf('motoko', A, 'converged', { unchanged: 3 }), durationMs: 100 })).rejects.toThrow(
+      /metrics are not served on 127\.0\.0\.1:8414: .*EADDRINUSE.*another process holds that port/,
+    );
     await new Promise<void>((resolve) => squatter.close(() => resolve()));
     await agent.send('runFinished', { report: reportOf('motoko', A, 'converged', { unchanged: 3 }), durationMs: 100 });
     const m = await scrape('http://127.0.0.1:8414/metrics');

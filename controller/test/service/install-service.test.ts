@@ -138,6 +138,10 @@ describe('the Windows service (WinSW)', () => {
     const dry = converge(['install-service', '--os', 'windows', '--dry-run']);
     expect(dry.stdout).toContain(`after checking its SHA256 is ${WINSW.sha256}`);
     expect(dry.stdout).toContain("'C:\\ProgramData\\converge\\service\\converge-agent.exe' install");
+    // H3: the folder loses ProgramData's inherited BUILTIN\Users entries before the service is installed
+    expect(dry.stdout).toContain("icacls.exe 'C:\\ProgramData\\converge' /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F'");
+    expect(dry.stdout).toContain("icacls.exe 'C:\\ProgramData\\converge' /remove:g '*S-1-5-32-545' '*S-1-5-11' '*S-1-1-0' '*S-1-3-0'");
+    expect(dry.stdout.indexOf('/inheritance:r')).toBeLessThan(dry.stdout.indexOf('converge-agent.exe\' install'));
     const root = tempDir();
     mkdirSync(path.join(root, 'C/ProgramData/converge'), { recursive: true });
     writeFileSync(path.join(root, 'C/ProgramData/converge/config.yml'), CONFIG);

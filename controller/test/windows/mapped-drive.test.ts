@@ -4,7 +4,7 @@
 // helper's report carries Get-SmbMapping's Status values, see
 // fixtures/windows/get-smbmapping.txt).
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HELPER_SCRIPT } from '../../src/resources/mapped-drive/helper-script.js';
 import { DRIVE_SCRIPTS } from '../../src/resources/mapped-drive/powershell.js';
@@ -57,15 +57,23 @@ function fakeWindows(root: string, options: { loggedOn?: boolean } = {}) {
       world.status = 'OK';
       return { state: 'Ready', lastResult: 0 };
     },
-  }, { 'icacls.exe': () => ({ stdout: 'processed file: …\r\nSuccessfully processed 1 files; Failed processing 0 files\r\n' }) });
-  return { world, runner };
+  }, {
+    'icacls.exe': (args) => {
+      // What the folder or file held at the moment its ACL was set: the order that keeps a secret unreadable.
+      const local = args[0]!.replace(/\\/g, '/');
+      aclSeen.push(existsSync(local) && statSync(local).isDirectory() ? { dir: local, entries: readdirSync(local) } : { file: local, bytes: existsSync(local) ? readFileSync(local, 'utf8').length : -1 });
+      return { stdout: 'processed file: …\r\nSuccessfully processed 1 files; Failed processing 0 files\r\n' };
+    },
+  });
+  const aclSeen: ({ dir: string; entries: string[] } | { file: string; bytes: number })[] = [];
+  return { world, runner, aclSeen };
 }
 
 describe('mapped drives on a Windows host', () => {
   it('installs the helper and one logon task for Users, maps through it, heals drift', async () => {
     const fleet = drivesFleet();
     const root = tempDir();
-    const { world, runner } = fakeWindows(root);
+    const { world, runner, aclSeen } = fakeWindows(root);
 
     const first = await engineRun(fleet.dir, 'gpu', root, runner);
     expect(first.report.summary).toMatchObject({ changed: 3, failed: 0 });
@@ -79,7 +87,16 @@ describe('mapped drives on a Windows host', () => {
     expect(JSON.parse(readFileSync(path.join(root, 'C/ProgramData/converge/drives/X.json'), 'utf8'))).toEqual({ letter: 'X:', remote: `${SHARE}\\flux`, user: 'mike', credentials: 'C:\\ProgramData\\converge\\drives\\credentials-mike.env' });
     // mike's own copy of the two lines, readable by him (the helper runs as him), never shown
     expect(readFileSync(path.join(root, 'C/ProgramData/converge/drives/credentials-mike.env'), 'utf8')).toBe('username=mike\npassword=s3cret-smb-pass\n');
-    expect(runner.runs.find((r) => r.file === 'icacls.exe')!.args).toEqual(['C:\\ProgramData\\converge\\drives\\credentials-mike.env', '/inheritance:r', '/grant:r', '*S-1-5-18:(F)', '*S-1-5-32-544:(F)', 'mike:(R)']);
+    const acls = runner.runs.filter((r) => r.file === 'icacls.exe').map((r) => r.args);
+    // users may read the drives folder, never write it (H3: no drive file planted for another user's session)
+    expect(acls[0]).toEqual(['C:\\ProgramData\\converge\\drives', '/inheritance:r', '/grant:r', '*S-1-5-18:(OI)(CI)(F)', '*S-1-5-32-544:(OI)(CI)(F)', '*S-1-5-32-545:(OI)(CI)(RX)']);
+    // the credential copy is born restricted (H2): a fresh folder is restricted while empty, the file is made in it and
+    // restricted before it is renamed into place, never readable by other users, not even for a moment
+    expect(acls[1]).toEqual([expect.stringMatching(/drives\\\.converge-private-\w+$/), '/inheritance:r', '/grant:r', '*S-1-5-18:(OI)(CI)(F)', '*S-1-5-32-544:(OI)(CI)(F)', 'mike:(OI)(CI)(R)']);
+    expect(aclSeen[1]).toMatchObject({ entries: [] });
+    expect(acls[2]).toEqual([expect.stringMatching(/\.converge-private-\w+\\credentials-mike\.env$/), '/inheritance:r', '/grant:r', '*S-1-5-18:(F)', '*S-1-5-32-544:(F)', 'mike:(R)']);
+    expect(aclSeen[2]).toMatchObject({ bytes: 'username=mike\npassword=s3cret-smb-pass\n'.length });
+    expect(readdirSync(path.join(root, 'C/ProgramData/converge/drives')).filter((n) => n.startsWith('.'))).toEqual([]);
     expect(JSON.stringify(first.report)).not.toContain('s3cret-smb-pass');
     expect(first.lines).toContain('mappedDrive:X:: credentials for mike ∅ → (secret)');
     expect(readFileSync(path.join(root, 'C/ProgramData/converge/drives/map-drives.ps1'), 'utf8')).toBe(HELPER_SCRIPT);
@@ -135,8 +152,11 @@ describe('the helper and its report', () => {
     for (const s of DRIVE_SCRIPTS) expect(await powershellSyntaxErrors(s.script), s.name).toEqual([]);
   });
 
-  it('uses cmdkey, net use /persistent:yes and Get-SmbMapping as the issue asks', () => {
-    expect(HELPER_SCRIPT).toContain('cmdkey.exe "/add:$server"');
+  it('stores the share credential as cmdkey /add does, without the password on a command line (H4), and uses net use /persistent:yes and Get-SmbMapping', () => {
+    expect(HELPER_SCRIPT).toContain('[ConvergeCredential]::Write($server, $name, $secret)');
+    expect(HELPER_SCRIPT).toContain('EntryPoint = "CredWriteW"');
+    expect(HELPER_SCRIPT).not.toContain('cmdkey.exe');
+    expect(HELPER_SCRIPT).not.toContain('/pass:');
     expect(HELPER_SCRIPT).toContain('net.exe use $drive.letter $drive.remote /persistent:yes');
     expect(HELPER_SCRIPT).toContain('Get-SmbMapping -LocalPath $drive.letter');
   });

@@ -63,6 +63,7 @@ export function winswXml(c: AgentCommand): string {
 export function winswInstall(c: AgentCommand, winsw: string, installed: boolean, start: boolean): Step[] {
   const exe = SERVICE_EXE.replace(/\//g, '\\');
   return [
+    ...protectProgramData(),
     { kind: 'dir', path: LOG_DIR.replace(/\\/g, '/') },
     { kind: 'verified-copy', from: winsw, path: SERVICE_EXE, sha256: WINSW.sha256 },
     { kind: 'file', path: SERVICE_XML, content: winswXml(c) },
@@ -70,6 +71,23 @@ export function winswInstall(c: AgentCommand, winsw: string, installed: boolean,
       ? { kind: 'command', argv: [exe, 'refresh'], why: 'apply the new settings to the existing service', manager: true }
       : { kind: 'command', argv: [exe, 'install'], why: 'register the service (LocalSystem, delayed start)', manager: true },
     ...(start ? [{ kind: 'command' as const, argv: [exe, installed ? 'restart' : 'start'], why: installed ? 'restart it on the new version' : 'start it', manager: true }] : []),
+  ];
+}
+
+/** Where the agent keeps its state, configuration, keys and drive files. */
+export const PROGRAM_DATA_DIR = 'C:\\ProgramData\\converge';
+
+/**
+ * %ProgramData%\converge for SYSTEM and Administrators only (ProgramData lets every
+ * user add files to its folders; see scripts/bootstrap/windows.ps1, which also
+ * refuses a folder someone else created first). Windows propagates the new
+ * inheritable entries to what is inside.
+ */
+export function protectProgramData(): Step[] {
+  const why = 'leave %ProgramData%\\converge to SYSTEM and Administrators (no inherited BUILTIN\\Users entries)';
+  return [
+    { kind: 'command', argv: ['icacls.exe', PROGRAM_DATA_DIR, '/inheritance:r', '/grant:r', '*S-1-5-18:(OI)(CI)F', '*S-1-5-32-544:(OI)(CI)F'], why, manager: true },
+    { kind: 'command', argv: ['icacls.exe', PROGRAM_DATA_DIR, '/remove:g', '*S-1-5-32-545', '*S-1-5-11', '*S-1-1-0', '*S-1-3-0'], why, manager: true },
   ];
 }
 

@@ -8,13 +8,17 @@ import { envFileIds, isPathRef, resolveEnvFiles } from '../shared/env-files.js';
 import { pathFieldProblems } from '../shared/path-fields.js';
 import type { PathField } from '../shared/path-fields.js';
 import { unitFilePath } from '../shared/systemd/names.js';
+import { lineBreakProblems } from '../shared/fields.js';
 
 export const container: ResourceType<ContainerDesired> = {
   name: 'container',
   description: 'a podman container (image, command, ports, volumes, env, env files) run by a generated systemd service',
   schema: ContainerSpec,
   os: ['linux'],
-  check: (spec, host) => pathFieldProblems(host, (spec.envFiles ?? []).map((ref, i): PathField => [['envFiles', i], isPathRef(ref) ? ref : undefined])),
+  check: (spec, host) => [
+    ...lineBreakProblems(spec),
+    ...pathFieldProblems(host, (spec.envFiles ?? []).map((ref, i): PathField => [['envFiles', i], isPathRef(ref) ? ref : undefined])),
+  ],
   prepare(spec, helper) {
     if (!spec.envFiles?.length) return spec;
     return { ...spec, envFilePaths: resolveEnvFiles(spec.envFiles, helper, ['envFiles']).map((r) => r.path) };

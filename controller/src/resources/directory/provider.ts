@@ -1,10 +1,8 @@
 // Directories on Linux and macOS (and under --root anywhere).
-import { unlink } from 'node:fs/promises';
-import { mkdirSync } from 'node:fs';
 import type { Change, Provider } from '../types.js';
 import type { DirectorySpec } from './schema.js';
 import { removeDirectory } from './remove.js';
-import { attributeChanges, ensureParent, setAttributes, statPath, typeChange } from '../shared/posix-path.js';
+import { attributeChanges, ensureParent, makeDirectory, setAttributes, statPath, typeChange, unlinkPath } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 import { ConvergeError } from '../../platform/errors.js';
 
@@ -37,12 +35,12 @@ export const posixDirectoryProvider: Provider<DirectorySpec, DirectoryObserved> 
         throw new ConvergeError('invalid-input', `${spec.directory} is a ${current.kind}; refusing to replace it with a directory (set force: true to allow)`);
       }
       await ctx.backups.save(local);
-      await unlink(local);
+      unlinkPath(local, ctx);
     }
     if (!current || current.kind !== 'directory') {
       await ensureParent(local, ctx);
       await ctx.backups.save(local);
-      mkdirSync(local, { mode: parseInt(spec.mode ?? '0755', 8) });
+      makeDirectory(local, parseInt(spec.mode ?? '0755', 8), ctx);
     }
     const want = (p: string) => changes.some((c) => c.property === p && !c.skipped) || !current || current.kind !== 'directory';
     await setAttributes(local, {

@@ -3,17 +3,16 @@
 // Values come from the run's secret cache; a change shows variable names and
 // "(secret changed)", never a value. When the vault cannot be read the
 // resource fails and the file on disk is left as it is.
-import { readFile, unlink } from 'node:fs/promises';
 import type { Change, Provider } from '../types.js';
 import type { EnvFileDesired } from './schema.js';
 import { checkValue, parseEnvFile, renderEnvFile } from './format.js';
 import { openLedger } from './ledger.js';
-import { attributeChanges, describeKind, ensureParent, resolveIds, setAttributes, statPath } from '../shared/posix-path.js';
+import { attributeChanges, describeKind, ensureParent, readPath, resolveIds, setAttributes, statPath, unlinkPath } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 import { readSecret } from '../../secrets/run-cache.js';
 import { rememberSecret } from '../../secrets/scrubbing.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
-import { restrictToAdministrators } from './windows-acl.js';
+import { writeRestrictedFile } from './windows-acl.js';
 import { dirtyDirectories } from '../../engine/durability.js';
 import process from 'node:process';
 import { ConvergeError, messageOf } from '../../platform/errors.js';
@@ -65,7 +64,7 @@ export function envFileProvider(posix: boolean): Provider<EnvFileDesired, EnvFil
       if (!state) return null;
       const observed: EnvFileObserved = { state, lastWritten: false, privileged: ctx.privileged };
       if (state.kind !== 'file') return observed;
-      const bytes = await readFile(local);
+      const bytes = readPath(local, ctx);
       const { entries, other } = parseEnvFile(bytes.toString('utf8'));
       // What is on disk is secret too (an older value after a rotation): never printable.
       for (const value of entries.values()) rememberSecret(ctx.scrubber, value);
@@ -101,13 +100,9 @@ export function envFileProvider(posix: boolean): Provider<EnvFileDesired, EnvFil
       const bytes = Buffer.from(renderEnvFile(spec.envFile, spec.values), 'utf8');
       await ensureParent(local, ctx);
       await ctx.backups.save(local);
-      await writeFileAtomic(local, bytes, {
-        mode: parseInt(ENV_FILE_MODE, 8),
-        ...(posix ? resolveIds(spec, ctx) : {}),
-        deferDirSync: dirtyDirectories(ctx),
-        // On Windows itself the file gets an ACL in place of the mode (under --root on Linux there is none to set).
-        ...(!posix && process.platform === 'win32' ? { beforeRename: (tmp: string) => restrictToAdministrators(ctx.runner, tmp) } : {}),
-      });
+      // On Windows itself the file is born with an ACL in place of the mode (under --root on Linux there is none to set).
+      if (!posix && process.platform === 'win32') await writeRestrictedFile(ctx.runner, local, bytes);
+      else await writeFileAtomic(local, bytes, { mode: parseInt(ENV_FILE_MODE, 8), ...(posix ? resolveIds(spec, ctx) : {}), root: ctx.root, deferDirSync: dirtyDirectories(ctx) });
       await (await openLedger(ctx)).record(spec.envFile, bytes);
     },
 
@@ -122,7 +117,7 @@ export function envFileProvider(posix: boolean): Provider<EnvFileDesired, EnvFil
       if (!current) return;
       if (current.kind === 'directory') throw new ConvergeError('invalid-input', `${spec.path} is a directory, not env file '${spec.envFile}'; not removing it`);
       await ctx.backups.save(local);
-      await unlink(local);
+      unlinkPath(local, ctx);
     },
   };
 }

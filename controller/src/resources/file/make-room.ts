@@ -1,10 +1,9 @@
 // What both file providers do before writing: refuse or clear what stands at
 // the path, create missing parents, back up the old content, and work out the bytes.
-import { readFile, rm } from 'node:fs/promises';
 import type { Context } from '../types.js';
 import type { FileDesired } from './schema.js';
 import { desiredBytes } from './content.js';
-import { describeKind, ensureParent } from '../shared/posix-path.js';
+import { describeKind, ensureParent, readPath, removeTree } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 import { ConvergeError } from '../../platform/errors.js';
 
@@ -14,7 +13,7 @@ export async function makeRoomForFile(
   local: string,
   current: PathState | null,
   ctx: Context,
-  remove: (p: string) => Promise<void> = (p) => rm(p, { recursive: true }),
+  remove: (p: string) => Promise<void> = async (p) => removeTree(p, ctx),
 ): Promise<Uint8Array> {
   if (current?.kind === 'directory') {
     if (!spec.force) throw new ConvergeError('invalid-input', `${spec.file} is a directory; refusing to replace it with a file (set force: true to allow)`);
@@ -25,5 +24,5 @@ export async function makeRoomForFile(
   }
   await ensureParent(local, ctx);
   await ctx.backups.save(local);
-  return desiredBytes(spec) ?? (current?.kind === 'file' ? await readFile(local) : new Uint8Array());
+  return desiredBytes(spec) ?? (current?.kind === 'file' ? readPath(local, ctx) : new Uint8Array());
 }

@@ -1,13 +1,11 @@
 // Files on Linux and macOS (and under --root anywhere): lstat, compare bytes,
 // write atomically. A symlink standing at a managed path is replaced, never followed.
-import { unlink } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import type { Change, Context, Provider } from '../types.js';
 import type { FileDesired } from './schema.js';
 import { desiredBytes } from './content.js';
 import { makeRoomForFile } from './make-room.js';
 import { contentChange } from '../shared/content-diff.js';
-import { attributeChanges, resolveIds, setAttributes, statPath, typeChange } from '../shared/posix-path.js';
+import { attributeChanges, observePath, resolveIds, setAttributes, statPath, typeChange, unlinkPath } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
 import { dirtyDirectories } from '../../engine/durability.js';
@@ -24,12 +22,11 @@ export { desiredBytes };
 
 export const posixFileProvider: Provider<FileDesired, FileObserved> = {
   async observe(spec, ctx) {
-    const local = ctx.local(spec.file);
-    const state = await statPath(local, ctx);
-    if (!state) return null;
-    const observed: FileObserved = { state, privileged: ctx.privileged };
-    // sync read: see statPath; files that converge manages are small
-    if (state.kind === 'file' && desiredBytes(spec) !== null) observed.bytes = readFileSync(local);
+    // sync reads through one safe walk: see statPath; files that converge manages are small
+    const seen = observePath(ctx.local(spec.file), ctx, desiredBytes(spec) !== null);
+    if (!seen) return null;
+    const observed: FileObserved = { state: seen.state, privileged: ctx.privileged };
+    if (seen.bytes) observed.bytes = seen.bytes;
     return observed;
   },
 
@@ -61,7 +58,7 @@ export const posixFileProvider: Provider<FileDesired, FileObserved> = {
     }
     const bytes = await makeRoomForFile(spec, local, current, ctx);
     const mode = parseInt(spec.mode ?? (current?.kind === 'file' ? current.mode : '0644'), 8);
-    await writeFileAtomic(local, bytes, { mode, ...resolveIds(spec, ctx), deferDirSync: dirtyDirectories(ctx) });
+    await writeFileAtomic(local, bytes, { mode, ...resolveIds(spec, ctx), root: ctx.root, deferDirSync: dirtyDirectories(ctx) });
   },
 
   async remove(spec, ctx) {
@@ -72,7 +69,7 @@ export const posixFileProvider: Provider<FileDesired, FileObserved> = {
       throw new ConvergeError('invalid-input', `${spec.file} is a directory, not a file; not removing it`);
     }
     await ctx.backups.save(local);
-    await unlink(local);
+    unlinkPath(local, ctx);
   },
 };
 

@@ -41,7 +41,7 @@ export const windowsFileProvider: Provider<FileDesired, FileObserved> = {
     const current = await statPath(local, ctx);
     const bytes = await makeRoomForFile(spec, local, current, ctx);
     await clearReadOnly(local);
-    await retryBusy(() => writeFileAtomic(local, bytes, { mode: 0o644 }));
+    await retryBusy(() => writeFileAtomic(local, bytes, { mode: 0o644, root: ctx.root }));
   },
 
   async remove(spec, ctx) {

@@ -2,12 +2,14 @@
 import type { Provider, ResourceType } from '../types.js';
 import { LaunchdSpec } from './schema.js';
 import { lazyProviders } from '../shared/lazy-provider.js';
+import { lineBreakProblems } from '../shared/fields.js';
 
 export const launchd: ResourceType<LaunchdSpec> = {
   name: 'launchd',
   description: 'a macOS launchd job (daemon or per-user agent): plist compared as an object, bootout + bootstrap on change',
   schema: LaunchdSpec,
   os: ['macos'],
+  check: (spec) => lineBreakProblems(spec),
   ...lazyProviders(async () => {
     const { launchdProvider } = await import('./provider.js');
     return () => launchdProvider as unknown as Provider<LaunchdSpec>;

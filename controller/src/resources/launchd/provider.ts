@@ -3,7 +3,6 @@
 // and bootstrapped again; refresh is a kickstart -k. An agent of a user who
 // is not logged in is loaded by launchd at the next login. Under --root the
 // plist is written and the launchctl commands are shown.
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Change, Context, Provider } from '../types.js';
 import type { LaunchdSpec } from './schema.js';
@@ -14,7 +13,7 @@ import type { PrintedJob } from './launchctl.js';
 import { unifiedDiff } from '../shared/content-diff.js';
 import { readManagedFile, removeManagedFile, writeManagedFile } from '../shared/managed-file.js';
 import { underRoot } from '../shared/os-skip.js';
-import { setAttributes, statPath } from '../shared/posix-path.js';
+import { ensureParent, setAttributes, statPath } from '../shared/posix-path.js';
 import { ConvergeError } from '../../platform/errors.js';
 
 export type LaunchdDesired = LaunchdSpec & { place?: JobPlace; sandboxed?: boolean };
@@ -132,7 +131,7 @@ async function writePlist(ctx: Context, spec: LaunchdSpec, place: JobPlace): Pro
   }
   const dir = ctx.local(path.posix.dirname(place.plistPath));
   if (!(await statPath(dir, ctx))) {
-    await mkdir(dir, { recursive: true, mode: 0o755 });
+    await ensureParent(path.join(dir, 'x'), ctx);
     if (ctx.privileged && place.user && ctx.users.uid(place.user) !== undefined) await setAttributes(dir, { owner: place.user }, ctx);
   }
   const owner = ctx.privileged && place.user && ctx.users.uid(place.user) !== undefined ? place.user : undefined;

@@ -1,7 +1,7 @@
 // The user helper: runs in each user's logon session (a drive letter belongs
 // to a logon session, so the SYSTEM agent cannot map it), maps the drives
 // configured for that user with `net use … /persistent:yes` after storing the
-// share's credentials with cmdkey, removes drives it mapped before that are no
+// share's credentials with CredWrite (as cmdkey /add does, password off the command line), removes drives it mapped before that are no
 // longer configured, and writes what it did to %LOCALAPPDATA%\converge\mapped-drives.json
 // for the agent to read. Windows PowerShell 5.1.
 
@@ -22,6 +22,32 @@ $previous = @()
 if (Test-Path -LiteralPath $stateFile) {
   try { $previous = @((Get-Content -LiteralPath $stateFile -Raw | ConvertFrom-Json).drives | ForEach-Object { $_.letter }) } catch { $previous = @() }
 }
+
+Add-Type -TypeDefinition @'
+using System;
+using System.Runtime.InteropServices;
+public static class ConvergeCredential {
+  [StructLayout(LayoutKind.Sequential, CharSet = CharSet.Unicode)]
+  private struct CREDENTIAL {
+    public int Flags; public int Type; public string TargetName; public string Comment;
+    public System.Runtime.InteropServices.ComTypes.FILETIME LastWritten;
+    public int CredentialBlobSize; public IntPtr CredentialBlob; public int Persist;
+    public int AttributeCount; public IntPtr Attributes; public string TargetAlias; public string UserName;
+  }
+  [DllImport("advapi32.dll", EntryPoint = "CredWriteW", CharSet = CharSet.Unicode, SetLastError = true)]
+  private static extern bool CredWrite(ref CREDENTIAL credential, int flags);
+  // CRED_TYPE_DOMAIN_PASSWORD (2) for the host, CRED_PERSIST_ENTERPRISE (3): the credential cmdkey /add makes.
+  public static void Write(string target, string user, string secret) {
+    IntPtr blob = Marshal.StringToCoTaskMemUni(secret);
+    try {
+      CREDENTIAL c = new CREDENTIAL();
+      c.Type = 2; c.TargetName = target; c.UserName = user; c.Persist = 3;
+      c.CredentialBlob = blob; c.CredentialBlobSize = secret.Length * 2;
+      if (!CredWrite(ref c, 0)) { throw new System.ComponentModel.Win32Exception(Marshal.GetLastWin32Error(), "storing the credentials of " + target + " failed"); }
+    } finally { Marshal.ZeroFreeCoTaskMemUnicode(blob); }
+  }
+}
+'@
 
 function Read-EnvFile([string]$Path) {
   $vars = @{}
@@ -44,8 +70,9 @@ foreach ($file in @(Get-ChildItem -LiteralPath $here -Filter '*.json')) {
       $server = $drive.remote.TrimStart('\').Split('\')[0]
       $name = $vars['username']; if (-not $name) { $name = $vars['SMB_USERNAME'] }
       $secret = $vars['password']; if (-not $secret) { $secret = $vars['SMB_PASSWORD'] }
-      $null = & cmdkey.exe "/add:$server" "/user:$name" "/pass:$secret"
-      if ($LASTEXITCODE -ne 0) { throw "cmdkey /add:$server failed with exit code $LASTEXITCODE" }
+      # What cmdkey /add does (a domain password for the host, kept across logons), without the password on a
+      # command line, where process-creation auditing (event 4688, Sysmon) would record it.
+      [ConvergeCredential]::Write($server, $name, $secret)
     }
     $mapping = Get-SmbMapping -LocalPath $drive.letter -ErrorAction SilentlyContinue
     if ($null -ne $mapping -and $mapping.RemotePath -ieq $drive.remote -and [string]$mapping.Status -eq 'OK') {

@@ -2,12 +2,14 @@
 import type { Provider, ResourceType } from '../types.js';
 import { MappedDriveSpec } from './schema.js';
 import { lazyProviders } from '../shared/lazy-provider.js';
+import { lineBreakProblems } from '../shared/fields.js';
 
 export const mappedDrive: ResourceType<MappedDriveSpec> = {
   name: 'mappedDrive',
   description: "a network drive letter in a user's logon session (net use /persistent:yes by converge's logon task)",
   schema: MappedDriveSpec,
   os: ['windows'],
+  check: (spec) => lineBreakProblems(spec),
   ...lazyProviders(async () => {
     const { mappedDriveProvider } = await import('./provider.js');
     return () => mappedDriveProvider as unknown as Provider<MappedDriveSpec>;

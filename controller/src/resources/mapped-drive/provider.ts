@@ -20,6 +20,8 @@ import { underRoot } from '../shared/os-skip.js';
 import { powershell } from '../../platform/powershell/of-context.js';
 import { psDisplay } from '../../platform/powershell/quote.js';
 import { ConvergeError } from '../../platform/errors.js';
+import { privateFolderAclArgs, writeRestrictedFile } from '../env-file/windows-acl.js';
+import { ensureParent } from '../shared/posix-path.js';
 
 /** The logon task that runs the helper for every member of Users. */
 export const HELPER_TASK: ScheduledTaskSpec = ScheduledTaskSpec.parse({
@@ -66,6 +68,26 @@ export type DriveDesired = MappedDriveSpec & { user: string; sandboxed?: boolean
  * with a limited token, so the agent gives that user a copy of the two lines
  * it needs, readable by SYSTEM, Administrators and that user.
  */
+/**
+ * The drives folder: SYSTEM and Administrators write it, users only read it (their
+ * helper reads it), so no user can drop a drive file that another user's session
+ * would act on with that user's credentials (H3).
+ */
+async function restrictDrivesFolder(ctx: Context): Promise<void> {
+  const r = await ctx.runner.run('icacls.exe', [...privateFolderAclArgs(DRIVES_DIR), `${USERS}:(OI)(CI)(RX)`]);
+  if (r.exitCode !== 0) throw new ConvergeError('io', `icacls could not make ${DRIVES_DIR} read-only for users (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
+}
+
+/** The user's copy of the share credentials, born readable by SYSTEM, Administrators and that user only (backed up first). */
+async function writeCredentialCopy(ctx: Context, hostPath: string, text: string, user: string): Promise<void> {
+  const local = ctx.local(hostPath);
+  await ensureParent(local, ctx);
+  await ctx.backups.save(local);
+  await writeRestrictedFile(ctx.runner, local, text, user);
+}
+
+const USERS = '*S-1-5-32-545';
+
 export function credentialCopyPath(user: string): string {
   return `${DRIVES_DIR}/credentials-${user}.env`;
 }
@@ -185,14 +207,12 @@ export const mappedDriveProvider: Provider<DriveDesired, DriveObserved> = {
   },
 
   async apply(spec, changes, ctx) {
+    if (!ctx.sandboxed) await restrictDrivesFolder(ctx);
     await writeManagedFile(ctx, driveConfigPath(spec.mappedDrive), driveConfig(spec));
     if (spec.credentialText && !(await sameFile(ctx, credentialCopyPath(spec.user), spec.credentialText))) {
-      await writeManagedFile(ctx, credentialCopyPath(spec.user), spec.credentialText, { mode: 0o600 });
-      if (!ctx.sandboxed) {
-        const file = credentialCopyPath(spec.user).replace(/\//g, '\\');
-        const r = await ctx.runner.run('icacls.exe', [file, '/inheritance:r', '/grant:r', '*S-1-5-18:(F)', '*S-1-5-32-544:(F)', `${spec.user}:(R)`]);
-        if (r.exitCode !== 0) throw new ConvergeError('io', `icacls could not give ${spec.user} (only) read access to ${file} (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
-      }
+      // On Windows the copy is born readable by SYSTEM, Administrators and its user only (H2); under --root there is no ACL.
+      if (ctx.sandboxed) await writeManagedFile(ctx, credentialCopyPath(spec.user), spec.credentialText, { mode: 0o600 });
+      else await writeCredentialCopy(ctx, credentialCopyPath(spec.user), spec.credentialText, spec.user);
     }
     if (!(await sameFile(ctx, HELPER_PATH, HELPER_SCRIPT))) await writeManagedFile(ctx, HELPER_PATH, HELPER_SCRIPT);
     const xml = renderTaskXml(HELPER_TASK);

@@ -7,6 +7,7 @@ import { systemdMountProvider } from './provider.js';
 import { lazyProviders } from '../shared/lazy-provider.js';
 import { envFileIds, isPathRef, resolveEnvFiles } from '../shared/env-files.js';
 import { unitFilePath, mountUnitName } from '../shared/systemd/names.js';
+import { lineBreakProblems } from '../shared/fields.js';
 import { pathFieldProblems } from '../shared/path-fields.js';
 
 export const mount: ResourceType<MountDesired> = {
@@ -17,7 +18,7 @@ export const mount: ResourceType<MountDesired> = {
   titleIsPath: true,
   holdsPaths: true,
   check(spec, host) {
-    const problems: SpecProblem[] = [];
+    const problems: SpecProblem[] = lineBreakProblems(spec);
     if (host.os === 'macos' && !['cifs', 'smb3', 'smbfs'].includes(spec.fstype)) {
       problems.push({ path: ['fstype'], message: `on macOS converge mounts SMB shares (cifs/smbfs); ${spec.fstype} is not supported there yet` });
     }

@@ -9,9 +9,12 @@ export const MOUNT_HELPER_PATH = '/usr/local/converge/libexec/smb-mount';
 export const MOUNT_HELPER = `#!/bin/sh
 # converge: keep an SMB share mounted for the user running this (a LaunchAgent
 # runs it at login, every minute and when the network changes, e.g. after
-# sleep). Usage: smb-mount MOUNTPOINT //user@server/share OPTIONS
+# sleep). Usage: smb-mount MOUNTPOINT //server/share OPTIONS [ACCOUNT-FILE]
+# The SMB account name is read from ACCOUNT-FILE (the user's own, mode 0600),
+# so it is in no plist and no long-running command line.
 # Managed by converge: edits are overwritten.
-MP=$1 URL=$2 OPTS=$3
+MP=$1 URL=$2 OPTS=$3 ACCOUNT=$4
+if [ -n "$ACCOUNT" ] && [ -r "$ACCOUNT" ]; then URL="//$(/bin/cat "$ACCOUNT")@\${URL#//}"; fi
 mounted() { /sbin/mount | /usr/bin/grep -F " on $MP (smbfs" >/dev/null; }
 # A listing that answers within 10 s; a soft mount of a vanished server errors out instead of hanging.
 healthy() { /usr/bin/perl -e 'alarm 10; opendir(my $d, $ARGV[0]) or exit 1; readdir($d); exit 0' "$MP"; }

@@ -26,11 +26,14 @@ export type MacMountSpec = MountDesired & {
   smbUser?: string | null;
   passwordHash?: string | null;
   password?: string | null;
+  /** The user's 0600 file the helper reads the SMB account name from (never in the plist or its arguments). */
+  accountFile?: string | null;
   sandboxed?: boolean;
 };
 
 export interface MacMountObserved {
   helper: Buffer | null;
+  account?: Buffer | null;
   agent: LaunchdObserved | null;
   /** undefined under --root. */
   mount?: MacMount | null;
@@ -49,9 +52,15 @@ function label(spec: MacMountSpec): string {
   return `dev.converge.mount.${spec.mount.replace(/^\/+/, '').replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}`;
 }
 
+/** //server/share: the account name is added by the helper from the account file. */
 function mountUrl(spec: MacMountSpec): string {
   const [srv, ...share] = shareKey(spec.device).split('/');
-  return `//${spec.smbUser ? `${encodeURIComponent(spec.smbUser)}@` : ''}${srv}/${share.join('/')}`;
+  return `//${srv}/${share.join('/')}`;
+}
+
+/** What the account file holds: the URL-encoded SMB account name. */
+function accountText(spec: MacMountSpec): string | null {
+  return spec.smbUser ? `${encodeURIComponent(spec.smbUser)}\n` : null;
 }
 
 function options(spec: MacMountSpec): string {
@@ -84,12 +93,14 @@ export const macosMountProvider: Provider<MacMountSpec, MacMountObserved> = {
       else if (!ctx.sandboxed) throw new ConvergeError('not-found', `the credentials file ${spec.credentialsPath} is not there (render it first: an envFile resource)`);
       if (password) ctx.scrubber.add(password);
     }
-    const withCreds = { ...spec, user, smbUser, password, passwordHash: password ? sha(password) : null, sandboxed: ctx.sandboxed };
+    if (smbUser) ctx.scrubber.add(smbUser);
+    const accountFile = smbUser ? `${ctx.paths.home(user)}/Library/Application Support/converge/${label(spec)}.account` : null;
+    const withCreds = { ...spec, user, smbUser, password, passwordHash: password ? sha(password) : null, accountFile, sandboxed: ctx.sandboxed };
     const agentSpec = LaunchdSpec.parse({
       launchd: label(spec),
       scope: 'agent',
       user,
-      program: [MOUNT_HELPER_PATH, spec.mount, mountUrl(withCreds), options(spec)],
+      program: [MOUNT_HELPER_PATH, spec.mount, mountUrl(withCreds), options(spec), ...(accountFile ? [accountFile] : [])],
       runAtLoad: true,
       startInterval: 60,
       watchPaths: ['/Library/Preferences/SystemConfiguration'],
@@ -101,6 +112,7 @@ export const macosMountProvider: Provider<MacMountSpec, MacMountObserved> = {
 
   async observe(spec, ctx) {
     const observed: MacMountObserved = { helper: await readManagedFile(ctx, MOUNT_HELPER_PATH), agent: await launchdProvider.observe(spec.agent!, ctx) };
+    if (spec.accountFile) observed.account = await readManagedFile(ctx, spec.accountFile);
     if (!ctx.sandboxed) {
       const table = await ctx.runner.run('/sbin/mount', []);
       if (table.exitCode !== 0) throw new ConvergeError('io', `/sbin/mount failed: ${table.stderr.trim()}`);
@@ -120,6 +132,10 @@ export const macosMountProvider: Provider<MacMountSpec, MacMountObserved> = {
     const changes: Change[] = [];
     const helper = contentChange(MOUNT_HELPER_PATH, observed?.helper ?? null, Buffer.from(MOUNT_HELPER));
     if (helper) changes.push({ ...helper, property: `file ${MOUNT_HELPER_PATH}` });
+    const account = accountText(spec);
+    if (spec.accountFile && account && observed?.account?.toString('utf8') !== account) {
+      changes.push({ property: `account ${spec.accountFile}`, from: observed?.account ? '(secret)' : null, to: '(secret)', secret: true });
+    }
     for (const c of launchdProvider.diff(spec.agent!, observed?.agent ?? null)) changes.push({ ...c, property: c.property === 'content' ? `agent ${spec.agent!.place!.plistPath}` : `agent ${c.property}` });
     if (spec.sandboxed) {
       const commands = [
@@ -143,6 +159,11 @@ export const macosMountProvider: Provider<MacMountSpec, MacMountObserved> = {
 
   async apply(spec, changes, ctx) {
     if (changes.some((c) => c.property.startsWith('file '))) await writeManagedFile(ctx, MOUNT_HELPER_PATH, MOUNT_HELPER, { mode: 0o755, owner: ctx.privileged ? '0' : undefined, group: ctx.privileged ? '0' : undefined });
+    const account = accountText(spec);
+    if (spec.accountFile && account && changes.some((c) => c.property.startsWith('account '))) {
+      const owner = ctx.privileged && ctx.users.uid(spec.user!) !== undefined ? spec.user! : undefined;
+      await writeManagedFile(ctx, spec.accountFile, account, { mode: 0o600, owner });
+    }
     const agentChanges = changes.filter((c) => c.property.startsWith('agent ')).map((c) => ({ ...c, property: c.property.startsWith('agent /') ? 'content' : c.property.slice('agent '.length) }));
     if (agentChanges.length) await launchdProvider.apply(spec.agent!, agentChanges, ctx);
     if (ctx.sandboxed) return;

@@ -1,7 +1,6 @@
 // Mounts through systemd: the .mount (and .automount) unit files converge
 // generates, enabled and started like any unit. A changed mount unit of a
 // mounted filesystem is remounted (restarted) so its new options apply.
-import { chmodSync } from 'node:fs';
 import type { Change, Context, Provider } from '../types.js';
 import type { MountDesired } from './schema.js';
 import { activeUnitName, mountUnits } from './unit-text.js';
@@ -12,7 +11,7 @@ import { unitFilePath } from '../shared/systemd/names.js';
 import { readUnitFile, unitFileChanges, unitFileInSync, writeUnitFile } from '../shared/systemd/unit-files.js';
 import type { UnitFileObserved } from '../shared/systemd/unit-files.js';
 import { activityChanges, emptyPlan, enablementPlan, planHasWork } from '../shared/systemd/unit-state.js';
-import { statPath } from '../shared/posix-path.js';
+import { setAttributes, statPath } from '../shared/posix-path.js';
 import { refreshUnit, removeUnit } from '../unit/provider.js';
 
 export interface MountObserved {
@@ -68,7 +67,7 @@ export const systemdMountProvider: Provider<MountDesired, MountObserved> = {
 
   async apply(spec, changes, ctx) {
     const session = systemdSession(ctx);
-    if (changes.some((c) => c.property === 'credentials mode') && spec.credentialsPath) chmodSync(ctx.local(spec.credentialsPath), 0o600);
+    if (changes.some((c) => c.property === 'credentials mode') && spec.credentialsPath) await setAttributes(ctx.local(spec.credentialsPath), { mode: '0600' }, ctx);
     await session.stage(`mount:${spec.mount}`);
     if (!session.live) return;
     const unit = activeUnitName(spec);

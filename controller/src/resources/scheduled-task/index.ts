@@ -2,12 +2,14 @@
 import type { Provider, ResourceType } from '../types.js';
 import { ScheduledTaskSpec } from './schema.js';
 import { lazyProviders } from '../shared/lazy-provider.js';
+import { lineBreakProblems } from '../shared/fields.js';
 
 export const scheduledTask: ResourceType<ScheduledTaskSpec> = {
   name: 'scheduledTask',
   description: 'a Windows Task Scheduler task: command, triggers, account, limits; compared with the registered task',
   schema: ScheduledTaskSpec,
   os: ['windows'],
+  check: (spec) => lineBreakProblems(spec),
   ...lazyProviders(async () => {
     const { scheduledTaskProvider } = await import('./provider.js');
     return () => scheduledTaskProvider as Provider<ScheduledTaskSpec>;

@@ -1,21 +1,15 @@
 // Files a type writes as part of what it manages (a task's XML, a plist, a
 // service host's config, a helper script): read for observe, written
 // atomically with a backup, under the sandbox root when there is one.
-import { readFile, unlink } from 'node:fs/promises';
 import type { Context } from '../types.js';
-import { ensureParent, resolveIds, statPath } from './posix-path.js';
+import { ensureParent, readPathIfFile, resolveIds, statPath, unlinkPath } from './posix-path.js';
 import { clearReadOnly, retryBusy } from './windows-fs.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
-import { ConvergeError, errnoOf } from '../../platform/errors.js';
+import { ConvergeError } from '../../platform/errors.js';
 
 /** The bytes at a host path, or null when no file is there. */
-export async function readManagedFile(ctx: Pick<Context, 'local'>, hostPath: string): Promise<Buffer | null> {
-  try {
-    return await readFile(ctx.local(hostPath));
-  } catch (error) {
-    if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR' || errnoOf(error) === 'EISDIR') return null;
-    throw error;
-  }
+export async function readManagedFile(ctx: Pick<Context, 'local' | 'root'>, hostPath: string): Promise<Buffer | null> {
+  return readPathIfFile(ctx.local(hostPath), ctx);
 }
 
 export interface ManagedFileOptions {
@@ -38,12 +32,13 @@ export async function writeManagedFile(ctx: Context, hostPath: string, data: str
   await ctx.backups.save(local);
   if (ctx.host.os === 'windows') {
     await clearReadOnly(local);
-    await retryBusy(() => writeFileAtomic(local, data, { mode: 0o644 }));
+    await retryBusy(() => writeFileAtomic(local, data, { mode: 0o644, root: ctx.root }));
     return;
   }
   await writeFileAtomic(local, data, {
     mode: options.mode ?? 0o644,
     ...resolveIds({ owner: options.owner, group: options.group }, ctx),
+    root: ctx.root,
     ...(options.check ? { beforeRename: options.check } : {}),
   });
 }
@@ -56,5 +51,5 @@ export async function removeManagedFile(ctx: Context, hostPath: string): Promise
   if (current.kind === 'directory') throw new ConvergeError('invalid-input', `${hostPath} is a directory; not removing it`);
   await ctx.backups.save(local);
   if (ctx.host.os === 'windows') await clearReadOnly(local);
-  await unlink(local);
+  unlinkPath(local, ctx);
 }

@@ -1,11 +1,13 @@
 // What a path is on a POSIX system (lstat: a symlink is never followed), its
 // attributes as changes, and setting them. Shared by file, directory, symlink
 // and every type that writes a file (units, env files).
-import { chmodSync, lchownSync, lstatSync, mkdirSync, realpathSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
 import type { Change, Context } from '../types.js';
 import { normalizeMode } from './fields.js';
 import { ConvergeError, errnoOf } from '../../platform/errors.js';
+import { chaseDir, closeDir, shownPath, UnsafePathError, withParent } from '../../platform/safe-path.js';
+import { lstatAt, mkdirAt, readFileAt, readlinkAt, removeTreeAt, rmdirAt, setAttributesAt, symlinkAt, unlinkAt } from '../../platform/safe-ops.js';
 
 export type PathKind = 'file' | 'directory' | 'symlink' | 'other';
 
@@ -18,6 +20,8 @@ export interface PathState {
   owner: string;
   group: string;
   size: number;
+  /** Hard links to the inode (a file linked elsewhere gets no mode or owner). */
+  nlink?: number;
 }
 
 export interface PosixAttributes {
@@ -27,19 +31,33 @@ export interface PosixAttributes {
 }
 
 /**
- * The state of a local path, or null when nothing is there. Synchronous on
- * purpose: observe runs once per resource per run, and a sync lstat costs a
- * fraction of the promise version's round trip through the thread pool.
+ * The state of a local path, or null when nothing is there. The parents are
+ * walked safely (platform/safe-path.ts): a link a local user planted above the
+ * path fails the resource with the component named. Synchronous on purpose:
+ * observe runs once per resource per run, and a sync lstat costs a fraction of
+ * the promise version's round trip through the thread pool.
  */
-export async function statPath(local: string, ctx: Pick<Context, 'users'>): Promise<PathState | null> {
-  let st;
+export async function statPath(local: string, ctx: Pick<Context, 'users' | 'root'>): Promise<PathState | null> {
+  const st = lstatSafe(local, ctx);
+  return st ? stateOf(st, ctx) : null;
+}
+
+/** The state of a path and, when it is a file and `withBytes`, its bytes: one safe walk for both (observe's hot path). */
+export function observePath(local: string, ctx: Pick<Context, 'users' | 'root'>, withBytes: boolean): { state: PathState; bytes?: Buffer } | null {
   try {
-    st = lstatSync(local, { throwIfNoEntry: false });
+    return withParent(ctx.root, local, {}, (dir, name) => {
+      const st = lstatAt(dir, name);
+      if (!st) return null;
+      const state = stateOf(st, ctx);
+      return withBytes && state.kind === 'file' ? { state, bytes: readFileAt(dir, name) } : { state };
+    });
   } catch (error) {
-    if (errnoOf(error) === 'ENOTDIR') return null; // a parent is a file: nothing can be here
+    if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return null;
     throw error;
   }
-  if (!st) return null;
+}
+
+function stateOf(st: Stats, ctx: Pick<Context, 'users'>): PathState {
   const kind: PathKind = st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
   return {
     kind,
@@ -49,7 +67,65 @@ export async function statPath(local: string, ctx: Pick<Context, 'users'>): Prom
     owner: ctx.users.userName(st.uid),
     group: ctx.users.groupName(st.gid),
     size: st.size,
+    nlink: st.nlink,
   };
+}
+
+/** lstat through a safe walk; undefined when the path or a parent is missing. */
+function lstatSafe(local: string, ctx: Pick<Context, 'root'>): Stats | undefined {
+  try {
+    return withParent(ctx.root, local, {}, (dir, name) => lstatAt(dir, name));
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return undefined; // a parent is missing or a file: nothing can be here
+    throw error;
+  }
+}
+
+/** The bytes of the file at a managed path, opened without following a link (see safe-ops readFileAt). */
+export function readPath(local: string, ctx: Pick<Context, 'root'>): Buffer {
+  return withParent(ctx.root, local, {}, (dir, name) => readFileAt(dir, name));
+}
+
+/** The bytes at a managed path, or null when no file is there. */
+export function readPathIfFile(local: string, ctx: Pick<Context, 'root'>): Buffer | null {
+  try {
+    return readPath(local, ctx);
+  } catch (error) {
+    const code = errnoOf(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return null;
+    if (error instanceof UnsafePathError && error.why === 'it is not a regular file') return null;
+    throw error;
+  }
+}
+
+/** The link text at a managed path. */
+export function readLinkAt(local: string, ctx: Pick<Context, 'root'>): string {
+  return withParent(ctx.root, local, {}, (dir, name) => readlinkAt(dir, name));
+}
+
+/** Remove the entry at a managed path (a link itself, never its target). */
+export function unlinkPath(local: string, ctx: Pick<Context, 'root'>): void {
+  withParent(ctx.root, local, {}, (dir, name) => unlinkAt(dir, name));
+}
+
+/** Remove an empty directory at a managed path. */
+export function rmdirPath(local: string, ctx: Pick<Context, 'root'>): void {
+  withParent(ctx.root, local, {}, (dir, name) => rmdirAt(dir, name));
+}
+
+/** Remove what is at a managed path with everything below it, never following a link. */
+export function removeTree(local: string, ctx: Pick<Context, 'root'>): void {
+  withParent(ctx.root, local, {}, (dir, name) => removeTreeAt(dir, name));
+}
+
+/** Create one directory at a managed path (its parent exists). */
+export function makeDirectory(local: string, mode: number, ctx: Pick<Context, 'root'>): void {
+  withParent(ctx.root, local, {}, (dir, name) => mkdirAt(dir, name, mode));
+}
+
+/** Replace what is at a managed path with a link to `target`, atomically. */
+export function makeSymlink(local: string, target: string, ctx: Pick<Context, 'root'>): void {
+  withParent(ctx.root, local, {}, (dir, name) => symlinkAt(dir, name, target));
 }
 
 /** Attribute changes (mode, owner, group) between desired and observed. Pure. */
@@ -87,52 +163,30 @@ export function resolveIds(want: PosixAttributes, ctx: Pick<Context, 'users' | '
   return ids;
 }
 
-/** Set mode/owner/group on an existing path (never following a symlink for ownership). */
-export async function setAttributes(local: string, want: PosixAttributes, ctx: Pick<Context, 'users' | 'privileged'>): Promise<void> {
+/** Set mode/owner/group on an existing path through a descriptor opened without following it (never by path). */
+export async function setAttributes(local: string, want: PosixAttributes, ctx: Pick<Context, 'users' | 'privileged' | 'root'>): Promise<void> {
   const { uid, gid } = resolveIds(want, ctx);
-  if (uid !== undefined || gid !== undefined) lchownSync(local, uid ?? -1, gid ?? -1);
-  if (want.mode !== undefined) chmodSync(local, parseInt(want.mode, 8));
+  const mode = want.mode !== undefined ? parseInt(want.mode, 8) : undefined;
+  withParent(ctx.root, local, {}, (dir, name) => setAttributesAt(dir, name, { mode, uid, gid }));
 }
 
 /**
- * Make sure the parent directory of `local` exists (created 0755 where missing) and,
- * under a sandbox root, really lies inside it: a symlink in the sandbox must not
- * carry a write out to the real system.
+ * Make sure the parent directory of `local` exists (created 0755 where missing),
+ * reached by a safe walk from the root: no link a local user planted is followed,
+ * and under a sandbox root nothing leads out of it (absolute links resolve inside).
  */
-export async function ensureParent(local: string, ctx: Pick<Context, 'root' | 'sandboxed' | 'cache'>): Promise<void> {
+export async function ensureParent(local: string, ctx: Pick<Context, 'root' | 'cache'>): Promise<void> {
   const parent = path.dirname(local);
   const seen = parentCache(ctx);
   if (seen.has(parent)) return;
-  if (ctx.sandboxed) {
-    // A sandbox root that does not exist yet is created first (as --root and a config's root: promise), so the
-    // walk below stops inside it; then the deepest existing ancestor is checked before anything is created below it.
-    mkdirSync(ctx.root, { recursive: true });
-    let existing = parent;
-    while (!exists(existing)) existing = path.dirname(existing);
-    const rootReal = realpathSync(ctx.root);
-    const real = realpathSync(existing);
-    if (real !== rootReal && !real.startsWith(rootReal + path.sep)) {
-      throw new ConvergeError('unsupported', `${existing} resolves to ${real}, outside the sandbox root ${ctx.root}; refusing to write there`);
-    }
-  }
   try {
-    mkdirSync(parent, { recursive: true, mode: 0o755 });
+    closeDir(chaseDir(ctx.root, parent, { create: 0o755 }));
   } catch (error) {
-    if (errnoOf(error) !== 'EEXIST' && errnoOf(error) !== 'ENOTDIR') throw error;
-    // Some ancestor is a file (or a link to one): name it.
-    let blocker = parent;
-    while (blocker !== path.dirname(blocker) && lstatSync(blocker, { throwIfNoEntry: false })?.isDirectory() !== true) {
-      const up = path.dirname(blocker);
-      if (lstatSync(up, { throwIfNoEntry: false })?.isDirectory()) break;
-      blocker = up;
-    }
-    throw new ConvergeError('io', `cannot create ${path.basename(local)}: ${blocker} is not a directory`, { cause: error });
+    if (errnoOf(error) !== 'ENOTDIR') throw error;
+    const blocker = (error as NodeJS.ErrnoException).path ?? parent;
+    throw new ConvergeError('io', `cannot create ${path.basename(local)}: ${shownPath(ctx.root, blocker)} is not a directory`, { cause: error });
   }
   seen.add(parent);
-}
-
-function exists(p: string): boolean {
-  return lstatSync(p, { throwIfNoEntry: false }) !== undefined;
 }
 
 function parentCache(ctx: Pick<Context, 'cache'>): Set<string> {

@@ -2,16 +2,16 @@
 // time alone is not a change. Its content: host, time, commit, agent, the
 // result so far (ok or degraded) and resource counts that do not move on a
 // quiet run (total, failed, skipped), plus the manifest's own fields.
-import { readFile } from 'node:fs/promises';
 import type { Change, Context, Provider } from '../types.js';
 import type { StatusFileSpec } from './schema.js';
-import { attributeChanges, ensureParent, resolveIds, setAttributes, statPath } from '../shared/posix-path.js';
+import { attributeChanges, ensureParent, readPath, resolveIds, setAttributes, statPath, unlinkPath } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 import { unifiedDiff } from '../shared/content-diff.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
 import { dirtyDirectories } from '../../engine/durability.js';
 import { AGENT_VERSION } from '../../platform/version.js';
 import { errnoOf } from '../../platform/errors.js';
+import { UnsafePathError } from '../../platform/safe-path.js';
 import { isMountPoint } from '../../ingest/guards.js';
 
 type StatusDocument = Record<string, unknown>;
@@ -50,12 +50,18 @@ async function documentFor(spec: StatusFileSpec, ctx: Context): Promise<StatusDo
   };
 }
 
-/** An included JSON file, or what is wrong with it. */
+/**
+ * An included JSON file, or what is wrong with it. It is read as the safe layer
+ * reads for reports: no link a local user planted is followed, and in a user's
+ * directory only a file that user could have written is read, so a link or a hard
+ * link to a root-only file never lands in the world-readable status or a report.
+ */
 async function readIncluded(ctx: Context, hostPath: string): Promise<unknown> {
   const p = ctx.paths.normalize(hostPath);
   try {
-    return JSON.parse(await readFile(ctx.local(p), 'utf8')) as unknown;
+    return JSON.parse(readPath(ctx.local(p), ctx).toString('utf8')) as unknown;
   } catch (error) {
+    if (error instanceof UnsafePathError) return { state: 'refused', file: p, reason: error.why };
     return { state: errnoOf(error) === 'ENOENT' ? 'missing' : 'unreadable', file: p };
   }
 }
@@ -102,7 +108,7 @@ export const statusFileProvider: Provider<StatusDesired, StatusObserved> = {
     let document: StatusDocument | null = null;
     if (state.kind === 'file') {
       try {
-        document = JSON.parse(await readFile(local, 'utf8')) as StatusDocument;
+        document = JSON.parse(readPath(local, ctx).toString('utf8')) as StatusDocument;
       } catch {
         document = null;
       }
@@ -131,13 +137,13 @@ export const statusFileProvider: Provider<StatusDesired, StatusObserved> = {
     await ensureParent(local, ctx);
     const current = await statPath(local, ctx);
     const mode = parseInt(spec.mode ?? (current?.kind === 'file' ? current.mode : '0644'), 8);
-    await writeFileAtomic(local, render(spec.document ?? {}), { mode, ...resolveIds(spec, ctx), deferDirSync: dirtyDirectories(ctx) });
+    await writeFileAtomic(local, render(spec.document ?? {}), { mode, ...resolveIds(spec, ctx), root: ctx.root, deferDirSync: dirtyDirectories(ctx) });
   },
 
   async touch(spec, observed, ctx) {
     if (!observed || observed.state.kind !== 'file') return;
     const local = ctx.local(spec.statusFile);
-    await writeFileAtomic(local, render(spec.document ?? {}), { mode: parseInt(observed.state.mode, 8), deferDirSync: dirtyDirectories(ctx) });
+    await writeFileAtomic(local, render(spec.document ?? {}), { mode: parseInt(observed.state.mode, 8), root: ctx.root, deferDirSync: dirtyDirectories(ctx) });
     if (ctx.privileged) await setAttributes(local, { owner: observed.state.owner, group: observed.state.group }, ctx).catch(() => undefined);
   },
 
@@ -145,7 +151,6 @@ export const statusFileProvider: Provider<StatusDesired, StatusObserved> = {
     const local = ctx.local(spec.statusFile);
     if (!(await statPath(local, ctx))) return;
     await ctx.backups.save(local);
-    const { unlink } = await import('node:fs/promises');
-    await unlink(local);
+    unlinkPath(local, ctx);
   },
 };

@@ -1,8 +1,7 @@
 // What both link providers share: the link text a spec wants, and reading what is there.
-import { readlink } from 'node:fs/promises';
 import type { Context } from '../types.js';
 import type { SymlinkSpec } from './schema.js';
-import { statPath } from '../shared/posix-path.js';
+import { readLinkAt, statPath } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 
 /** The link text to write: `~` expanded with the host's rules, otherwise as written. */
@@ -12,8 +11,8 @@ export function linkText(spec: SymlinkSpec, ctx: Pick<Context, 'paths'>): string
 }
 
 /** The path's state and, for a link, its target; null when nothing is there. */
-export async function observeLink(local: string, ctx: Pick<Context, 'users'>): Promise<{ state: PathState; target?: string } | null> {
+export async function observeLink(local: string, ctx: Pick<Context, 'users' | 'root'>): Promise<{ state: PathState; target?: string } | null> {
   const state = await statPath(local, ctx);
   if (!state) return null;
-  return { state, target: state.kind === 'symlink' ? await readlink(local) : undefined };
+  return { state, target: state.kind === 'symlink' ? readLinkAt(local, ctx) : undefined };
 }

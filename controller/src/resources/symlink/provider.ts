@@ -1,12 +1,9 @@
 // Symbolic links on Linux and macOS: created under a temp name and renamed into
 // place, so the link is replaced atomically and never followed.
-import { rename, rm, symlink as makeSymlink, unlink } from 'node:fs/promises';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Change, Provider } from '../types.js';
 import type { SymlinkSpec } from './schema.js';
 import { linkText, observeLink } from './observe.js';
-import { attributeChanges, ensureParent, setAttributes, statPath, typeChange } from '../shared/posix-path.js';
+import { attributeChanges, ensureParent, makeSymlink, removeTree, setAttributes, statPath, typeChange, unlinkPath } from '../shared/posix-path.js';
 import type { PathState } from '../shared/posix-path.js';
 import { ConvergeError } from '../../platform/errors.js';
 
@@ -46,18 +43,11 @@ export const posixSymlinkProvider: Provider<SymlinkSpec, SymlinkObserved> = {
           throw new ConvergeError('invalid-input', `${spec.symlink} is a directory; refusing to replace it with a link (set force: true to remove it and its contents)`);
         }
         await ctx.backups.save(local);
-        await rm(local, { recursive: true });
+        removeTree(local, ctx);
       }
       await ensureParent(local, ctx);
       await ctx.backups.save(local);
-      const tmp = path.join(path.dirname(local), `.${path.basename(local)}.converge-${randomBytes(4).toString('hex')}`);
-      await makeSymlink(spec.target, tmp);
-      try {
-        await rename(tmp, local);
-      } catch (error) {
-        await unlink(tmp).catch(() => undefined);
-        throw error;
-      }
+      makeSymlink(local, spec.target, ctx);
     }
     if (spec.owner !== undefined || spec.group !== undefined) await setAttributes(local, { owner: spec.owner, group: spec.group }, ctx);
   },
@@ -68,6 +58,6 @@ export const posixSymlinkProvider: Provider<SymlinkSpec, SymlinkObserved> = {
     if (!current) return;
     if (current.kind !== 'symlink') throw new ConvergeError('invalid-input', `${spec.symlink} is a ${current.kind}, not a symlink; not removing it`);
     await ctx.backups.save(local);
-    await unlink(local);
+    unlinkPath(local, ctx);
   },
 };

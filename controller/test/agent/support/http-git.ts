@@ -24,13 +24,20 @@ export interface GitHttpServer {
   start(): Promise<void>;
 }
 
-/** Serve every repository under `projectRoot` on the first free port of 8100-8199; `onRequest` sees each request (benchmarks count polls with it). */
-export async function startGitHttp(projectRoot: string, firstPort = 8100, onRequest?: (req: http.IncomingMessage) => void): Promise<GitHttpServer> {
+/**
+ * Serve every repository under `projectRoot` on the first free port of 8100-8199; `onRequest` sees each request
+ * (benchmarks count polls with it). With `login` ("user:password") every request needs that HTTP Basic login.
+ */
+export async function startGitHttp(projectRoot: string, firstPort = 8100, onRequest?: (req: http.IncomingMessage) => void, login?: string): Promise<GitHttpServer> {
   let server: http.Server | null = null;
   let port = 0;
   const listen = async (p: number): Promise<void> => {
     const s = http.createServer((req, res) => {
       onRequest?.(req);
+      if (login && req.headers.authorization !== `Basic ${Buffer.from(login).toString('base64')}`) {
+        res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="fleet"' }).end();
+        return;
+      }
       handle(projectRoot, req, res);
     });
     await new Promise<void>((resolve, reject) => {

@@ -7,7 +7,7 @@ export type UnitSection = [name: string, entries: [key: string, value: string][]
 /** Quote one argument of an Exec line so systemd reads it back unchanged (specifiers and $ escaped). */
 export function quoteArg(arg: string): string {
   const plain = /^[A-Za-z0-9_@+=:,./-]+$/.test(arg);
-  const quoted = plain ? arg : `"${arg.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\t/g, '\\t')}"`;
+  const quoted = plain ? arg : `"${arg.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}"`;
   return quoted.replace(/%/g, '%%').replace(/\$/g, '$$$$');
 }
 

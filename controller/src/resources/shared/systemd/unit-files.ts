@@ -1,8 +1,7 @@
 // Reading and writing the unit files converge owns: mode 0644, written
 // atomically, the previous content saved in the run's backups first.
-import { readFileSync, unlinkSync } from 'node:fs';
 import type { Change, Context } from '../../types.js';
-import { attributeChanges, ensureParent, statPath } from '../posix-path.js';
+import { attributeChanges, ensureParent, readPath, statPath, unlinkPath } from '../posix-path.js';
 import type { PathState } from '../posix-path.js';
 import { contentChange } from '../content-diff.js';
 import { writeFileAtomic } from '../../../platform/fs-atomic.js';
@@ -19,7 +18,7 @@ export async function readUnitFile(ctx: Context, hostPath: string): Promise<Unit
   const local = ctx.local(hostPath);
   const state = await statPath(local, ctx);
   if (!state) return null;
-  return { state, text: state.kind === 'file' ? readFileSync(local, 'utf8') : null };
+  return { state, text: state.kind === 'file' ? readPath(local, ctx).toString('utf8') : null };
 }
 
 /** The changes that bring a unit file to `content` (mode 0644). Pure. */
@@ -44,7 +43,7 @@ export async function writeUnitFile(ctx: Context, hostPath: string, content: str
   const local = ctx.local(hostPath);
   await ensureParent(local, ctx);
   await ctx.backups.save(local);
-  await writeFileAtomic(local, content, { mode: 0o644, deferDirSync: dirtyDirectories(ctx) });
+  await writeFileAtomic(local, content, { mode: 0o644, root: ctx.root, deferDirSync: dirtyDirectories(ctx) });
 }
 
 /** Remove a unit file (backed up first); true when there was one. */
@@ -54,6 +53,6 @@ export async function removeUnitFile(ctx: Context, hostPath: string): Promise<bo
   if (!state) return false;
   if (state.kind === 'directory') throw new Error(`${hostPath} is a directory, not a unit file; not removing it`);
   await ctx.backups.save(local);
-  unlinkSync(local);
+  unlinkPath(local, ctx);
   return true;
 }
