@@ -74,6 +74,11 @@ export class SourceStep {
     return host;
   }
 
+  /** The host at `commit` as last loaded, without touching the clone; null when another commit was loaded last. */
+  loadedAt(commit: string): LoadedHost | null {
+    return this.cache?.commit === commit ? this.cache.loaded : null;
+  }
+
   /** Remember `commit` as the one in force. */
   pin(commit: string): Promise<void> {
     return this.clone.pin(commit);
