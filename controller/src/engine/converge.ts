@@ -16,6 +16,7 @@ import type { InventoryEntry } from './inventory.js';
 import type { BaseContext } from './context.js';
 import { hashOf } from './stable-json.js';
 import { carriedOver, mergeResults } from './scope.js';
+import { ApplyWindow, WINDOW_WIDTH } from './window.js';
 import type { RunScope } from './scope.js';
 import { describeChange } from '../report/changes.js';
 import { describeError, messageOf } from '../platform/errors.js';
@@ -89,27 +90,33 @@ export async function converge(loaded: LoadedHost, base: BaseContext, options: C
   await prefetch(resources, loaded.host.os, ctx, log);
   const changed = new Set<string>();
   const broken = new Set<string>(); // failed, or skipped because something they need failed
+  const window = new ApplyWindow<ResourceReport>(WINDOW_WIDTH, record);
   for (const resource of resources) {
     const source = formatLocation(resource.source);
+    const after = loaded.graph.after.get(resource.id) ?? [];
+    await window.room(after.map((e) => e.to), !resourceType(resource.type)!.concurrent || loaded.host.os === 'windows');
     // Providers do much of their work synchronously: let a pending SIGTERM reach its handler between resources.
     if (options.signal && !options.signal.aborted) await new Promise<void>((resolve) => setImmediate(resolve));
     if (options.signal?.aborted) {
-      record({ id: resource.id, status: 'skipped', error: 'interrupted: converge was asked to stop', source });
+      window.now({ id: resource.id, status: 'skipped', error: 'interrupted: converge was asked to stop', source });
       continue;
     }
-    const blocker = (loaded.graph.after.get(resource.id) ?? []).find((e) => broken.has(e.to));
+    const blocker = after.find((e) => broken.has(e.to));
     if (blocker) {
       broken.add(resource.id);
       const verb = blocker.kind === 'notify' ? 'is notified by' : blocker.kind === 'requires' ? 'requires' : 'follows';
-      record({ id: resource.id, status: 'skipped', error: `${verb} ${blocker.to}, which did not converge`, source });
+      window.now({ id: resource.id, status: 'skipped', error: `${verb} ${blocker.to}, which did not converge`, source });
       continue;
     }
     const notifiers = (loaded.graph.notifiedBy.get(resource.id) ?? []).filter((id) => changed.has(id));
-    const result = await convergeOne(resource, notifiers, ctx, inventory, options.mode);
-    if (result.status === 'changed') changed.add(resource.id);
-    if (result.status === 'failed') broken.add(resource.id);
-    record({ ...result, source });
+    window.start(resource.id, async () => {
+      const result = await convergeOne(resource, notifiers, ctx, inventory, options.mode);
+      if (result.status === 'changed') changed.add(resource.id);
+      if (result.status === 'failed') broken.add(resource.id);
+      return { ...result, source };
+    });
   }
+  await window.drain();
 
   if (!scope) await prune(loaded, ctx, inventory, options.mode, record);
   for (const dir of dirtyDirectories(ctx)) await syncDirectory(dir);
