@@ -10,7 +10,7 @@ import process from 'node:process';
 import type { ResolvedConfig } from './resolved-config.js';
 import { durationMs } from './config-schema.js';
 import type { AgentState } from './state.js';
-import { loadState, refusalOf, refuse, saveState } from './state.js';
+import { loadState, refusalOf, refuse, refuseCrashedLoad, saveState } from './state.js';
 import type { RunEvents, RunReason } from './events.js';
 import { emit } from './events.js';
 import { createRunListeners } from './listeners.js';
@@ -114,6 +114,11 @@ export class Agent {
       // A sandbox root is the operator's choice of where everything goes: make sure it is there.
       if (path.resolve(config.root) !== path.parse(path.resolve(config.root)).root) await mkdir(config.root, { recursive: true });
       const state = await loadState(config.stateDir, config.host);
+      const crashed = refuseCrashedLoad(state);
+      if (crashed) {
+        log.warn({ component: 'agent', host: config.host, commit: crashed }, 'the last start died loading this commit (a template past its limits?); refused, the last good state stays in force');
+        await saveState(config.stateDir, state);
+      }
       const source = await SourceStep.open(config, log);
       const secrets = await createSecretSource(config.secrets, log, scrubber);
       const listeners = await createRunListeners(config, log, scrubber);

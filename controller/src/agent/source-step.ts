@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { ResolvedConfig } from './resolved-config.js';
 import type { AgentState } from './state.js';
-import { refusalOf } from './state.js';
+import { refusalOf, saveState } from './state.js';
 import { FleetClone } from '../source/clone.js';
 import { remoteHead } from '../source/remote.js';
 import { prepareGpgHome, verifyDescent, verifySignature } from '../source/trust.js';
@@ -58,7 +58,16 @@ export class SourceStep {
     if (!signature.ok) return { kind: 'rejected', commit, reason: signature.reason, detail: signature.detail };
     const descent = await verifyDescent(this.clone, state.applied, commit);
     if (!descent.ok) return { kind: 'rejected', commit, reason: descent.reason, detail: descent.detail };
-    const loaded = await this.load(commit);
+    // Remembered across a crash: a commit that kills the process while loading is refused at the next start.
+    state.loading = commit;
+    await saveState(this.config.stateDir, state);
+    let loaded: LoadedHost | Diagnostic[];
+    try {
+      loaded = await this.load(commit);
+    } finally {
+      state.loading = null;
+    }
+    await saveState(this.config.stateDir, state);
     if (Array.isArray(loaded)) return { kind: 'invalid', commit, diagnostics: loaded, signer: signature.signer };
     this.log.info({ commit, signer: signature.signer }, 'new commit verified');
     return { kind: 'ready', commit, loaded, signer: signature.signer };

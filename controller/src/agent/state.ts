@@ -27,6 +27,8 @@ export interface AgentState {
   lastReportAt: string | null;
   /** What the host looked like after the last reported run; a run that ends the same is nothing new. */
   lastSignature: string | null;
+  /** A commit being loaded (templates rendered); still set at start means the process died in it. */
+  loading?: string | null;
 }
 
 const KEEP_REFUSED = 20;
@@ -58,6 +60,19 @@ export async function saveState(stateDir: string, state: AgentState): Promise<vo
 /** Remember that `commit` is not to be retried. */
 export function refuse(state: AgentState, commit: string, reason: string): void {
   state.refused = [...state.refused.filter((r) => r.commit !== commit), { commit, reason, at: new Date().toISOString() }].slice(-KEEP_REFUSED);
+}
+
+/**
+ * A commit whose loading never finished (the process died rendering it: a template past the
+ * memory limit, a kill) is refused at the next start, so the agent does not crash-loop on it.
+ * Returns that commit, if any.
+ */
+export function refuseCrashedLoad(state: AgentState): string | null {
+  const crashed = state.loading ?? null;
+  state.loading = null;
+  if (!crashed || crashed === state.applied || refusalOf(state, crashed)) return null;
+  refuse(state, crashed, 'crashed while loading');
+  return crashed;
 }
 
 /** The refusal of `commit`, if it was refused. */

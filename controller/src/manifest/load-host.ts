@@ -151,6 +151,7 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
   let templates: TemplateEngine;
   try {
     templates = options.templates ?? new TemplateEngine(repo);
+    templates.beginHost();
   } catch (error) {
     return { host: null, diagnostics: [{ file: hostFileRel, line: 1, column: 1, message: messageOf(error) }] };
   }
