@@ -1,3 +1,5 @@
 #!/usr/bin/env node
 // The converge command: the bundled CLI in ../dist (npm run build).
-import '../dist/main.js';
+// Eight libuv threads (before any is started): the engine keeps eight file fsyncs in flight.
+process.env.UV_THREADPOOL_SIZE ??= '8';
+await import('../dist/main.js');

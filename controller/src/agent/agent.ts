@@ -31,6 +31,8 @@ import { createRunner } from '../platform/runner.js';
 import type { RolloutNote } from '../report/report.js';
 import type { Repeater } from './schedule.js';
 import { runHost } from '../engine/run-host.js';
+import { affectedBy } from '../engine/scope.js';
+import type { RunScope } from '../engine/scope.js';
 import { closeSshConnections, safeUrl, shareSshConnections, urlSecrets } from '../source/git.js';
 import type { RunMode } from '../engine/converge.js';
 import { createBaseContext } from '../engine/context.js';
@@ -89,6 +91,12 @@ export class Agent {
   private readonly gate: RolloutGate;
   /** Listener failures (a GitHub commit status not set) since the last report: they go into its status.json. */
   private listenerProblems: string[] = [];
+  /** Resources the drift watch saw changed by hand, not yet converged. */
+  private readonly drifted = new Set<string>();
+  /** The last run's whole-host report: a drift heal converges only what drifted and carries the rest over from it. */
+  private lastRun: { commit: string; report: Report } | null = null;
+  /** The managed paths of the host last converged (computed once per load). */
+  private targets: { loaded: LoadedHost; targets: Map<string, string> } | null = null;
 
   private constructor(
     private readonly config: ResolvedConfig,
@@ -196,7 +204,10 @@ export class Agent {
     try {
       this.log.info({ version: AGENT_VERSION, repo: safeUrl(this.config.repo), branch: this.config.branch, poll: this.config.poll, interval: this.config.interval, mode: this.config.mode, selfHeal: this.config.selfHeal }, 'agent started');
       this.serving = true;
-      this.watch = new DriftWatch(this.log.child({ component: 'watch' }), () => this.request('drift'));
+      this.watch = new DriftWatch(this.log.child({ component: 'watch' }), (ids) => {
+        for (const id of ids) this.drifted.add(id);
+        this.request('drift');
+      });
       interval = await repeat(durationMs(this.config.interval), this.config.host, this.log, () => this.request('interval'));
       this.requestPush();
       this.request('poll');
@@ -234,7 +245,7 @@ export class Agent {
     try {
       if (task === 'poll') await this.onPoll();
       else if (task === 'interval') await this.enforce('interval');
-      else await this.enforce('drift');
+      else await this.enforce('drift', this.takeDrifted());
     } catch (error) {
       // Anything unexpected is logged and the loop goes on: the next tick tries again.
       this.log.error({ task, err: messageOf(error), reason: (error as ConvergeError).reason }, 'task failed');
@@ -417,11 +428,17 @@ export class Agent {
     }
   }
 
-  /** Converge (or check) the commit in force: on the schedule, on drift, at start, for --once. */
-  private async enforce(reason: RunReason): Promise<Report | null> {
+  private takeDrifted(): string[] {
+    const ids = [...this.drifted];
+    this.drifted.clear();
+    return ids;
+  }
+
+  /** Converge (or check) the commit in force: on the schedule, on drift (only what drifted, when the last run allows), at start, for --once. */
+  private async enforce(reason: RunReason, drifted?: string[]): Promise<Report | null> {
     const commit = this.state.applied;
     if (!commit) return null;
-    const loaded = await this.source.load(commit);
+    const loaded = (drifted && this.source.loadedAt(commit)) || (await this.source.load(commit));
     if (Array.isArray(loaded)) {
       // The commit in force validated when it was applied; it can stop only if the machine's facts changed.
       const report = this.outcomeReport(commit, 'failed', loaded.map(formatDiagnostic));
@@ -431,15 +448,24 @@ export class Agent {
     }
     const outsideWindow = loaded.window?.healOutsideWindow === false && !windowState(loaded.window, new Date()).open;
     const checkOnly = this.config.mode === 'monitor' || (reason === 'drift' && !this.config.selfHeal) || outsideWindow;
-    const report = await this.converge(loaded, commit, reason, checkOnly ? (this.config.mode === 'monitor' ? 'monitor' : 'plan') : 'apply');
+    const scope = drifted ? this.healScope(commit, loaded, drifted) : undefined;
+    if (scope?.ids.size === 0) return null;
+    const report = await this.converge(loaded, commit, reason, checkOnly ? (this.config.mode === 'monitor' ? 'monitor' : 'plan') : 'apply', scope);
     if (!report) return null;
     const notHealed = this.config.mode === 'monitor' ? 'monitor mode' : outsideWindow ? 'outside the maintenance window (healOutsideWindow: false)' : checkOnly ? 'selfHeal is off' : undefined;
     await this.record({ report, reason, newCommit: false, notHealedBecause: notHealed, interrupted: this.stopping });
     return report;
   }
 
+  /** What a drift heal converges: the drifted resources and what they notify; undefined (the whole host) without a clean last run of this commit to carry the rest from. */
+  private healScope(commit: string, loaded: LoadedHost, drifted: string[]): RunScope | undefined {
+    const previous = this.lastRun?.commit === commit ? this.lastRun.report : null;
+    if (!previous || previous.errors.length > 0 || previous.resources.length === 0) return undefined;
+    return { ids: affectedBy(loaded.graph, drifted), previous };
+  }
+
   /** One run through runHost, with the lock, the watcher told, and listeners told. Null when the lock could not be had. */
-  private async converge(loaded: LoadedHost, commit: string, reason: RunReason, mode?: RunMode): Promise<Report | null> {
+  private async converge(loaded: LoadedHost, commit: string, reason: RunReason, mode?: RunMode, scope?: RunScope): Promise<Report | null> {
     if (this.stopping) return null;
     const runMode: RunMode = mode ?? (this.config.mode === 'monitor' ? 'monitor' : 'apply');
     const base = createBaseContext(loaded, { root: this.config.root, stateDir: this.config.stateDir, log: this.rootLog, scrubber: this.scrubber, secrets: this.secrets });
@@ -454,23 +480,26 @@ export class Agent {
       this.log.warn({ err: messageOf(error), reason }, 'run skipped: the converge lock is held');
       return null;
     }
-    const targets = watchTargets(loaded, base);
+    if (this.targets?.loaded !== loaded) this.targets = { loaded, targets: watchTargets(loaded, base) };
+    const targets = this.targets.targets;
     await this.emit('runStarted', { host: this.config.host, commit, reason });
     this.watch?.beginRun();
     let report: Report;
     try {
-      report = (await runHost(loaded, base, { mode: runMode, commit, signal: this.stopController.signal })).report;
+      report = (await runHost(loaded, base, { mode: runMode, commit, signal: this.stopController.signal, scope })).report;
       if (runMode !== 'apply' && report.result === 'converged' && report.summary.pending > 0) report = { ...report, result: 'drifted' };
     } catch (error) {
       report = this.outcomeReport(commit, 'failed', [`the run could not complete: ${messageOf(error)}`], runMode);
     } finally {
       await lock.release();
     }
-    await this.watch?.endRun(writtenBy(report, loaded, targets));
+    this.lastRun = report.errors.length === 0 ? { commit, report } : null;
+    await this.watch?.endRun(writtenBy(report, loaded, targets, scope?.ids));
     if (this.watch && !this.stopping) await this.watch.watch(targets).catch((error: unknown) => this.log.warn({ err: messageOf(error) }, 'cannot watch managed paths'));
     this.log.info({ reason, commit, result: report.result, changed: report.summary.changed, failed: report.summary.failed, drifted: report.summary.drifted, pending: report.summary.pending, ms: report.durationMs }, 'run finished');
     await this.emit('runFinished', { report, durationMs: report.durationMs });
-    releaseMemory();
+    // A heal touches a resource or two: not worth a full collection each time.
+    if (!scope) releaseMemory();
     return report;
   }
 

@@ -108,6 +108,11 @@ export class SourceStep {
     return host;
   }
 
+  /** The host at `commit` as last loaded, without touching the clone; null when another commit was loaded last. */
+  loadedAt(commit: string): LoadedHost | null {
+    return this.cache?.commit === commit ? this.cache.loaded : null;
+  }
+
   /** The clone's folder (the rollout gate reads the rings of a commit there). */
   get cloneDir(): string {
     return this.clone.dir;

@@ -21,10 +21,11 @@ export function watchTargets(loaded: LoadedHost, base: BaseContext): Map<string,
   return targets;
 }
 
-/** The local paths a run may have written: resources it changed or pruned, and those whose type rewrites them on every run (touch). */
-export function writtenBy(report: Report, loaded: LoadedHost, targets: Map<string, string>): Set<string> {
-  const ids = new Set(report.resources.filter((r) => r.status === 'changed' || r.status === 'pruned').map((r) => r.id));
+/** The local paths a run may have written: resources it changed or pruned, and those whose type rewrites them on every run (touch); within `only` when the run was scoped. */
+export function writtenBy(report: Report, loaded: LoadedHost, targets: Map<string, string>, only?: ReadonlySet<string>): Set<string> {
+  const ids = new Set(report.resources.filter((r) => (r.status === 'changed' || r.status === 'pruned') && (!only || only.has(r.id))).map((r) => r.id));
   for (const r of loaded.resources) {
+    if (only && !only.has(r.id)) continue;
     if (resourceType(r.type)?.provider(loaded.host.os).touch) ids.add(r.id);
   }
   return new Set([...targets].filter(([, id]) => ids.has(id)).map(([p]) => p));

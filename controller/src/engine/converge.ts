@@ -15,6 +15,9 @@ import { Inventory } from './inventory.js';
 import type { InventoryEntry } from './inventory.js';
 import type { BaseContext } from './context.js';
 import { hashOf } from './stable-json.js';
+import { carriedOver, mergeResults } from './scope.js';
+import { ApplyWindow, WINDOW_WIDTH } from './window.js';
+import type { RunScope } from './scope.js';
 import { describeChange } from '../report/changes.js';
 import { describeError, messageOf } from '../platform/errors.js';
 import { syncDirectory } from '../platform/fs-atomic.js';
@@ -34,6 +37,8 @@ export interface ConvergeOptions {
   onResource?(result: ResourceReport): void;
   /** Backup folders to keep (default 20). */
   keepBackups?: number;
+  /** Converge only these resources (a drift heal); the report still covers the whole host. No prune. */
+  scope?: RunScope;
 }
 
 /** What a run did, beyond the report: the backups it took (for rollback). */
@@ -50,7 +55,10 @@ export async function converge(loaded: LoadedHost, base: BaseContext, options: C
   const applying = options.mode === 'apply';
   const backupDir = applying ? path.join(base.stateDir, 'backups', runId) : null;
   const results: ResourceReport[] = [];
-  const statuses = new Map<string, ResourceReport['status']>();
+  const scope = options.scope;
+  const resources = scope ? loaded.resources.filter((r) => scope.ids.has(r.id)) : loaded.resources;
+  const carried = scope ? carriedOver(scope) : [];
+  const statuses = new Map<string, ResourceReport['status']>(carried.map((r) => [r.id, r.status]));
   const ctx: Context = {
     ...base,
     backups: new Backups(backupDir, base.root),
@@ -59,7 +67,7 @@ export async function converge(loaded: LoadedHost, base: BaseContext, options: C
       id: runId,
       commit: options.commit ?? null,
       startedAt: startedAt.toISOString(),
-      summary: () => summarize(results),
+      summary: () => summarize(scope ? [...carried, ...results] : results),
       after: (id) => (loaded.graph.after.get(id) ?? []).map((e) => e.to),
       statusOf: (id) => statuses.get(id),
     },
@@ -78,46 +86,54 @@ export async function converge(loaded: LoadedHost, base: BaseContext, options: C
     const removed = removeStaleTempFiles(loaded, ctx);
     log.warn({ removed }, 'the previous run was interrupted; removed the temp files it left');
   }
-  await loadTypes([...loaded.resources.map((r) => r.type), ...[...inventory.entries.values()].map((e) => e.type)].map((t) => resourceType(t)));
-  await prefetch(loaded, ctx, log);
+  await loadTypes([...resources.map((r) => r.type), ...[...inventory.entries.values()].map((e) => e.type)].map((t) => resourceType(t)));
+  await prefetch(resources, loaded.host.os, ctx, log);
   const changed = new Set<string>();
   const broken = new Set<string>(); // failed, or skipped because something they need failed
-  for (const resource of loaded.resources) {
+  const window = new ApplyWindow<ResourceReport>(WINDOW_WIDTH, record);
+  for (const resource of resources) {
     const source = formatLocation(resource.source);
+    const after = loaded.graph.after.get(resource.id) ?? [];
+    await window.room(after.map((e) => e.to), !resourceType(resource.type)!.concurrent || loaded.host.os === 'windows');
     // Providers do much of their work synchronously: let a pending SIGTERM reach its handler between resources.
     if (options.signal && !options.signal.aborted) await new Promise<void>((resolve) => setImmediate(resolve));
     if (options.signal?.aborted) {
-      record({ id: resource.id, status: 'skipped', error: 'interrupted: converge was asked to stop', source });
+      window.now({ id: resource.id, status: 'skipped', error: 'interrupted: converge was asked to stop', source });
       continue;
     }
-    const blocker = (loaded.graph.after.get(resource.id) ?? []).find((e) => broken.has(e.to));
+    const blocker = after.find((e) => broken.has(e.to));
     if (blocker) {
       broken.add(resource.id);
       const verb = blocker.kind === 'notify' ? 'is notified by' : blocker.kind === 'requires' ? 'requires' : 'follows';
-      record({ id: resource.id, status: 'skipped', error: `${verb} ${blocker.to}, which did not converge`, source });
+      window.now({ id: resource.id, status: 'skipped', error: `${verb} ${blocker.to}, which did not converge`, source });
       continue;
     }
     const notifiers = (loaded.graph.notifiedBy.get(resource.id) ?? []).filter((id) => changed.has(id));
-    const result = await convergeOne(resource, notifiers, ctx, inventory, options.mode);
-    if (result.status === 'changed') changed.add(resource.id);
-    if (result.status === 'failed') broken.add(resource.id);
-    record({ ...result, source });
+    window.start(resource.id, async () => {
+      const result = await convergeOne(resource, notifiers, ctx, inventory, options.mode);
+      if (result.status === 'changed') changed.add(resource.id);
+      if (result.status === 'failed') broken.add(resource.id);
+      return { ...result, source };
+    });
   }
+  await window.drain();
 
-  await prune(loaded, ctx, inventory, options.mode, record);
+  if (!scope) await prune(loaded, ctx, inventory, options.mode, record);
   for (const dir of dirtyDirectories(ctx)) await syncDirectory(dir);
   ctx.backups.close();
   await disposeRunCache(ctx.cache, log);
   if (applying) {
     await inventory.save();
     endRun(base.stateDir, loaded.host.name);
-    await pruneBackups(path.join(base.stateDir, 'backups'), options.keepBackups ?? 20);
+    // A heal leaves the old backups to the next whole run: it touches a file or two and must be quick.
+    if (!scope) await pruneBackups(path.join(base.stateDir, 'backups'), options.keepBackups ?? 20);
   } else {
     await inventory.close();
   }
 
   const endedAt = new Date();
-  const summary = summarize(results);
+  const all = scope ? mergeResults(scope, results) : results;
+  const summary = summarize(all);
   const report: Report = {
     version: 1,
     host: loaded.host.name,
@@ -129,7 +145,7 @@ export async function converge(loaded: LoadedHost, base: BaseContext, options: C
     durationMs: endedAt.getTime() - startedAt.getTime(),
     result: resultOf(summary),
     summary,
-    resources: results,
+    resources: all,
     errors: [],
   };
   return { report, runId, backupDir: applying && ctx.backups.entries().length > 0 ? backupDir : null };
@@ -148,14 +164,14 @@ async function disposeRunCache(cache: Map<string, unknown>, log: BaseContext['lo
   }
 }
 
-async function prefetch(loaded: LoadedHost, ctx: Context, log: BaseContext['log']): Promise<void> {
+async function prefetch(resources: readonly Resource[], os: LoadedHost['host']['os'], ctx: Context, log: BaseContext['log']): Promise<void> {
   const byType = new Map<string, Spec[]>();
-  for (const r of loaded.resources) {
+  for (const r of resources) {
     if (!byType.has(r.type)) byType.set(r.type, []);
     byType.get(r.type)!.push(r.spec);
   }
   for (const [name, specs] of byType) {
-    const provider = resourceType(name)!.provider(loaded.host.os);
+    const provider = resourceType(name)!.provider(os);
     if (!provider.prefetch) continue;
     try {
       await provider.prefetch(specs, ctx);

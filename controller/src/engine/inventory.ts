@@ -3,7 +3,7 @@
 // append-only journal first, so a crash mid-run loses nothing; the snapshot is
 // rewritten atomically at the end.
 import { readFile, rm } from 'node:fs/promises';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Spec } from '../resources/types.js';
 import { writeFileAtomic } from '../platform/fs-atomic.js';
@@ -22,6 +22,14 @@ export interface InventoryEntry {
 
 type JournalLine = { id: string; entry: InventoryEntry | null };
 
+/**
+ * The last snapshot this process read or wrote, per file, with the identity of
+ * the file it came from: a long-lived agent does not parse its whole inventory
+ * again for every drift heal. Any write replaces the file (a new inode), so a
+ * changed identity means another process wrote it.
+ */
+const snapshots = new Map<string, { identity: string; entries: Map<string, InventoryEntry> }>();
+
 /** The inventory of one host, with a journal for changes not yet in the snapshot. */
 export class Inventory {
   private journal: number | null = null;
@@ -35,12 +43,21 @@ export class Inventory {
   /** Load the snapshot and replay any journal a crashed run left. */
   static async load(stateDir: string, host: string): Promise<Inventory> {
     const file = path.join(stateDir, 'inventory', `${host}.json`);
-    const entries = new Map<string, InventoryEntry>();
-    try {
-      const snapshot = JSON.parse(await readFile(file, 'utf8')) as { resources?: Record<string, InventoryEntry> };
-      for (const [id, e] of Object.entries(snapshot.resources ?? {})) entries.set(id, e);
-    } catch (error) {
-      if (errnoOf(error) !== 'ENOENT') throw new ConvergeError('io', `cannot read the inventory ${file}: ${describeError(error)}`, { cause: error });
+    let entries = new Map<string, InventoryEntry>();
+    const known = snapshots.get(file);
+    const before = identityOf(file);
+    if (known && before !== null && known.identity === before) {
+      entries = new Map(known.entries);
+    } else {
+      snapshots.delete(file);
+      try {
+        const snapshot = JSON.parse(await readFile(file, 'utf8')) as { resources?: Record<string, InventoryEntry> };
+        for (const [id, e] of Object.entries(snapshot.resources ?? {})) entries.set(id, e);
+      } catch (error) {
+        if (errnoOf(error) !== 'ENOENT') throw new ConvergeError('io', `cannot read the inventory ${file}: ${describeError(error)}`, { cause: error });
+      }
+      // Kept only if the file read is still the one whose identity was taken.
+      if (before !== null && identityOf(file) === before) snapshots.set(file, { identity: before, entries: new Map(entries) });
     }
     const inventory = new Inventory(file, entries);
     try {
@@ -68,7 +85,7 @@ export class Inventory {
   /** Record (or with null, forget) a resource; journaled at once. */
   async set(id: string, entry: InventoryEntry | null): Promise<void> {
     const before = this.entries.get(id);
-    if (entry ? before && JSON.stringify(before) === JSON.stringify(entry) : !before) return;
+    if (entry ? before && sameEntry(before, entry) : !before) return;
     if (entry) this.entries.set(id, entry);
     else this.entries.delete(id);
     this.dirty = true;
@@ -85,7 +102,10 @@ export class Inventory {
     if (!this.dirty) return;
     mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
     const resources = Object.fromEntries([...this.entries].sort(([a], [b]) => a.localeCompare(b)));
+    snapshots.delete(this.file);
     await writeFileAtomic(this.file, JSON.stringify({ version: 1, resources }, null, 1) + '\n', { mode: 0o600 });
+    const identity = identityOf(this.file);
+    if (identity !== null) snapshots.set(this.file, { identity, entries: new Map(this.entries) });
     await rm(`${this.file}.journal`, { force: true });
     this.dirty = false;
   }
@@ -99,4 +119,20 @@ export class Inventory {
     if (this.journal !== null) closeSync(this.journal);
     this.journal = null;
   }
+}
+
+/** Inode, size and change time: what any rewrite of the file changes. */
+function identityOf(file: string): string | null {
+  try {
+    const s = statSync(file, { bigint: true });
+    return `${s.dev}:${s.ino}:${s.size}:${s.ctimeNs}`;
+  } catch {
+    return null;
+  }
+}
+
+/** Equal entries. The spec kept is derived from the manifest spec its hash is of: equal hashes, equal specs (a no-op run compares 10,000 of these). */
+function sameEntry(a: InventoryEntry, b: InventoryEntry): boolean {
+  if (a.type !== b.type || a.created !== b.created || a.since !== b.since || a.specHash !== b.specHash) return false;
+  return a.specHash !== 'pending' || JSON.stringify(a.spec) === JSON.stringify(b.spec);
 }

@@ -119,14 +119,8 @@ export function setAttributesAt(dir: SafeDir, name: string, want: Attributes): v
 
 /** Write a complete temp file beside `name` (content, mode, owner, fsync); returns its name. */
 export function writeTempAt(dir: SafeDir, name: string, data: string | Uint8Array, attrs: Attributes & { mode: number }): string {
-  const tmp = `.${name}.converge-${randomBytes(4).toString('hex')}`;
-  const fd = onEntry(dir, tmp, (p) => openSync(p, CREATE, attrs.mode));
+  const { tmp, fd } = openTempAt(dir, name, data, attrs);
   try {
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let offset = 0;
-    while (offset < bytes.byteLength) offset += writeSync(fd, bytes, offset, bytes.byteLength - offset);
-    fchmodSync(fd, attrs.mode);
-    if (attrs.uid !== undefined || attrs.gid !== undefined) fchownSync(fd, attrs.uid ?? -1, attrs.gid ?? -1);
     fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
@@ -135,6 +129,24 @@ export function writeTempAt(dir: SafeDir, name: string, data: string | Uint8Arra
   }
   closeSync(fd);
   return tmp;
+}
+
+/** The temp file beside `name` with its content, mode and owner, still open and not yet fsynced (the caller fsyncs and closes it: several files' fsyncs can then wait together). */
+export function openTempAt(dir: SafeDir, name: string, data: string | Uint8Array, attrs: Attributes & { mode: number }): { tmp: string; fd: number } {
+  const tmp = `.${name}.converge-${randomBytes(4).toString('hex')}`;
+  const fd = onEntry(dir, tmp, (p) => openSync(p, CREATE, attrs.mode));
+  try {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let offset = 0;
+    while (offset < bytes.byteLength) offset += writeSync(fd, bytes, offset, bytes.byteLength - offset);
+    fchmodSync(fd, attrs.mode);
+    if (attrs.uid !== undefined || attrs.gid !== undefined) fchownSync(fd, attrs.uid ?? -1, attrs.gid ?? -1);
+  } catch (error) {
+    closeSync(fd);
+    removeQuietly(dir, tmp);
+    throw relocate(error, at(dir, tmp), path.join(dir.local, tmp));
+  }
+  return { tmp, fd };
 }
 
 /** Rename an entry over another in the same held directory (the target is replaced, never followed). */

@@ -2,7 +2,7 @@
 // report is first written here (atomically: a folder renamed into place),
 // then pushed, then removed; so a report survives a remote that is down and a
 // kill -9, and the status branch itself tells which ones already arrived.
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic, syncDirectory } from '../platform/fs-atomic.js';
 import { errnoOf } from '../platform/errors.js';
@@ -46,18 +46,25 @@ export class Outbox {
     return new Outbox(dir);
   }
 
-  /** Queue a report; it is on disk (and fsynced) when this returns. */
+  /**
+   * Queue a report; it is on disk (and fsynced) when this returns. The files go
+   * into a fresh folder that is renamed into place whole, so they need no
+   * rename of their own, and their fsyncs run side by side (one journal commit).
+   */
   async add(item: OutboxItem): Promise<OutboxEntry> {
     const seq = (await this.lastSeq()) + 1;
-    await writeFileAtomic(path.join(this.dir, 'seq'), `${seq}\n`, { mode: 0o600 });
     const name = `${String(seq).padStart(12, '0')}-${item.id}`;
     const tmp = path.join(this.dir, `.tmp-${name}`);
     await mkdir(tmp, { mode: 0o700 });
-    await writeFileAtomic(path.join(tmp, 'status.json'), item.statusJson, { mode: 0o600 });
-    await writeFileAtomic(path.join(tmp, 'STATUS.md'), item.statusMarkdown, { mode: 0o600 });
-    await writeFileAtomic(path.join(tmp, 'message'), item.message, { mode: 0o600 });
-    await writeFileAtomic(path.join(tmp, 'at'), item.at, { mode: 0o600 });
-    if (item.drift) await writeFileAtomic(path.join(tmp, 'drift'), '', { mode: 0o600 });
+    await Promise.all([
+      writeFileAtomic(path.join(this.dir, 'seq'), `${seq}\n`, { mode: 0o600 }),
+      writeDurable(path.join(tmp, 'status.json'), item.statusJson),
+      writeDurable(path.join(tmp, 'STATUS.md'), item.statusMarkdown),
+      writeDurable(path.join(tmp, 'message'), item.message),
+      writeDurable(path.join(tmp, 'at'), item.at),
+      ...(item.drift ? [writeDurable(path.join(tmp, 'drift'), '')] : []),
+    ]);
+    await syncDirectory(tmp);
     await rename(tmp, path.join(this.dir, name));
     await syncDirectory(this.dir);
     return { seq, id: item.id, dir: path.join(this.dir, name), message: item.message, at: item.at, drift: item.drift ?? false };
@@ -128,4 +135,15 @@ export function groupMessage(group: readonly OutboxEntry[]): string {
   if (group.length === 1) return group[0]!.message.endsWith('\n') ? group[0]!.message : `${group[0]!.message}\n`;
   const newest = first(group[group.length - 1]!);
   return `${newest} (${group.length} drift events)\n\n${group.map((e) => `${e.at} ${first(e)}`).join('\n')}\n`;
+}
+
+/** A new file in a folder not yet in place: written and fsynced (the folder's rename publishes it). */
+async function writeDurable(file: string, data: string): Promise<void> {
+  const handle = await open(file, 'wx', 0o600);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

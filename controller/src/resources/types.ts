@@ -169,6 +169,8 @@ export interface ResourceType<S extends Spec = Spec, O = unknown> {
   readonly holdsPaths?: boolean;
   /** Converged after every other resource of the host (the statusFile). */
   readonly runsLast?: boolean;
+  /** Its POSIX provider may converge beside other resources (no shared session; its order is all in its edges). */
+  readonly concurrent?: boolean;
   /** Host-aware checks beyond the schema (attributes a Windows host cannot have…). */
   check?(spec: S, host: HostInfo): SpecProblem[];
   /** Load-time resolution of files from the repository (source, template → content). */

@@ -5,15 +5,16 @@ import { formatDiagnostic } from '../../src/manifest/diagnostics.js';
 import { createBaseContext } from '../../src/engine/context.js';
 import { runHost } from '../../src/engine/run-host.js';
 import type { RunMode } from '../../src/engine/converge.js';
+import type { RunScope } from '../../src/engine/scope.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import type { Report } from '../../src/report/report.js';
 
 /** Load `host` from `repo` (throwing with the diagnostics if it does not validate) and converge it under `root`. */
-export async function runOnce(repo: string, host: string, root: string, mode: RunMode = 'apply', extra: { signal?: AbortSignal } = {}): Promise<Report> {
+export async function runOnce(repo: string, host: string, root: string, mode: RunMode = 'apply', extra: { signal?: AbortSignal; scope?: RunScope } = {}): Promise<Report> {
   const { host: loaded, diagnostics } = loadHost(repo, host);
   if (!loaded) throw new Error(diagnostics.map(formatDiagnostic).join('\n'));
   const base = createBaseContext(loaded, { root, stateDir: path.join(root, 'var/lib/converge'), log: silentLogger() });
-  const { report } = await runHost(loaded, base, { mode, signal: extra.signal });
+  const { report } = await runHost(loaded, base, { mode, signal: extra.signal, scope: extra.scope });
   return report;
 }
 

@@ -12,6 +12,7 @@ export const directory: ResourceType<DirectorySpec> = {
   schema: DirectorySpec,
   os: OSES,
   titleIsPath: true,
+  concurrent: true,
   holdsPaths: true,
   check: rejectPosixOnWindows,
   watchPaths: (spec) => [spec.directory],

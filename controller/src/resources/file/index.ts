@@ -13,6 +13,7 @@ export const file: ResourceType<FileDesired> = {
   schema: FileSpec,
   os: OSES,
   titleIsPath: true,
+  concurrent: true,
   check: rejectPosixOnWindows,
   prepare(spec, helper) {
     if (spec.template !== undefined) return { ...spec, content: helper.renderTemplate(spec.template) };

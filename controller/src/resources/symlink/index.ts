@@ -14,6 +14,7 @@ export const symlink: ResourceType<SymlinkSpec> = {
   schema: SymlinkSpec,
   os: OSES,
   titleIsPath: true,
+  concurrent: true,
   check: (spec, host) => [
     ...rejectPosixOnWindows(spec, host),
     // an absolute target in normal form, so the link points where it reads; a relative one stays as written

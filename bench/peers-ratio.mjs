@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// The issue-18 figures from one run of the peers harness (../shared/bench/peers/run.sh):
+// converge's first converge and no-op as a fraction of cf-agent's (and puppet's), and
+// converge's no-op peak memory, read from that run's results.tsv.
+//
+//   node bench/peers-ratio.mjs [PEERS_SANDBOX/N<N>/results.tsv ...]   (default: /tmp/bench-peers/N*/results.tsv)
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+
+const base = process.env.PEERS_SANDBOX ?? '/tmp/bench-peers';
+const files = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : existsSync(base)
+    ? readdirSync(base).filter((d) => /^N\d+$/.test(d)).map((d) => path.join(base, d, 'results.tsv')).filter(existsSync)
+    : [];
+if (files.length === 0) {
+  console.error(`no results.tsv found under ${base}; run the peers harness first (command below)`);
+}
+const targets = { 1000: { first: 0.5, noop: 0.2 }, 10000: { first: 0.2, noop: 0.05 } };
+for (const file of files) {
+  const [head, ...rows] = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split('\t'));
+  const col = (name) => head.indexOf(name);
+  const byTool = new Map(rows.map((r) => [r[0], r]));
+  const num = (tool, name) => Number(byTool.get(tool)?.[col(name)]);
+  const c = byTool.get('converge');
+  if (!c) continue;
+  const n = Number(c[col('N')]);
+  const ok = rows.every((r) => r[col('checks')] === 'ok') ? 'all checks ok' : `checks: ${rows.map((r) => `${r[0]} ${r[col('checks')]}`).join(', ')}`;
+  console.log(`N=${n} (${c[col('resources')]} resources), ${file} — ${ok}`);
+  for (const peer of ['cfengine', 'puppet']) {
+    if (!byTool.has(peer)) continue;
+    const first = num('converge', 'first_wall_s') / num(peer, 'first_wall_s');
+    const noop = num('converge', 'noop_wall_median_s') / num(peer, 'noop_wall_median_s');
+    const t = peer === 'cfengine' ? targets[n] : undefined;
+    const aim = (x, k) => (t ? `  [target ≤ ${t[k]}: ${x <= t[k] ? 'met' : 'not met'}]` : '');
+    console.log(`  first converge: converge ${num('converge', 'first_wall_s')} s / ${peer} ${num(peer, 'first_wall_s')} s = ${first.toFixed(2)}${aim(first, 'first')}`);
+    console.log(`  no-op (median): converge ${num('converge', 'noop_wall_median_s')} s / ${peer} ${num(peer, 'noop_wall_median_s')} s = ${noop.toFixed(2)}${aim(noop, 'noop')}`);
+  }
+  const peak = num('converge', 'noop_peak_rss_mib');
+  console.log(`  converge no-op peak RSS: ${peak} MiB${n === 10000 ? `  [target < 150: ${peak < 150 ? 'met' : 'not met'}]` : ''}`);
+}
+console.log('\nreproduce: npm run build && CONVERGE_BIN=$PWD/bench/converge-detailed.sh TOOLS="cfengine puppet converge" ../shared/bench/peers/run.sh 1000 && node bench/peers-ratio.mjs');
