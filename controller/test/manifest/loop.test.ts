@@ -120,6 +120,11 @@ describe('loop: errors are at the loop', () => {
     expect(errors).toEqual([expect.stringMatching(/^hosts\/web\/a\.yml:3:11: mode "x": .*\(loop item #1 "x"\)$/)]);
   });
 
+  it('says a problem every item has once, for every item', () => {
+    const { errors } = load('  - file: "/etc/{{ item }}"\n    mode: "0999"\n    loop: [a, b, c]\n');
+    expect(errors).toEqual([expect.stringMatching(/^hosts\/web\/a\.yml:3:11: mode "0999": .*\(every loop item\)$/)]);
+  });
+
   it('checks loop_control and refuses it without a loop', () => {
     expect(load('  - directory: "/d/{{ x }}"\n    loop: [a]\n    loop_control: { loop_var: host }\n').errors).toEqual([
       expect.stringMatching(/^hosts\/web\/a\.yml:4:31: .*host, vars and facts are taken/),
