@@ -22,6 +22,7 @@ import { excludedNote, noteExcluded } from './when-excluded.js';
 import type { ExcludedIds } from './when-excluded.js';
 import { suggest } from './suggest.js';
 import { notAMapping } from './resource-item.js';
+import { duplicateInLoop, expandEntry } from './loop.js';
 import { When } from '../resources/shared/fields.js';
 import { resourceType, resourceTypes } from '../resources/registry.js';
 import type { HostInfo, PrepareHelper, Resource, ResourceType, Spec } from '../resources/types.js';
@@ -166,7 +167,7 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
 
   // Resources.
   const resources: Resource[] = [];
-  const declared = new Map<string, { at: SourceLocation }>();
+  const declared = new Map<string, { at: SourceLocation; item?: string; entry: unknown }>();
   const invalid = new Set<string>(); // resources with errors of their own: a reference to one is not another error
   const refs: { from: Resource; origin: Origin; field: 'requires' | 'notify' }[] = [];
   let secretsMap: SecretsMapFile | undefined;
@@ -179,22 +180,26 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
     const dirRel = path.posix.dirname(p.rel);
     (p.top.resources ?? []).forEach((item, index) => {
       const origin: Origin = { yaml: p.yaml, path: ['resources', index] };
-      const resource = loadResource(item, origin, dirRel, scope, diagnostics);
-      if (resource === 'excluded') return;
-      if (!resource) {
-        const id = writtenId(item, paths);
-        if (id) invalid.add(id);
-        return;
+      const loopScope = { host, templates, context: { host, vars, facts: facts as unknown as Record<string, unknown> }, templateDiagnostic,
+        load: (entry: unknown, bound: Record<string, unknown>) => loadResource(entry, origin, dirRel, scope, diagnostics, bound) };
+      for (const { resource, loop } of expandEntry(item, origin, loopScope, diagnostics)) {
+        if (resource === 'excluded') continue;
+        if (!resource) {
+          const id = loop ? null : writtenId(item, paths);
+          if (id) invalid.add(id);
+          continue;
+        }
+        const key = `${resource.type}:${paths.key(resource.title)}`;
+        const prior = declared.get(key);
+        if (prior) {
+          diagnostics.push(loop ? duplicateInLoop(resource.id, loop, { ...prior, sameLoop: prior.entry === item })
+            : { ...resource.source, message: `duplicate id ${resource.id}: already declared at ${formatLocation(prior.at)}; ids are unique per host (a host does not override a role's resource: vary it with vars)` });
+          continue;
+        }
+        declared.set(key, { at: resource.source, item: loop?.item, entry: item });
+        resources.push(resource);
+        for (const field of ['requires', 'notify'] as const) refs.push({ from: resource, origin, field });
       }
-      const key = `${resource.type}:${paths.key(resource.title)}`;
-      const prior = declared.get(key);
-      if (prior) {
-        diagnostics.push({ ...resource.source, message: `duplicate id ${resource.id}: already declared at ${formatLocation(prior.at)}; ids are unique per host (a host does not override a role's resource: vary it with vars)` });
-        return;
-      }
-      declared.set(key, { at: resource.source });
-      resources.push(resource);
-      for (const field of ['requires', 'notify'] as const) refs.push({ from: resource, origin, field });
     });
   }
 
@@ -287,7 +292,7 @@ interface HostScope {
 }
 
 /** The resource, null when it has errors (diagnostics say which), or 'excluded' when its `when:` leaves it out of this host. */
-function loadResource(item: unknown, origin: Origin, dirRel: string, scope: HostScope, diagnostics: Diagnostic[]): Resource | 'excluded' | null {
+function loadResource(item: unknown, origin: Origin, dirRel: string, scope: HostScope, diagnostics: Diagnostic[], bound: Record<string, unknown> = {}): Resource | 'excluded' | null {
   const { yaml } = origin;
   const at = (sub: (string | number)[], key = false) => locate(yaml, [...origin.path, ...sub], key);
   if (!isMapping(item)) {
@@ -312,7 +317,8 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
     diagnostics.push(...zodDiagnostics(whenParsed.error, yaml, [...origin.path, 'when'], { what: 'when', knownKeys: () => ['os', 'host', 'var'] }));
     return null;
   }
-  const why = whyExcluded(whenParsed.data, scope.host);
+  const hostVars = { ...scope.host.vars, ...bound }; // a loop's item and index, as vars
+  const why = whyExcluded(whenParsed.data, { ...scope.host, vars: hostVars });
   if (why) {
     const id = writtenId(item, scope.paths);
     if (id) noteExcluded(scope.excluded, id, at([]), why);
@@ -324,8 +330,8 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
   }
 
   const problems: RenderProblem[] = [];
-  const baseContext: TemplateContext = { host: scope.host, vars: scope.host.vars, facts: scope.facts as unknown as Record<string, unknown> };
-  let vars = scope.host.vars;
+  const baseContext: TemplateContext = { host: scope.host, vars: hostVars, facts: scope.facts as unknown as Record<string, unknown> };
+  let vars = hostVars;
   if (item.vars !== undefined) {
     if (!isMapping(item.vars)) {
       diagnostics.push({ ...at(['vars']), message: 'vars must be a mapping' });

@@ -39,8 +39,21 @@ export const When = z.strictObject({
 });
 export type When = z.infer<typeof When>;
 
+const LOOP_NAME = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be a name (letters, digits, _)' })
+  .refine((n) => !['host', 'vars', 'facts'].includes(n), { error: 'host, vars and facts are taken: choose another name' });
+
+/** `loop_control:` as Ansible's: the names the item and its index are bound to. */
+export const LoopControl = z.strictObject({
+  loop_var: LOOP_NAME.optional().describe('the name each item is bound to (default item)'),
+  index_var: LOOP_NAME.optional().describe("the name the item's index (from 0) is bound to"),
+});
+
 /** Fields every resource accepts, whatever its type. */
 export const commonFields = {
+  loop: z.union([z.array(z.unknown()), z.string()]).optional().describe('one resource per item: a list, or an expression giving one ("{{ shares }}"); the item is bound as item'),
+  loop_control: LoopControl.optional().describe('loop_var / index_var: the names item and its index are bound to'),
   requires: z.array(ResourceId).optional().describe('ids this resource is converged after'),
   notify: z.array(ResourceId).optional().describe('ids converged after this one and refreshed (restarted) when it changes'),
   when: When.optional().describe('keep this resource only where all of these hold'),
