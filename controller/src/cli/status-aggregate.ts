@@ -1,0 +1,76 @@
+// converge status aggregate: commit the reports that hosts wrote to the status
+// store onto the status branch, one signed commit an interval. Run it from a
+// scheduled CI job (--once), or on a device as a daemon with --lease so only
+// one of several runs at a time.
+import path from 'node:path';
+import process from 'node:process';
+import { loadConfig, defaultConfigPath } from '../agent/config.js';
+import { durationMs } from '../agent/config-schema.js';
+import { resolveConfig } from '../agent/resolved-config.js';
+import { openContainer } from '../report/blob-client.js';
+import { AggregateBranch } from '../report/aggregate/commit.js';
+import { aggregateLoop, aggregateOnce } from '../report/aggregate/run.js';
+import { acquireLease } from '../report/aggregate/lease.js';
+import { createLogger } from '../platform/logger.js';
+import type { LogLevel } from '../platform/logger.js';
+import { ConvergeError } from '../platform/errors.js';
+import { Printer } from './output.js';
+
+export interface AggregateFlags {
+  config?: string;
+  once?: boolean;
+  interval?: string;
+  lease?: boolean;
+  workDir?: string;
+  logLevel?: LogLevel;
+  json?: boolean;
+}
+
+export async function statusAggregateCommand(flags: AggregateFlags): Promise<number> {
+  const file = flags.config ?? defaultConfigPath();
+  const config = resolveConfig(loadConfig(file));
+  if (!config.status) throw new ConvergeError('invalid-input', `${file}: status: is not set: the hosts push to the status branch themselves, there is nothing to aggregate (see docs/scale.md)`);
+  let intervalMs = 60_000;
+  if (flags.interval) {
+    try {
+      intervalMs = durationMs(flags.interval);
+    } catch {
+      throw new ConvergeError('invalid-input', `--interval must be a duration like 1m or 5m (got ${flags.interval})`);
+    }
+  }
+  const log = createLogger({ level: flags.logLevel ?? 'info' });
+  const container = await openContainer(config.status);
+  const branch = await AggregateBranch.open(flags.workDir ?? path.join(config.stateDir, 'aggregate'), {
+    url: config.statusRepo ?? config.repo,
+    branch: config.statusBranch,
+    signingKey: config.status.signingKey,
+    shardAbove: config.status.shardAbove,
+  });
+  const out = new Printer();
+  if (flags.once) {
+    const lease = flags.lease ? await acquireLease(container) : null;
+    if (flags.lease && !lease) {
+      out.line('another aggregator holds the lease; nothing done');
+      return 0;
+    }
+    try {
+      const r = await aggregateOnce(container, branch);
+      out.line(flags.json ? JSON.stringify(r) : r.commit ? `committed ${r.events} event(s) of ${r.hosts} host(s) as ${r.commit.slice(0, 7)} (${r.fleet} hosts in the store)` : `nothing new (${r.fleet} hosts in the store)`);
+      for (const s of r.skipped) if (!flags.json) out.line(`skipped ${s.blob}: ${s.reason}`);
+      return 0;
+    } finally {
+      await lease?.release();
+    }
+  }
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  try {
+    await aggregateLoop({ container, branch, intervalMs, lease: flags.lease ?? false, log, signal: controller.signal, onPass: flags.json ? (r) => out.line(JSON.stringify(r)) : undefined });
+    return 0;
+  } finally {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  }
+}
