@@ -37,7 +37,7 @@ export function loadConfig(file: string): AgentConfig {
     root: abs(c.root)!,
     trust: { ...c.trust, allowedSigners: abs(c.trust.allowedSigners), gpgKeyring: abs(c.trust.gpgKeyring) },
     secrets: c.secrets && { ...c.secrets, file: abs(c.secrets.file), certificateFile: abs(c.secrets.certificateFile) },
-    status: c.status && { ...c.status, sasFile: abs(c.status.sasFile), accountKeyFile: abs(c.status.accountKeyFile), certificateFile: abs(c.status.certificateFile), signingKey: abs(c.status.signingKey) },
+    status: c.status && { ...c.status, sasFile: abs(c.status.sasFile), accountKeyFile: abs(c.status.accountKeyFile), certificateFile: abs(c.status.certificateFile), signingKey: abs(c.status.signingKey), pointerSasFile: abs(c.status.pointerSasFile) },
     github: c.github && { ...c.github, tokenFile: abs(c.github.tokenFile), app: c.github.app && { ...c.github.app, privateKeyFile: abs(c.github.app.privateKeyFile)! } },
   };
 }

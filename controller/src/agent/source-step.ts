@@ -7,6 +7,8 @@ import type { AgentState } from './state.js';
 import { refusalOf } from './state.js';
 import { FleetClone } from '../source/clone.js';
 import { remoteHead } from '../source/remote.js';
+import { HeadPointer } from './head-pointer.js';
+import { durationMs } from './config-schema.js';
 import { prepareGpgHome, verifyDescent, verifySignature } from '../source/trust.js';
 import type { RejectReason, TrustSettings } from '../source/trust.js';
 import { loadHost } from '../manifest/load-host.js';
@@ -26,13 +28,18 @@ export type Evaluation =
 
 export class SourceStep {
   private cache: { commit: string; loaded: LoadedHost } | null = null;
+  /** With status.pointer: the fleet head from the store's pointer blob (a 304 when unchanged), the forge asked once an interval. */
+  private readonly pointer: HeadPointer | null;
 
   private constructor(
     private readonly config: ResolvedConfig,
     private readonly clone: FleetClone,
     private readonly trust: TrustSettings,
     private readonly log: Logger,
-  ) {}
+  ) {
+    const status = config.status;
+    this.pointer = status?.pointer ? new HeadPointer({ ...status, pointer: status.pointer }, config.branch, durationMs(config.interval)) : null;
+  }
 
   static async open(config: ResolvedConfig, log: Logger): Promise<SourceStep> {
     const clone = await FleetClone.open(config.stateDir, { url: config.repo, branch: config.branch, host: config.host });
@@ -41,9 +48,13 @@ export class SourceStep {
     return new SourceStep(config, clone, trust, log.child({ component: 'source' }));
   }
 
-  /** The branch head on the remote (one ls-remote, no fetch); null when the branch does not exist. */
-  poll(): Promise<string | null> {
-    return remoteHead(this.config.repo, this.config.branch, path.dirname(this.clone.dir));
+  /** The branch head on the remote (one ls-remote, or one conditional read of the pointer blob; no fetch); null when the branch does not exist. */
+  async poll(): Promise<string | null> {
+    const forge = () => remoteHead(this.config.repo, this.config.branch, path.dirname(this.clone.dir));
+    if (!this.pointer) return forge();
+    const { head, via } = await this.pointer.poll(forge);
+    this.log.debug({ via }, 'head polled');
+    return head;
   }
 
   /** Fetch and judge a head that differs from the commit in force. */

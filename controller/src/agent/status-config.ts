@@ -22,7 +22,8 @@ export const StatusStoreConfig = z
     sasFile: ConfigPath.optional().describe('file holding a SAS token (re-read on every write, so it can be rotated), for credential: sas'),
     accountKeyFile: ConfigPath.optional().describe('file holding the account key, for credential: shared-key'),
     signingKey: ConfigPath.optional().describe("SSH private key that signs each report (the host's own key; the aggregator's for its commits)"),
-    pointer: z.string().min(1).optional().describe('blob holding the fleet branch head, written by CI on merge: polled with a conditional request instead of git ls-remote'),
+    pointer: z.string().regex(/^[\w.-]+(\/[\w.-]+)*$/, { error: 'pointer must be a blob name like fleet-head.json' }).optional().describe('blob holding the fleet branch head, written by CI on merge (converge status pointer): polled with a conditional request (ETag, 304) instead of git ls-remote'),
+    pointerSasFile: ConfigPath.optional().describe('with credential: sas, a read-only SAS for the pointer blob (the same for every device)'),
     shardAbove: z.number().int().positive().default(2000).describe('past this many hosts the aggregator writes state/_<shard>/<host>/ and state/index.json'),
   })
   .superRefine((s, ctx) => {

@@ -121,6 +121,15 @@ program
   .addOption(jsonOption())
   .action((flags) => runCommand(async () => (await import('./status-aggregate.js')).statusAggregateCommand(flags), { json: flags.json }));
 
+program.commands
+  .find((c) => c.name() === 'status')!
+  .command('pointer')
+  .description("write the fleet head to the pointer blob (status.pointer), for CI after a merge: devices then poll it with a conditional request instead of asking the forge")
+  .requiredOption('--commit <sha>', 'the commit the fleet branch is at now')
+  .option('--config <file>', 'an agent config naming the store and the pointer (default /etc/converge/config.yml)')
+  .option('--branch <name>', 'the fleet branch (default: the config)')
+  .action((flags) => runCommand(async () => (await import('./status-aggregate.js')).statusPointerCommand(flags)));
+
 program
   .command('diff')
   .description('which hosts a change to the fleet touches, and how: resources added, changed, removed, with file diffs (for PR review)')

@@ -15,6 +15,7 @@ import { createLogger } from '../platform/logger.js';
 import type { LogLevel } from '../platform/logger.js';
 import { ConvergeError } from '../platform/errors.js';
 import { Printer } from './output.js';
+import { writePointer } from '../agent/head-pointer.js';
 
 export interface AggregateFlags {
   config?: string;
@@ -73,4 +74,21 @@ export async function statusAggregateCommand(flags: AggregateFlags): Promise<num
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
   }
+}
+
+export interface PointerFlags {
+  config?: string;
+  commit: string;
+  branch?: string;
+}
+
+/** converge status pointer: CI writes where the fleet branch is, after each merge. */
+export async function statusPointerCommand(flags: PointerFlags): Promise<number> {
+  const file = flags.config ?? defaultConfigPath();
+  const config = loadConfig(file);
+  if (!config.status) throw new ConvergeError('invalid-input', `${file}: status: is not set: there is no store to write the pointer to`);
+  const branch = flags.branch ?? config.branch;
+  await writePointer(config.status, branch, flags.commit);
+  new Printer().line(`${config.status.pointer}: ${branch} at ${flags.commit.slice(0, 7)}`);
+  return 0;
 }

@@ -11,7 +11,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { OutboxEntry } from './outbox.js';
 import type { Delivery } from './status-branch.js';
 import type { StatusStoreConfig } from '../agent/status-config.js';
-import { downloadWithEtag, httpStatus, openContainer, serviceUrl } from './blob-client.js';
+import { bareEtag, downloadWithEtag, httpStatus, openContainer, serviceUrl } from './blob-client.js';
 import { signReport } from './report-signature.js';
 import { ConvergeError, messageOf } from '../platform/errors.js';
 
@@ -61,6 +61,9 @@ export class BlobReportStore implements ReportSink {
     private container: ContainerClient | null,
   ) {}
 
+  /** The blob as this process last wrote it: the next write is conditional on its ETag without reading it first (one request a report, not two). */
+  private lastWritten: { envelope: ReportEnvelope; etag: string } | null = null;
+
   static open(config: StatusStoreConfig, host: string): BlobReportStore {
     return new BlobReportStore(config, host, null);
   }
@@ -74,7 +77,8 @@ export class BlobReportStore implements ReportSink {
     const [statusJson, statusMarkdown] = await Promise.all([readFile(path.join(last.dir, 'status.json'), 'utf8'), readFile(path.join(last.dir, 'STATUS.md'), 'utf8')]);
     const signature = this.config.signingKey ? await signReport(statusJson, this.config.signingKey) : undefined;
     for (let attempt = 1; ; attempt++) {
-      const current = await this.read();
+      // Trust what we wrote last only on the first try: a refused write means someone else wrote since.
+      const current = attempt === 1 && this.lastWritten ? this.lastWritten : await this.read();
       const known = new Set(current?.envelope.events.map((e) => e.reportId));
       const fresh = entries.filter((e) => !known.has(e.id));
       if (fresh.length === 0) {
@@ -95,11 +99,13 @@ export class BlobReportStore implements ReportSink {
       };
       const body = JSON.stringify(envelope);
       try {
-        await blob.upload(body, Buffer.byteLength(body), {
+        const written = await blob.upload(body, Buffer.byteLength(body), {
           conditions: current ? { ifMatch: `"${current.etag}"` } : { ifNoneMatch: '*' },
           blobHTTPHeaders: { blobContentType: 'application/json' },
         });
+        this.lastWritten = written.etag ? { envelope, etag: bareEtag(written.etag)! } : null;
       } catch (error) {
+        this.lastWritten = null;
         const status = httpStatus(error);
         if ((status === 412 || status === 409) && attempt < WRITE_TRIES) {
           result.conflicts++;

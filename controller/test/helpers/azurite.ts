@@ -33,14 +33,14 @@ export interface Azurite {
   close(): Promise<void>;
 }
 
-/** Start Azurite's blob service. */
-export async function startAzurite(): Promise<Azurite> {
+/** Start Azurite's blob service; `inMemory` keeps its data in memory (benchmarks: the disk of a shared machine is not Azure's). */
+export async function startAzurite(options: { inMemory?: boolean } = {}): Promise<Azurite> {
   const location = mkdtempSync(path.join(os.tmpdir(), 'converge-azurite-'));
   let child: ChildProcess | null = null;
   let port = 0;
   const launch = (p: number) =>
     new Promise<boolean>((resolve, reject) => {
-      const c = spawn(AZURITE_BIN, ['--blobHost', '127.0.0.1', '--blobPort', String(p), '--location', location, '--disableTelemetry', '--skipApiVersionCheck', '--loose'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(AZURITE_BIN, ['--blobHost', '127.0.0.1', '--blobPort', String(p), ...(options.inMemory ? ['--inMemoryPersistence'] : ['--location', location]), '--disableTelemetry', '--skipApiVersionCheck', '--loose'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       const timer = setTimeout(() => reject(new Error(`azurite did not start within 30 s: ${out}`)), 30_000);
       const onData = (chunk: Buffer) => {
@@ -60,7 +60,7 @@ export async function startAzurite(): Promise<Azurite> {
       c.once('exit', (code) => {
         clearTimeout(timer);
         if (child !== c) resolve(false);
-        if (code && !/EADDRINUSE/.test(out)) reject(new Error(`azurite exited ${code}: ${out}`));
+        if (code !== 0 && !/EADDRINUSE/.test(out)) reject(new Error(`azurite exited ${code}: ${out}`));
       });
     });
   for (let attempt = 0; attempt < 10 && !child; attempt++) {
