@@ -15,6 +15,17 @@ import { createLogger } from '../platform/logger.js';
 import type { LogLevel } from '../platform/logger.js';
 import { ConvergeError } from '../platform/errors.js';
 import { Printer } from './output.js';
+import type { PassResult } from '../report/aggregate/run.js';
+import type { AgentConfig } from '../agent/config-schema.js';
+import type { Logger } from '../platform/logger.js';
+import { messageOf } from '../platform/errors.js';
+import { remoteHead } from '../source/remote.js';
+import { readGitHubAuth } from '../github/auth.js';
+import { createGitHubClient } from '../github/client.js';
+import { parseRepo, repoFromGitUrl, webUrlOf } from '../github/repository.js';
+import { FleetStatusPoster } from '../github/fleet-statuses.js';
+import { Scrubber } from '../platform/scrubber.js';
+import { mkdir } from 'node:fs/promises';
 import { writePointer } from '../agent/head-pointer.js';
 
 export interface AggregateFlags {
@@ -48,6 +59,11 @@ export async function statusAggregateCommand(flags: AggregateFlags): Promise<num
     shardAbove: config.status.shardAbove,
   });
   const out = new Printer();
+  const statuses = config.github ? await fleetStatuses(config, log, path.join(config.stateDir, 'aggregate')) : null;
+  const report = async (r: PassResult) => {
+    if (flags.json) out.line(JSON.stringify({ ...r, index: undefined }));
+    if (statuses) await statuses(r).catch((error: unknown) => log.warn({ err: messageOf(error) }, 'commit statuses not set; trying again after the next pass'));
+  };
   if (flags.once) {
     const lease = flags.lease ? await acquireLease(container) : null;
     if (flags.lease && !lease) {
@@ -56,7 +72,8 @@ export async function statusAggregateCommand(flags: AggregateFlags): Promise<num
     }
     try {
       const r = await aggregateOnce(container, branch);
-      out.line(flags.json ? JSON.stringify(r) : r.commit ? `committed ${r.events} event(s) of ${r.hosts} host(s) as ${r.commit.slice(0, 7)} (${r.fleet} hosts in the store)` : `nothing new (${r.fleet} hosts in the store)`);
+      await report(r);
+      if (!flags.json) out.line(r.commit ? `committed ${r.events} event(s) of ${r.hosts} host(s) as ${r.commit.slice(0, 7)} (${r.fleet} hosts in the store)` : `nothing new (${r.fleet} hosts in the store)`);
       for (const s of r.skipped) if (!flags.json) out.line(`skipped ${s.blob}: ${s.reason}`);
       return 0;
     } finally {
@@ -68,7 +85,7 @@ export async function statusAggregateCommand(flags: AggregateFlags): Promise<num
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   try {
-    await aggregateLoop({ container, branch, intervalMs, lease: flags.lease ?? false, log, signal: controller.signal, onPass: flags.json ? (r) => out.line(JSON.stringify(r)) : undefined });
+    await aggregateLoop({ container, branch, intervalMs, lease: flags.lease ?? false, log, signal: controller.signal, onPass: report });
     return 0;
   } finally {
     process.off('SIGTERM', stop);
@@ -91,4 +108,21 @@ export async function statusPointerCommand(flags: PointerFlags): Promise<number>
   await writePointer(config.status, branch, flags.commit);
   new Printer().line(`${config.status.pointer}: ${branch} at ${flags.commit.slice(0, 7)}`);
   return 0;
+}
+
+/** With github: in the config, the fleet's summary statuses on the fleet head after each pass (at most one pass an interval). */
+async function fleetStatuses(config: AgentConfig, log: Logger, workDir: string): Promise<(r: PassResult) => Promise<void>> {
+  const github = config.github!;
+  const webHost = new URL(webUrlOf(github.apiUrl)).host;
+  const repo = github.repository ? parseRepo(github.repository) : repoFromGitUrl(config.repo, webHost);
+  if (!repo) throw new ConvergeError('invalid-input', `github.repository is needed: repo: ${config.repo} is not a ${webHost} URL`);
+  const scrubber = new Scrubber();
+  const poster = new FleetStatusPoster({ repo, client: async () => createGitHubClient({ auth: await readGitHubAuth(github), apiUrl: github.apiUrl, scrubber, log }) });
+  await mkdir(workDir, { recursive: true });
+  return async (r) => {
+    const head = await remoteHead(config.repo, config.branch, workDir);
+    if (!head) return;
+    const calls = await poster.post(head, r.index, r.fleet);
+    if (calls) log.info({ head: head.slice(0, 12), calls }, 'commit statuses set');
+  };
 }

@@ -36,6 +36,8 @@ export interface IndexEntry {
   applied: string | null;
   /** The blob's ETag when the aggregator committed it: its checkpoint. */
   etag: string;
+  /** The host's rollout ring, when its report names one. */
+  ring?: string;
 }
 
 /** state/index.json: every aggregated host, so a reader finds 10,000 hosts in one blob. */

@@ -155,7 +155,7 @@ function oneLine(text: string): string {
   return (text.split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 500);
 }
 
-function summary(c: Changed): { reportId: string; result: string; endedAt: string; event: string; applied: string | null } {
+function summary(c: Changed): { reportId: string; result: string; endedAt: string; event: string; applied: string | null; ring?: string } {
   let doc: Record<string, unknown> = {};
   try {
     doc = JSON.parse(c.envelope.statusJson) as Record<string, unknown>;
@@ -163,7 +163,8 @@ function summary(c: Changed): { reportId: string; result: string; endedAt: strin
     // kept as the host wrote it; the index shows what it can
   }
   const text = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
-  return { reportId: c.envelope.reportId, result: text(doc.result, 'unknown'), endedAt: text(doc.endedAt, c.envelope.at), event: text(doc.event, c.events.at(-1)?.message ?? ''), applied: typeof doc.applied === 'string' ? doc.applied : null };
+  const ring = typeof doc.ring === 'string' && /^[\w.-]{1,63}$/.test(doc.ring) ? { ring: doc.ring } : {};
+  return { reportId: c.envelope.reportId, result: text(doc.result, 'unknown'), endedAt: text(doc.endedAt, c.envelope.at), event: text(doc.event, c.events.at(-1)?.message ?? ''), applied: typeof doc.applied === 'string' ? doc.applied : null, ...ring };
 }
 
 function emptyIndex(): StatusIndex {

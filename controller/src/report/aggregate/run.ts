@@ -4,6 +4,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import type { Logger } from '../../platform/logger.js';
 import type { AggregateBranch } from './commit.js';
+import type { StatusIndex } from '../status-paths.js';
 import { collect } from './collect.js';
 import { acquireLease } from './lease.js';
 import type { Lease } from './lease.js';
@@ -24,6 +25,8 @@ export interface PassResult {
   skipped: { blob: string; reason: string }[];
   /** Pushes refused because the branch had moved (then redone on the new tip). */
   conflicts: number;
+  /** The status branch's index after the pass. */
+  index: StatusIndex;
 }
 
 /** One pass: read what changed since the branch's checkpoint, commit it all at once, push. */
@@ -31,12 +34,12 @@ export async function aggregateOnce(container: ContainerClient, branch: Aggregat
   for (let attempt = 0; attempt < PASS_TRIES; attempt++) {
     const { tip, index, flatHosts } = await branch.tip();
     const got = await collect(container, index);
-    if (got.changed.length === 0) return { commit: null, hosts: 0, events: 0, fleet: got.hosts.length, skipped: got.skipped, conflicts: attempt };
+    if (got.changed.length === 0) return { commit: null, hosts: 0, events: 0, fleet: got.hosts.length, skipped: got.skipped, conflicts: attempt, index };
     await before?.();
     const r = await branch.commit(tip, index, flatHosts, got.changed, got.hosts);
     if (r.pushed) {
       const events = got.changed.reduce((n, c) => n + Math.max(1, c.events.length), 0);
-      return { commit: r.commit, hosts: got.changed.length, events, fleet: got.hosts.length, skipped: got.skipped, conflicts: attempt };
+      return { commit: r.commit, hosts: got.changed.length, events, fleet: got.hosts.length, skipped: got.skipped, conflicts: attempt, index: r.index };
     }
   }
   throw new ConvergeError('transient', `the status branch kept moving during ${PASS_TRIES} aggregate passes; the reports stay in the store for the next pass`);
@@ -50,8 +53,8 @@ export interface LoopOptions {
   lease: boolean;
   log: Logger;
   signal: AbortSignal;
-  /** Called after each pass (tests and --json). */
-  onPass?: (r: PassResult) => void;
+  /** Called after each pass (commit statuses, --json). */
+  onPass?: (r: PassResult) => void | Promise<void>;
 }
 
 /** Pass every interval until `signal` aborts; a failed pass is logged and tried again at the next interval. */
@@ -85,7 +88,7 @@ export async function aggregateLoop(o: LoopOptions): Promise<void> {
           const r = await aggregateOnce(o.container, o.branch, o.lease ? before : undefined);
           o.log.info({ commit: r.commit, hosts: r.hosts, events: r.events, fleet: r.fleet, skipped: r.skipped.length, conflicts: r.conflicts }, r.commit ? 'reports committed' : 'nothing new');
           for (const s of r.skipped) o.log.warn(s, 'blob skipped');
-          o.onPass?.(r);
+          await o.onPass?.(r);
         }
       } catch (error) {
         o.log.warn({ err: messageOf(error) }, 'aggregate pass failed; trying again next interval');
