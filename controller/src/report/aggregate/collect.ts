@@ -5,9 +5,10 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { StatusIndex } from '../status-paths.js';
 import type { EnvelopeEvent, ReportEnvelope } from '../blob-store.js';
 import { MAX_ENVELOPE_BYTES, parseEnvelope } from '../blob-store.js';
-import { bareEtag, downloadWithEtag } from '../blob-client.js';
+import { bareEtag, downloadWithEtag, httpStatus } from '../blob-client.js';
+import { storeError } from '../blob-store.js';
 import { HOST_NAME } from '../../manifest/host-schema.js';
-import { messageOf } from '../../platform/errors.js';
+import { ConvergeError, messageOf } from '../../platform/errors.js';
 
 /** Reads in flight at once. */
 const CONCURRENCY = 32;
@@ -64,6 +65,8 @@ export async function collect(container: ContainerClient, index: StatusIndex): P
         const events = envelope.reportId === since ? [] : envelope.events.slice(at + 1);
         changed.push({ host, etag: got.etag, envelope, events, missed: Boolean(since) && at === -1 && envelope.reportId !== since });
       } catch (error) {
+        // A store that stopped answering ends the pass (the next one reads it all again); one bad blob is skipped.
+        if (httpStatus(error) === undefined && !(error instanceof ConvergeError)) throw storeError(`cannot read ${name}`, error);
         skipped.push({ blob: name, reason: messageOf(error) });
       }
     }

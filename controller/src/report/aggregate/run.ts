@@ -87,7 +87,7 @@ export async function aggregateLoop(o: LoopOptions): Promise<void> {
           };
           const r = await aggregateOnce(o.container, o.branch, o.lease ? before : undefined);
           o.log.info({ commit: r.commit, hosts: r.hosts, events: r.events, fleet: r.fleet, skipped: r.skipped.length, conflicts: r.conflicts }, r.commit ? 'reports committed' : 'nothing new');
-          for (const s of r.skipped) o.log.warn(s, 'blob skipped');
+          if (r.skipped.length) o.log.warn({ skipped: r.skipped.length, first: r.skipped.slice(0, 3) }, 'blobs skipped');
           await o.onPass?.(r);
         }
       } catch (error) {
