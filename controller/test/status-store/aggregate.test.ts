@@ -4,18 +4,18 @@
 // commits nothing twice: looped and counted), shards past a size with an index
 // that `converge status` reads, and one winner of two aggregators racing for
 // the lease.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { describeWith, requireComponent } from '../helpers/components.js';
-import { azuriteAvailable, startAzurite } from '../helpers/azurite.js';
+import { describeWith } from '../helpers/components.js';
+import { azuriteAvailable } from '../helpers/azurite.js';
 import type { Azurite } from '../helpers/azurite.js';
 import { CONVERGE_BIN } from '../helpers/cli.js';
 import { git } from '../helpers/fleet.js';
 import { tempDir } from '../helpers/tmp.js';
-import { hostConfig, keyConfig, makeContainer, report, simHost, sshKey } from './support/store.js';
+import { hostConfig, keyConfig, makeContainer, report, simHost, sshKey, azuriteForFile } from './support/store.js';
 import type { SimHost } from './support/store.js';
 import type { StatusStoreConfig } from '../../src/agent/status-config.js';
 import { openContainer } from '../../src/report/blob-client.js';
@@ -55,11 +55,10 @@ const pass = async (s: Setup) => aggregateOnce(await openContainer(s.config), s.
 const log = (remote: string, format = '%B') => git(remote, 'log', `--format=${format}`, 'status');
 
 describeWith(azuriteAvailable())('the status aggregator', () => {
-  beforeAll(async () => {
-    requireComponent(azuriteAvailable(), 'azurite', 'npm ci (azurite is a dev dependency)');
-    azurite = await startAzurite();
+  const store = azuriteForFile();
+  beforeAll(() => {
+    azurite = store();
   });
-  afterAll(async () => azurite?.close());
 
   it('commits every changed report in one signed commit listing the events, then nothing until a report changes', async () => {
     const s = await setup('one-commit', ['atom', 'motoko', 'wintermute']);

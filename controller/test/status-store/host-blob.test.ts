@@ -2,24 +2,23 @@
 // report lands in its own blob with conditional writes, a store that is down
 // leaves it queued on the device, and a device's credential (a SAS for its own
 // blob) cannot write or read another host's report.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { BlockBlobClient } from '@azure/storage-blob';
-import { describeWith, requireComponent } from '../helpers/components.js';
-import { azuriteAvailable, startAzurite } from '../helpers/azurite.js';
+import { describeWith } from '../helpers/components.js';
+import { azuriteAvailable } from '../helpers/azurite.js';
 import type { Azurite } from '../helpers/azurite.js';
 import { tempDir } from '../helpers/tmp.js';
-import { hostConfig, hostSas, makeContainer, report, simHost, sshKey } from './support/store.js';
+import { hostConfig, hostSas, makeContainer, report, simHost, sshKey, azuriteForFile } from './support/store.js';
 import { parseEnvelope, reportBlobName } from '../../src/report/blob-store.js';
 import { verifyReport } from '../../src/report/report-signature.js';
 
 let azurite: Azurite;
 
 describeWith(azuriteAvailable())('a host writing its report to the status store', () => {
-  beforeAll(async () => {
-    requireComponent(azuriteAvailable(), 'azurite', 'npm ci (azurite is a dev dependency)');
-    azurite = await startAzurite();
+  const store = azuriteForFile();
+  beforeAll(() => {
+    azurite = store();
   });
-  afterAll(async () => azurite?.close());
 
   it('lands in hosts/<host>.json with every event since, and an ETag-conditional write never overwrites a newer one', async () => {
     const container = await makeContainer(azurite, 'land');

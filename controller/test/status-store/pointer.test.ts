@@ -2,12 +2,12 @@
 // interval, every other poll is one conditional read that answers 304 while
 // the fleet is unchanged; a new pointer is seen at the next poll; a pointer that
 // cannot be read (store down, not written yet) falls back to the forge.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWith, requireComponent } from '../helpers/components.js';
-import { azuriteAvailable, startAzurite } from '../helpers/azurite.js';
+import { beforeAll, expect, it } from 'vitest';
+import { describeWith } from '../helpers/components.js';
+import { azuriteAvailable } from '../helpers/azurite.js';
 import type { Azurite } from '../helpers/azurite.js';
 import { tempDir } from '../helpers/tmp.js';
-import { keyConfig, makeContainer } from './support/store.js';
+import { keyConfig, makeContainer, azuriteForFile } from './support/store.js';
 import { HeadPointer, writePointer } from '../../src/agent/head-pointer.js';
 
 let azurite: Azurite;
@@ -15,11 +15,10 @@ const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
 
 describeWith(azuriteAvailable())('the fleet head pointer', () => {
-  beforeAll(async () => {
-    requireComponent(azuriteAvailable(), 'azurite', 'npm ci (azurite is a dev dependency)');
-    azurite = await startAzurite();
+  const store = azuriteForFile();
+  beforeAll(() => {
+    azurite = store();
   });
-  afterAll(async () => azurite?.close());
 
   it('one forge request an interval; the other polls answer 304 until CI writes a new head', async () => {
     await makeContainer(azurite, 'pointer');

@@ -7,7 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BlobSASPermissions, ContainerClient, StorageSharedKeyCredential, generateBlobSASQueryParameters } from '@azure/storage-blob';
 import type { Azurite } from '../../helpers/azurite.js';
-import { DEV_ACCOUNT, DEV_KEY } from '../../helpers/azurite.js';
+import { DEV_ACCOUNT, DEV_KEY, azuriteAvailable, startAzurite } from '../../helpers/azurite.js';
+import { afterAll, beforeAll } from 'vitest';
+import { requireComponent } from '../../helpers/components.js';
 import type { StatusStoreConfig } from '../../../src/agent/status-config.js';
 import { Outbox } from '../../../src/report/outbox.js';
 import { BlobReportStore, reportBlobName } from '../../../src/report/blob-store.js';
@@ -75,4 +77,15 @@ export async function report(h: SimHost, result = 'changed'): Promise<string> {
   });
   await h.store.deliver(await h.outbox.list(), (e) => h.outbox.remove(e));
   return event;
+}
+
+/** One Azurite for the test file: started before its tests (a missing one fails in CI), stopped after. */
+export function azuriteForFile(): () => Azurite {
+  let azurite: Azurite | undefined;
+  beforeAll(async () => {
+    requireComponent(azuriteAvailable(), 'azurite', 'npm ci (azurite is a dev dependency)');
+    azurite = await startAzurite();
+  });
+  afterAll(async () => azurite?.close());
+  return () => azurite!;
 }
