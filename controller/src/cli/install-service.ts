@@ -34,7 +34,7 @@ export interface ServiceFlags {
 
 function targetOs(flag: string | undefined): OS {
   if (!flag) return currentOS();
-  if (!(OSES as readonly string[]).includes(flag)) throw new ConvergeError('invalid-input', `--os must be one of ${OSES.join(', ')}`);
+  if (!(OSES as readonly string[]).includes(flag)) throw new ConvergeError('invalid-input', `--os ${JSON.stringify(flag)} is not one of ${OSES.join(', ')}`);
   return flag as OS;
 }
 

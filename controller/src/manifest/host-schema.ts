@@ -8,7 +8,7 @@ export const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const ROLE_NAME = /^[a-z0-9]([a-z0-9._-]{0,62})$/;
 
 export const HostFile = z.strictObject({
-  os: z.enum(OSES, { error: 'os must be one of linux, macos, windows' }).describe('linux | macos | windows'),
+  os: z.enum(OSES).describe('linux | macos | windows'),
   arch: z.string().optional().describe('CPU architecture (x86_64, aarch64); facts supply it on the device'),
   description: z.string().optional().describe('what this device is, for people'),
   roles: z

@@ -16,8 +16,11 @@ import { TemplateEngine, TemplateError } from './template.js';
 import type { TemplateContext } from './template.js';
 import { isMapping, renderDeep } from './render.js';
 import type { RenderProblem } from './render.js';
-import { whenHolds } from './when.js';
+import { whyExcluded } from './when.js';
+import { excludedNote, noteExcluded } from './when-excluded.js';
+import type { ExcludedIds } from './when-excluded.js';
 import { suggest } from './suggest.js';
+import { notAMapping } from './resource-item.js';
 import { When } from '../resources/shared/fields.js';
 import { resourceType, resourceTypes } from '../resources/registry.js';
 import type { HostInfo, PrepareHelper, Resource, ResourceType, Spec } from '../resources/types.js';
@@ -165,7 +168,7 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
   let secretsMap: SecretsMapFile | undefined;
   const envFilesUsed = new Set<string>();
   const scope: HostScope = {
-    host, paths, templates, facts, repo, files, envFilesUsed,
+    host, paths, templates, facts, repo, files, envFilesUsed, excluded: new Map(),
     secretsMap: () => (secretsMap ??= options.secretsMap ?? loadSecretsMap(repo)),
   };
   for (const p of parsed) {
@@ -173,6 +176,7 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
     (p.top.resources ?? []).forEach((item, index) => {
       const origin: Origin = { yaml: p.yaml, path: ['resources', index] };
       const resource = loadResource(item, origin, dirRel, scope, diagnostics);
+      if (resource === 'excluded') return;
       if (!resource) {
         const id = writtenId(item, paths);
         if (id) invalid.add(id);
@@ -205,10 +209,11 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
         return;
       }
       if (ids.has(target) || invalid.has(target)) return;
-      const hint = suggest(target, [...ids]);
+      const note = excludedNote(scope.excluded, target);
+      const hint = note ? `: it is ${note}` : suggest(target, [...ids]);
       diagnostics.push({
         ...locate(origin.yaml, [...origin.path, field, i]),
-        message: `${field} ${target}, which ${name} does not declare${hint ? ` (did you mean ${hint}?)` : ''}`,
+        message: `${field} ${target}, which ${name} does not declare${note ? hint : hint ? ` (did you mean ${hint}?)` : ''}`,
       });
     });
   }
@@ -273,13 +278,16 @@ interface HostScope {
   secretsMap(): SecretsMapFile;
   /** Env files this host's resources refer to. */
   envFilesUsed: Set<string>;
+  /** Resources a `when:` leaves out here, for a reference to one. */
+  excluded: ExcludedIds;
 }
 
-function loadResource(item: unknown, origin: Origin, dirRel: string, scope: HostScope, diagnostics: Diagnostic[]): Resource | null {
+/** The resource, null when it has errors (diagnostics say which), or 'excluded' when its `when:` leaves it out of this host. */
+function loadResource(item: unknown, origin: Origin, dirRel: string, scope: HostScope, diagnostics: Diagnostic[]): Resource | 'excluded' | null {
   const { yaml } = origin;
   const at = (sub: (string | number)[], key = false) => locate(yaml, [...origin.path, ...sub], key);
   if (!isMapping(item)) {
-    diagnostics.push({ ...at([]), message: 'a resource is a mapping whose first key names its type, like "- file: /etc/x"' });
+    diagnostics.push({ ...at([]), message: notAMapping(item) });
     return null;
   }
   const keys = Object.keys(item);
@@ -300,7 +308,12 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
     diagnostics.push(...zodDiagnostics(whenParsed.error, yaml, [...origin.path, 'when'], { what: 'when', knownKeys: () => ['os', 'host', 'var'] }));
     return null;
   }
-  if (!whenHolds(whenParsed.data, scope.host)) return null;
+  const why = whyExcluded(whenParsed.data, scope.host);
+  if (why) {
+    const id = writtenId(item, scope.paths);
+    if (id) noteExcluded(scope.excluded, id, at([]), why);
+    return 'excluded';
+  }
   if (!type.os.includes(scope.host.os)) {
     diagnostics.push({ ...at([typeName], true), message: `${typeName} resources exist only on ${type.os.join(', ')} hosts; ${scope.host.name} is ${scope.host.os} (add when: { os: ${type.os[0]} })` });
     return null;
@@ -336,7 +349,7 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
   let title = String(spec[typeName]);
   if (type.titleIsPath) {
     try {
-      title = scope.paths.normalize(title);
+      title = scope.paths.canonical(title);
       spec = { ...spec, [typeName]: title };
     } catch (error) {
       diagnostics.push({ ...at([typeName]), message: messageOf(error) });

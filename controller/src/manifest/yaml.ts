@@ -48,6 +48,11 @@ export function parseYamlFile(file: string, bytes: Uint8Array): { yaml: YamlFile
       message = "a value with ': ' in it, or ending in ':', reads as a nested mapping here: quote it (like mappedDrive: \"X:\" or command: \"echo a: b\")";
     } else if (error.code === 'RESOURCE_EXHAUSTION') {
       message = 'nested too deeply to read (hundreds of [ or { levels); is this really a manifest?';
+    } else if (error.code === 'DUPLICATE_KEY') {
+      const first = firstOfDuplicate(doc.contents, offset);
+      const [a, b] = [lines.linePos(first?.offset ?? 0), lines.linePos(offset)];
+      const where = a.line === b.line ? `on line ${b.line}, at columns ${a.col} and ${b.col}` : `on lines ${a.line} and ${b.line}`;
+      if (first) message = `key '${first.key}' given twice, ${where}: a key appears once in a mapping, keep one`;
     } else if (error.code === 'MULTIPLE_DOCS') {
       message = 'a manifest is one YAML document, and a second one starts here: remove this ---, or move what follows to a file of its own';
     }
@@ -179,6 +184,22 @@ function badMerge(doc: Document.Parsed, node: unknown): Node | null {
       const found = isPair(item) ? badMerge(doc, item.value) : badMerge(doc, item);
       if (found) return found;
     }
+  }
+  return null;
+}
+
+/** For the map key starting at `offset` that repeats an earlier one: the key and where it was first given. */
+function firstOfDuplicate(node: unknown, offset: number): { key: string; offset: number } | null {
+  if (!isMap(node) && !isSeq(node)) return null;
+  for (const item of node.items) {
+    if (isPair(item) && isScalar(item.key) && item.key.range?.[0] === offset && isMap(node)) {
+      const key = item.key.value;
+      const first = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+      const at = (first?.key as Node | undefined)?.range?.[0];
+      return at !== undefined && at !== offset ? { key: String(key), offset: at } : null;
+    }
+    const found = isPair(item) ? firstOfDuplicate(item.value, offset) ?? firstOfDuplicate(item.key, offset) : firstOfDuplicate(item, offset);
+    if (found) return found;
   }
   return null;
 }

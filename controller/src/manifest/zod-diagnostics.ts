@@ -42,8 +42,9 @@ function flatten(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   const out: z.core.$ZodIssue[] = [];
   for (const issue of issues) {
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      // Report the branch that got furthest: the one with the fewest issues.
-      const best = [...issue.errors].sort((a, b) => a.length - b.length)[0]!;
+      // Report the branch that got furthest: the one with the fewest issues, then the one whose issues lie deepest.
+      const depth = (branch: readonly z.core.$ZodIssue[]) => Math.max(0, ...branch.map((i) => i.path.length));
+      const best = [...issue.errors].sort((a, b) => a.length - b.length || depth(b) - depth(a))[0]!;
       const nested = best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }));
       if (nested.every((i) => i.code === 'invalid_type')) {
         out.push(issue);
@@ -71,8 +72,7 @@ function describe(issue: z.core.$ZodIssue, path: PropertyKey[]): string {
       return `${prefix}expected ${article(issue.expected)}, got ${kindOf(got)}`;
     }
     case 'invalid_value':
-      if (custom) return issue.message;
-      return `${prefix}must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      return notOneOf(issue, prefix);
     case 'invalid_union':
       return `${prefix}${custom ? issue.message : 'is not any of the accepted forms'}`;
     case 'too_small':
@@ -81,6 +81,20 @@ function describe(issue: z.core.$ZodIssue, path: PropertyKey[]): string {
     default:
       return own();
   }
+}
+
+/**
+ * Every enum, whatever its schema's own message: the value found, quoted, and the choices
+ * (`os: "freebsd" is not one of linux, macos, windows`), with a "did you mean" for a near miss.
+ */
+function notOneOf(issue: z.core.$ZodIssueInvalidValue, prefix: string): string {
+  const choices = issue.values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+  const list = choices.length === 1 ? choices[0]! : `one of ${choices.join(', ')}`;
+  const input = (issue as { input?: unknown }).input;
+  if (input === undefined) return `${prefix}is required: ${list}`; // YAML has no undefined: the key is missing
+  const hint = typeof input === 'string' ? suggest(input, issue.values.filter((v): v is string => typeof v === 'string')) : undefined;
+  const found = typeof input === 'string' ? JSON.stringify(input) : kindOf(input);
+  return `${prefix}${found} is not ${list}${hint ? ` (did you mean ${hint}?)` : ''}`;
 }
 
 /** zod's "Too small: expected string to have >=1 characters", in words. */
@@ -115,7 +129,8 @@ function article(expected: string): string {
   return map[expected] ?? expected;
 }
 
-function kindOf(value: unknown): string {
+/** What a value is, in words (`the string "x"`, `a list`), for messages that quote what they found. */
+export function kindOf(value: unknown): string {
   if (value === null) return 'nothing (null)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';

@@ -15,6 +15,11 @@ export interface HostPaths {
   isAbsolute(p: string): boolean;
   /** Normalise an absolute path: `~` expanded, separators and `..` resolved, no trailing slash. */
   normalize(p: string): string;
+  /**
+   * Normalise a path written in a manifest, refusing one not already in normal form (a `..` or `.`
+   * component, a doubled or trailing slash): two spellings of one path would be two ids for one file.
+   */
+  canonical(p: string): string;
   /** The parent of a normalised absolute path; the root's parent is itself. */
   dirname(p: string): string;
   /** The last component. */
@@ -51,6 +56,7 @@ function posixPaths(os: OS, user: string | undefined): HostPaths {
       const n = p.normalize(expanded);
       return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
     },
+    canonical: (x) => inNormalForm(x, x, self.normalize(x)),
     dirname: (x) => p.dirname(x),
     basename: (x) => p.basename(x),
     join: (base, ...parts) => self.normalize(p.join(base, ...parts)),
@@ -85,6 +91,7 @@ function windowsPaths(user: string | undefined): HostPaths {
       }
       return n;
     },
+    canonical: (x) => inNormalForm(x, fwd(x).replace(DRIVE, '/'), self.normalize(x)),
     dirname: (x) => {
       const d = fwd(p.dirname(x));
       return d.length === 2 ? d + '/' : d;
@@ -120,6 +127,23 @@ function windowsNameProblem(name: string): string | undefined {
   if (/[. ]$/.test(name)) return `'${name}' ends with a ${name.endsWith('.') ? 'dot' : 'space'}, which Windows drops from a name`;
   if (/^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i.test(name)) return `'${name}' is a reserved device name on Windows`;
   return undefined;
+}
+
+/**
+ * `normal` (the normalised `written`) when `written` is already spelled that way, else an error showing the
+ * normal form. `slashed` is `written` with forward slashes and any drive letter replaced by `/`.
+ */
+function inNormalForm(written: string, slashed: string, normal: string): string {
+  const tilde = slashed === '~' || slashed.startsWith('~/');
+  const rest = tilde ? slashed.slice(1) : slashed;
+  if (rest === '' || (rest === '/' && !tilde)) return normal;
+  const parts = rest.split('/').slice(1);
+  const at = parts.findIndex((c) => c === '' || c === '.' || c === '..');
+  if (at < 0) return normal;
+  const c = parts[at]!;
+  const why = c === '' ? (at === parts.length - 1 ? 'a trailing slash' : 'a doubled slash') : `a '${c}' component`;
+  const shown = tilde ? `~${path.posix.normalize(rest).replace(/\/$/, '')}` : normal;
+  throw new ConvergeError('invalid-input', `'${written}' is not in normal form (it has ${why}): write ${shown}`);
 }
 
 function expandTilde(x: string, user: string | undefined, home: (u: string) => string): string {

@@ -56,7 +56,7 @@ export function loadSecretsMap(repo: string): SecretsMapFile {
     return build(true, null, [{ file: SECRETS_MAP_FILE, line: 1, column: 1, message: repoReadError(error) }], new Map());
   }
   const { yaml, diagnostics } = parseYamlFile(SECRETS_MAP_FILE, bytes);
-  if (!yaml) return build(true, null, diagnostics.map((d) => explainDuplicate(d, bytes)), new Map());
+  if (!yaml) return build(true, null, diagnostics.map(explainDuplicate), new Map());
   const top = Top.safeParse(yaml.value ?? {}, { reportInput: true });
   const fileDiagnostics = top.success ? [] : zodDiagnostics(top.error, yaml, [], { what: SECRETS_MAP_FILE, knownKeys: () => ['envFiles'] });
   const envFiles = new Map<string, EnvFileDeclaration>();
@@ -103,7 +103,7 @@ export function resolveEnvFile(file: SecretsMapFile, name: string, paths: HostPa
   }
   let normalized: string;
   try {
-    normalized = paths.normalize(written);
+    normalized = paths.canonical(written);
   } catch (error) {
     throw new ConvergeError('invalid-input', `env file '${name}' (${where}): path ${messageOf(error)}`, { cause: error });
   }
@@ -193,10 +193,8 @@ function explainMode(d: Diagnostic): Diagnostic {
   return /^unknown field 'mode'/.test(d.message) ? { ...d, message: "unknown field 'mode': an env file's mode is always 0600" } : d;
 }
 
-/** "YAML: Map keys must be unique" → which key, and why it matters here. */
-function explainDuplicate(d: Diagnostic, bytes: Uint8Array): Diagnostic {
-  if (!/Map keys must be unique/.test(d.message)) return d;
-  const line = Buffer.from(bytes).toString('utf8').split('\n')[d.line - 1] ?? '';
-  const key = /^["']?([^"':\s]+)/.exec(line.slice(d.column - 1))?.[1];
-  return key ? { ...d, message: `duplicate key '${key}': each env file and each variable of an env file appears once` } : d;
+/** A duplicate key (named, with both lines, by the YAML reader), and why it matters here. */
+function explainDuplicate(d: Diagnostic): Diagnostic {
+  const m = /^YAML: key '(.*)' given twice, (on [^:]+):/.exec(d.message);
+  return m ? { ...d, message: `duplicate key '${m[1]}', ${m[2]}: each env file and each variable of an env file appears once` } : d;
 }

@@ -1,7 +1,7 @@
 // plan/apply with the agent's config: it supplies host and root, and a lab
 // config with a sandbox root keeps its state inside the sandbox.
 import { describe, expect, it } from 'vitest';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createFleet } from '../helpers/fleet.js';
 import { converge } from '../helpers/cli.js';
@@ -17,6 +17,25 @@ describe('--config', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(existsSync(path.join(root, 'etc/a.conf'))).toBe(true);
     expect(existsSync(path.join(root, 'var/lib/converge/reports/h.json'))).toBe(true);
+  });
+
+  it('creates a config root that does not exist yet, like --root, for plan, apply and agent, when the state dir lies elsewhere', () => {
+    const fleet = createFleet({ 'hosts/h/host.yml': 'os: linux\n', 'hosts/h/a.yml': 'resources:\n  - directory: /opt/data\n  - file: /opt/data/a.conf\n    content: "a\\n"\n' });
+    const lab = tempDir();
+    const root = path.join(lab, 'not-yet');
+    const config = path.join(lab, 'config.yml');
+    writeFileSync(config, `host: h\nrepo: file://${fleet.dir}\nroot: ${root}\nstateDir: ${path.join(lab, 'state')}\ntrust: { allowUnsigned: true }\n`);
+    const plan = converge(['plan', '--repo', fleet.dir, '--config', config]);
+    expect(plan.exitCode, plan.stderr).toBe(2);
+    expect(plan.stdout).toContain('+ directory:/opt/data');
+    const apply = converge(['apply', '--repo', fleet.dir, '--config', config]);
+    expect(apply.stderr).toBe('');
+    expect(apply.exitCode).toBe(0);
+    expect(readFileSync(path.join(root, 'opt/data/a.conf'), 'utf8')).toBe('a\n');
+    rmSync(root, { recursive: true });
+    const agent = converge(['agent', '--once', '--config', config], { timeoutMs: 30_000 });
+    expect(agent.exitCode, agent.stderr).toBe(0);
+    expect(readFileSync(path.join(root, 'opt/data/a.conf'), 'utf8')).toBe('a\n');
   });
 
   it('reports a bad config with file:line:column', () => {

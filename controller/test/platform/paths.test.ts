@@ -21,6 +21,22 @@ describe('POSIX hosts', () => {
   });
 });
 
+describe('paths written in manifests (canonical)', () => {
+  it('keep a path in normal form and refuse any other spelling, showing the normal one, per OS', () => {
+    const linux = hostPaths('linux', 'mike');
+    const win = hostPaths('windows', 'mike');
+    expect(linux.canonical('/')).toBe('/');
+    expect(linux.canonical('~/flux')).toBe('/home/mike/flux');
+    expect(() => linux.canonical('~/')).toThrow("'~/' is not in normal form (it has a trailing slash): write ~");
+    expect(() => linux.canonical('/etc/a/./b')).toThrow("(it has a '.' component): write /etc/a/b");
+    expect(() => linux.canonical('etc/x')).toThrow("'etc/x' is not an absolute linux path");
+    expect(win.canonical('c:\\Tools\\bin')).toBe('C:/Tools/bin');
+    expect(win.canonical('X:')).toBe('X:/');
+    expect(() => win.canonical('C:\\a\\\\b')).toThrow('(it has a doubled slash): write C:/a/b');
+    expect(() => win.canonical('~\\x\\..\\y')).toThrow("(it has a '..' component): write ~/y");
+  });
+});
+
 describe('Windows hosts (on any machine)', () => {
   const win = hostPaths('windows', 'mike');
   it('normalise drive-letter paths with forward slashes', () => {

@@ -67,7 +67,7 @@ describe('converge validate and secrets-map.yml', () => {
     const r = converge(['validate', '--repo', fleet.dir, '--json']);
     expect(r.exitCode).toBe(1);
     const { diagnostics } = JSON.parse(r.stdout) as { diagnostics: { file: string; line: number; column: number; message: string }[] };
-    expect(diagnostics).toContainEqual({ file: 'secrets-map.yml', line: 7, column: 7, message: "duplicate key 'password': each env file and each variable of an env file appears once" });
+    expect(diagnostics).toContainEqual({ file: 'secrets-map.yml', line: 7, column: 7, message: "duplicate key 'password', on lines 6 and 7: each env file and each variable of an env file appears once" });
     expect(diagnostics).toContainEqual({ file: 'hosts/atom/mounts.yml', line: 2, column: 14, message: "envFile: env file 'smb' cannot be resolved: secrets-map.yml does not parse (see its errors)" });
   });
 

@@ -4,7 +4,9 @@ import { ContainerSpec } from './schema.js';
 import type { ContainerDesired } from './schema.js';
 import { containerProvider } from './provider.js';
 import { containerUnitName, hostPathsOf } from './unit-text.js';
-import { envFileIds, resolveEnvFiles } from '../shared/env-files.js';
+import { envFileIds, isPathRef, resolveEnvFiles } from '../shared/env-files.js';
+import { pathFieldProblems } from '../shared/path-fields.js';
+import type { PathField } from '../shared/path-fields.js';
 import { unitFilePath } from '../shared/systemd/names.js';
 
 export const container: ResourceType<ContainerDesired> = {
@@ -12,6 +14,7 @@ export const container: ResourceType<ContainerDesired> = {
   description: 'a podman container (image, command, ports, volumes, env, env files) run by a generated systemd service',
   schema: ContainerSpec,
   os: ['linux'],
+  check: (spec, host) => pathFieldProblems(host, (spec.envFiles ?? []).map((ref, i): PathField => [['envFiles', i], isPathRef(ref) ? ref : undefined])),
   prepare(spec, helper) {
     if (!spec.envFiles?.length) return spec;
     return { ...spec, envFilePaths: resolveEnvFiles(spec.envFiles, helper, ['envFiles']).map((r) => r.path) };

@@ -7,6 +7,7 @@ import { systemdMountProvider } from './provider.js';
 import { lazyProviders } from '../shared/lazy-provider.js';
 import { envFileIds, isPathRef, resolveEnvFiles } from '../shared/env-files.js';
 import { unitFilePath, mountUnitName } from '../shared/systemd/names.js';
+import { pathFieldProblems } from '../shared/path-fields.js';
 
 export const mount: ResourceType<MountDesired> = {
   name: 'mount',
@@ -30,6 +31,7 @@ export const mount: ResourceType<MountDesired> = {
     if (spec.credentials !== undefined && !['cifs', 'smb3'].includes(spec.fstype)) {
       problems.push({ path: ['credentials'], message: `credentials files are for cifs mounts; this one is ${spec.fstype}` });
     }
+    if (spec.credentials !== undefined && isPathRef(spec.credentials)) problems.push(...pathFieldProblems(host, [[['credentials'], spec.credentials]]));
     if (spec.mount === '/') problems.push({ path: ['mount'], message: 'converge does not manage the root filesystem' });
     return problems;
   },

@@ -4,10 +4,30 @@ import { OSES } from '../../platform/os.js';
 
 const ID = /^[a-zA-Z][a-zA-Z0-9]*:.+$/;
 
-/** A resource id, `<type>:<title>`. */
-export const ResourceId = z.string({ error: 'must be a resource id like file:/etc/x' }).regex(ID, {
-  error: 'must be a resource id like file:/etc/x or service:netdata',
-});
+/** A resource id, `<type>:<title>`; what is not one is quoted, with the id it likely means. */
+export const ResourceId = z.string({ error: (issue) => notAnId(issue.input) }).regex(ID, { error: (issue) => notAnId(issue.input) });
+
+function notAnId(input: unknown): string {
+  const like = 'a resource id is type:title, like file:/etc/x or service:netdata';
+  if (typeof input === 'string') {
+    const guess = likelyId(input);
+    return `${JSON.stringify(input)} is not a resource id${guess ? `; did you mean ${JSON.stringify(guess)}?` : ` (${like})`}`;
+  }
+  const entries = input !== null && typeof input === 'object' && !Array.isArray(input) ? Object.entries(input) : [];
+  const [key, value] = entries[0] ?? [];
+  if (entries.length === 1 && (typeof value === 'string' || typeof value === 'number')) {
+    // `requires: [file: /etc/x]` reads as a list of one mapping
+    return `found the mapping { ${key}: ${value} }, not an id; write it as one string: "${key}:${value}"`;
+  }
+  return `must be a resource id (${like})`;
+}
+
+/** The id a string that is not one most likely means: a path is a file's, `service nginx` is `service:nginx`. */
+function likelyId(written: string): string | undefined {
+  if (/^(\/|~\/|[A-Za-z]:[\\/])/.test(written)) return `file:${written}`;
+  const m = /^([a-zA-Z][a-zA-Z0-9]*)\s*[\s/]\s*(\S.*)$/.exec(written);
+  return m ? `${m[1]}:${m[2]}` : undefined;
+}
 
 const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item)]);
 
@@ -28,11 +48,11 @@ export const commonFields = {
 };
 
 /** present (default) or absent. */
-export const Ensure = z.enum(['present', 'absent'], { error: 'ensure must be present or absent' }).default('present');
+export const Ensure = z.enum(['present', 'absent']).default('present');
 
 const MODE_HELP = 'mode must be an octal string like "0644"';
 
-/** A POSIX mode as an octal string. A YAML number (0644 unquoted reads as 644) gets a hint. */
+/** A POSIX mode as an octal string. A YAML number (0644 unquoted reads as 644) gets a hint; a bad string is quoted with what is wrong in it. */
 export const Mode = z
   .string({
     error: (issue) =>
@@ -40,7 +60,16 @@ export const Mode = z
         ? `${MODE_HELP}: quote it (YAML reads an unquoted 0${String(issue.input).padStart(3, '0')} as the decimal number ${issue.input})`
         : MODE_HELP,
   })
-  .regex(/^0?[0-7]{3}$|^[0-7]{4}$/, { error: MODE_HELP });
+  .regex(/^0?[0-7]{3}$|^[0-7]{4}$/, {
+    error: (issue) => `mode ${JSON.stringify(issue.input)}: ${modeProblem(String(issue.input))} (a mode is three or four octal digits, like "0644")`,
+  });
+
+/** What is wrong with a written mode that the pattern refused. */
+function modeProblem(mode: string): string {
+  const bad = /[^0-7]/.exec(mode)?.[0];
+  if (bad !== undefined) return /\d/.test(bad) ? `${bad} is not an octal digit` : `${JSON.stringify(bad)} is not an octal digit`;
+  return mode.length > 4 ? 'at most four octal digits' : 'at least three octal digits';
+}
 
 /** A user or group: a name or a numeric id. */
 export const Principal = z.union([

@@ -104,10 +104,11 @@ export async function ensureParent(local: string, ctx: Pick<Context, 'root' | 's
   const seen = parentCache(ctx);
   if (seen.has(parent)) return;
   if (ctx.sandboxed) {
-    // Check the deepest existing ancestor before creating anything below it.
+    // A sandbox root that does not exist yet is created first (as --root and a config's root: promise), so the
+    // walk below stops inside it; then the deepest existing ancestor is checked before anything is created below it.
+    mkdirSync(ctx.root, { recursive: true });
     let existing = parent;
     while (!exists(existing)) existing = path.dirname(existing);
-    mkdirSync(ctx.root, { recursive: true }); // a sandbox root that does not exist yet is created
     const rootReal = realpathSync(ctx.root);
     const real = realpathSync(existing);
     if (real !== rootReal && !real.startsWith(rootReal + path.sep)) {

@@ -5,6 +5,8 @@ import { StatusFileSpec } from './schema.js';
 import { statusFileProvider } from './provider.js';
 import { rejectPosixOnWindows } from '../shared/windows-attributes.js';
 import { OSES } from '../../platform/os.js';
+import { pathFieldProblems } from '../shared/path-fields.js';
+import type { PathField } from '../shared/path-fields.js';
 
 export const statusFile: ResourceType<StatusFileSpec> = {
   name: 'statusFile',
@@ -13,7 +15,13 @@ export const statusFile: ResourceType<StatusFileSpec> = {
   os: OSES,
   titleIsPath: true,
   runsLast: true,
-  check: rejectPosixOnWindows,
+  check: (spec, host) => [
+    ...rejectPosixOnWindows(spec, host),
+    ...pathFieldProblems(host, [
+      ...Object.entries(spec.include ?? {}).map(([key, p]): PathField => [['include', key], p]),
+      ...(spec.mounts ?? []).map((p, i): PathField => [['mounts', i], p]),
+    ]),
+  ],
   watchPaths: (spec) => [spec.statusFile],
   provider: () => statusFileProvider,
 };

@@ -6,6 +6,7 @@ import { windowsSymlinkProvider } from './windows-provider.js';
 import { rejectPosixOnWindows } from '../shared/windows-attributes.js';
 import { OSES } from '../../platform/os.js';
 import { hostPaths } from '../../platform/paths.js';
+import { pathFieldProblems } from '../shared/path-fields.js';
 
 export const symlink: ResourceType<SymlinkSpec> = {
   name: 'symlink',
@@ -13,7 +14,11 @@ export const symlink: ResourceType<SymlinkSpec> = {
   schema: SymlinkSpec,
   os: OSES,
   titleIsPath: true,
-  check: rejectPosixOnWindows,
+  check: (spec, host) => [
+    ...rejectPosixOnWindows(spec, host),
+    // an absolute target in normal form, so the link points where it reads; a relative one stays as written
+    ...(hostPaths(host.os).isAbsolute(spec.target) ? pathFieldProblems(host, [[['target'], spec.target]]) : []),
+  ],
   autoRequires(spec, host) {
     // A link follows the resource that creates its target, when the host manages it.
     const paths = hostPaths(host.os, typeof host.vars.user === 'string' ? host.vars.user : undefined);

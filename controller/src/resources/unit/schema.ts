@@ -4,7 +4,7 @@ import { textSourceFields, textSourceIssues } from '../shared/text-source.js';
 import { isUnitName } from '../shared/systemd/names.js';
 
 /** How a notify refreshes a unit: restart it, or reload it where it can reload (else restart). */
-export const Refresh = z.enum(['restart', 'reload'], { error: 'refresh must be restart or reload' });
+export const Refresh = z.enum(['restart', 'reload']);
 
 /** A systemd unit (service, timer, socket, path, mount, target…) written to /etc/systemd/system. */
 export const UnitSpec = z
