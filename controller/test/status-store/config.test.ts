@@ -17,7 +17,7 @@ it('a SAS credential without its file, a bad container name, an unknown key: eac
   expect(() => load('  store: azure-blob\n  account: miketfleet\n  container: reports\n  credential: sas\n')).toThrow(/config\.yml:7:15: credential: sas needs sasFile/);
   expect(() => load('  store: azure-blob\n  account: miketfleet\n  container: Reports_1\n')).toThrow(/config\.yml:6:14: .*container must be 3-63 lowercase letters/);
   expect(() => load('  store: azure-blob\n  account: miketfleet\n  container: reports\n  containr: x\n')).toThrow(/config\.yml:7:3: .*containr/);
-  expect(() => load('  store: s3\n  account: miketfleet\n  container: reports\n')).toThrow(/config\.yml:4:10: store must be azure-blob/);
+  expect(() => load('  store: s3\n  account: miketfleet\n  container: reports\n')).toThrow(/config\.yml:4:10: store: "s3" is not azure-blob/);
 });
 
 it('relative key and token files are read from beside the config', () => {
