@@ -89,11 +89,26 @@ async function run(n: number): Promise<void> {
 
     // The aggregator runs as it would in production, passing every interval while the reports arrive.
     const stop = new AbortController();
+    process.once('exit', () => stop.abort());
     const looping = aggregate(config, path.join(dir, 'agg-loop'), ['--interval', interval], stop.signal);
     const writeStart = Date.now();
     let lastWritten = 0;
+    // A write that fails stays queued on the device and goes out at its next poll, as the agent does (here after 1 s).
+    let retried = 0;
+    const deliver = async (host: string, entry: OutboxEntry) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await stores.get(host)!.deliver([entry], async () => undefined);
+          return;
+        } catch (error) {
+          if (attempt >= 30) throw error;
+          retried++;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+    };
     await pool(hosts, concurrency, async (host) => {
-      await stores.get(host)!.deliver([entries.get(host)!], async () => undefined);
+      await deliver(host, entries.get(host)!);
       lastWritten = Date.now();
     });
     const writeMs = lastWritten - writeStart;
@@ -113,7 +128,7 @@ async function run(n: number): Promise<void> {
     const events = git(bare, 'log', '--format=%b', 'status').split('\n').filter((l) => /^host-\d+: applied/.test(l)).length;
     const onBranch = git(bare, 'ls-tree', '-r', '--name-only', 'status').split('\n').filter((f) => f.endsWith('/status.json')).length;
     console.log(
-      `${String(n).padStart(6)} hosts, aggregator every ${interval}: ${n} reports written in ${(writeMs / 1000).toFixed(1)} s (${Math.round(n / (writeMs / 1000))}/s, 1 store request each, ${concurrency} at a time); ` +
+      `${String(n).padStart(6)} hosts, aggregator every ${interval}: ${n} reports written in ${(writeMs / 1000).toFixed(1)} s (${Math.round(n / (writeMs / 1000))}/s, 1 store request each, ${concurrency} at a time, ${retried} retried at the next poll); ` +
         `last written → all ${onBranch} on the status branch in ${(toBranch / 1000).toFixed(1)} s; ${commits} pushes in ${elapsedMin.toFixed(1)} min (one a pass, passes ${interval} apart), ` +
         `${events} event lines (each once); aggregator peak RSS ${loop.peakMb.toFixed(0)} MB` + (n === 10000 ? '   [target: < 120 s, ≤ 1 push/min]' : ''),
     );
@@ -122,7 +137,7 @@ async function run(n: number): Promise<void> {
     // A burst: every host's report changed at once, one pass over all of them (a fresh aggregator branch: the whole fleet is new to it).
     await pool(hosts, concurrency, async (host) => {
       const e = entries.get(host)!;
-      await stores.get(host)!.deliver([{ ...e, id: `${host}-2`, message: e.message.replace('applied', 'reapplied') }], async () => undefined);
+      await deliver(host, { ...e, id: `${host}-2`, message: e.message.replace('applied', 'reapplied') });
     });
     const burst = await aggregate(config, path.join(dir, 'agg-loop'));
     const quiet = await aggregate(config, path.join(dir, 'agg-loop'));

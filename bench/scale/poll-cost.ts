@@ -56,7 +56,7 @@ await azurite.close();
 
 const fleet = 10_000;
 const perSecond = fleet / 30;
-console.log(`git ls-remote over smart HTTP: ${lsRequests.toFixed(1)} request(s) a poll, ${lsMs.toFixed(1)} ms wall, ${lsCpu.toFixed(1)} ms of server CPU (git http-backend) a poll`);
+console.log(`git ls-remote over smart HTTP: ${lsRequests.toFixed(1)} request(s) a poll, ${lsMs.toFixed(1)} ms wall, ${lsCpu.toFixed(1)} ms CPU of git a poll (the ls-remote client and the http-backend CGI, both run here)`);
 console.log(`pointer blob, If-None-Match: 1 request a poll, ${unchanged}/${polls} answered 304, ${ptrMs.toFixed(1)} ms wall a poll (Azurite, in memory)`);
 console.log(
   `10,000 devices polling every 30 s: ls-remote → ${Math.round(perSecond * lsRequests)} forge requests/s (${Math.round(perSecond * lsCpu)} ms of forge CPU a second); ` +

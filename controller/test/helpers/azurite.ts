@@ -57,8 +57,9 @@ export async function startAzurite(options: { inMemory?: boolean } = {}): Promis
       };
       c.stdout.on('data', onData);
       c.stderr.on('data', onData);
-      c.once('exit', (code) => {
+      c.once('exit', (code, signal) => {
         clearTimeout(timer);
+        if (child === c) console.error(`azurite on port ${p} exited unasked (${signal ?? code}): ${out.slice(-500)}`);
         if (child !== c) resolve(false);
         if (code !== 0 && !/EADDRINUSE/.test(out)) reject(new Error(`azurite exited ${code}: ${out}`));
       });
