@@ -7,7 +7,7 @@
 // the aggregator's peak memory; then one --once pass over the whole fleet at
 // once (a burst) and one over an unchanged fleet.
 //   npm run build && npx tsx bench/scale/aggregate.ts [--hosts 1000,10000] [--concurrency 64] [--interval 60s]
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -114,7 +114,7 @@ async function run(n: number): Promise<void> {
     const writeMs = lastWritten - writeStart;
     const indexed = () => {
       try {
-        return Object.keys(JSON.parse(git(bare, 'show', 'status:state/index.json')).hosts).length;
+        return Object.keys(JSON.parse(execFileSync('git', ['show', 'status:state/index.json'], { cwd: bare, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 })).hosts).length;
       } catch {
         return 0;
       }

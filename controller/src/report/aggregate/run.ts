@@ -71,7 +71,9 @@ export async function aggregateLoop(o: LoopOptions): Promise<void> {
     const { aggregatedAt } = await o.branch.tip().catch(() => ({ aggregatedAt: null }));
     if (aggregatedAt) await sleep(aggregatedAt + o.intervalMs - Date.now(), o.signal);
     while (!o.signal.aborted) {
-      const started = Date.now();
+      // The next pass starts an interval after this one started, or after this one's push when it pushed:
+      // pushes stay at least an interval apart however long a pass takes.
+      let started = Date.now();
       try {
         if (o.lease && !lease) {
           lease = await acquireLease(o.container);
@@ -88,6 +90,7 @@ export async function aggregateLoop(o: LoopOptions): Promise<void> {
           const r = await aggregateOnce(o.container, o.branch, o.lease ? before : undefined);
           o.log.info({ commit: r.commit, hosts: r.hosts, events: r.events, fleet: r.fleet, skipped: r.skipped.length, conflicts: r.conflicts }, r.commit ? 'reports committed' : 'nothing new');
           if (r.skipped.length) o.log.warn({ skipped: r.skipped.length, first: r.skipped.slice(0, 3) }, 'blobs skipped');
+          if (r.commit) started = Date.now();
           await o.onPass?.(r);
         }
       } catch (error) {
