@@ -42,14 +42,18 @@ export async function startAzurite(options: { inMemory?: boolean } = {}): Promis
     new Promise<boolean>((resolve, reject) => {
       const c = spawn(AZURITE_BIN, ['--blobHost', '127.0.0.1', '--blobPort', String(p), ...(options.inMemory ? ['--inMemoryPersistence'] : ['--location', location]), '--disableTelemetry', '--skipApiVersionCheck', '--loose'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
+      let settled = false;
       const timer = setTimeout(() => reject(new Error(`azurite did not start within 30 s: ${out}`)), 30_000);
       const onData = (chunk: Buffer) => {
+        if (settled) return;
         out += chunk.toString();
         if (/successfully listens/.test(out)) {
+          settled = true;
           clearTimeout(timer);
           child = c;
           resolve(true);
         } else if (/EADDRINUSE/.test(out)) {
+          settled = true;
           clearTimeout(timer);
           c.kill();
           resolve(false);
@@ -59,7 +63,7 @@ export async function startAzurite(options: { inMemory?: boolean } = {}): Promis
       c.stderr.on('data', onData);
       c.once('exit', (code, signal) => {
         clearTimeout(timer);
-        if (child === c) console.error(`azurite on port ${p} exited unasked (${signal ?? code}): ${out.slice(-500)}`);
+        if (child === c) console.error(`azurite on port ${p} exited unasked (${signal ?? code})`);
         if (child !== c) resolve(false);
         if (code !== 0 && !/EADDRINUSE/.test(out)) reject(new Error(`azurite exited ${code}: ${out}`));
       });
