@@ -84,7 +84,7 @@ async function run(n: number): Promise<void> {
       const doc = { version: 1, host, reportId: `${host}-1`, result: 'changed', event: `${host}: applied ${commit.slice(0, 7)} (2 changed)`, endedAt: at, applied: commit, commit, summary: { total: 12, changed: 2, failed: 0 }, resources: [{ id: 'file:/etc/app/app.conf', status: 'changed' }, { id: 'file:/etc/app/motd', status: 'changed' }], agent: { mode: 'enforce', interval: '15m', heartbeat: '24h' } };
       writeFileSync(path.join(edir, 'status.json'), JSON.stringify(doc, null, 2) + '\n');
       writeFileSync(path.join(edir, 'STATUS.md'), `# ${host}: changed\n\napplied ${commit.slice(0, 7)}, 2 changed\n`);
-      entries.set(host, { seq: 1, id: `${host}-1`, dir: edir, message: `${doc.event}\n`, at });
+      entries.set(host, { seq: 1, id: `${host}-1`, dir: edir, message: `${doc.event}\n`, at, drift: false });
     }
 
     // The aggregator runs as it would in production, passing every interval while the reports arrive.

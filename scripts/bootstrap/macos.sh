@@ -23,6 +23,7 @@ main() {
   local HOST='' REPO='' BRANCH=main STATUS_REPO='' STATUS_BRANCH=status
   local PREFIX=/usr/local/converge CONFIG_DIR=/etc/converge STATE_DIR=/var/lib/converge
   local NODE='' NPM='' NODE_ARCHIVE='' SIGNERS='' ALLOW_UNSIGNED=0 WAIT=1800 DRY_RUN=0 START=1 SERVICE_ROOT=/ ROOT=''
+  local TS_KEY_FILE='' TS_KEY_SECRET='' KEY_VAULT='' TS_STATE='' FIRST_CODE=0 TS_CLI=tailscale
 
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -43,6 +44,9 @@ main() {
       --no-start) START=0; shift ;;
       --service-root) SERVICE_ROOT=$2; shift 2 ;;
       --root) ROOT=$2; shift 2 ;;
+      --tailscale-auth-key-file) TS_KEY_FILE=$2; shift 2 ;;
+      --tailscale-auth-key-secret) TS_KEY_SECRET=$2; shift 2 ;;
+      --key-vault) KEY_VAULT=$2; shift 2 ;;
       --dry-run) DRY_RUN=1; shift ;;
       -h|--help) usage; return 0 ;;
       *) die "unknown option $1 (see --help)" ;;
@@ -53,6 +57,7 @@ main() {
   case "$HOST" in *[!a-z0-9-]*|-*) die "--host must be a lowercase DNS label, not '$HOST'" ;; esac
   if [ -z "$SIGNERS" ] && [ "$ALLOW_UNSIGNED" = 0 ]; then die 'pass --allowed-signers FILE (who may sign fleet commits), or --allow-unsigned for a lab'; fi
   if [ "$DRY_RUN" = 0 ] && [ "$(id -u)" != 0 ]; then die 'run it as root (sudo)'; fi
+  if [ -n "$TS_KEY_SECRET" ] && [ -z "$KEY_VAULT" ]; then die '--tailscale-auth-key-secret needs --key-vault NAME (the vault that holds it)'; fi
   if [ "$DRY_RUN" = 0 ] && [ "$(uname -s)" != Darwin ]; then die 'this is the macOS bootstrap; on Linux use linux.sh'; fi
 
   local CONFIG="$CONFIG_DIR/config.yml"
@@ -67,20 +72,24 @@ main() {
   if [ "$DRY_RUN" = 0 ] && ! /usr/bin/xcode-select -p >/dev/null 2>&1; then
     die 'git needs the Command Line Tools: run xcode-select --install, then this script again'
   fi
-  step '1/7 Node.js runtime'
+  step '1/9 Node.js runtime'
   install_node
-  step '2/7 deploy key'
+  step '2/9 deploy key'
   ensure_key
-  step '3/7 access to the fleet repository'
+  step '3/9 access to the fleet repository'
   wait_for_access
-  step '4/7 agent'
+  step '4/9 agent'
   install_agent
-  step '5/7 config'
+  step '5/9 tailnet'
+  join_tailnet
+  step '6/9 config'
   write_config
-  step '6/7 service'
+  step '7/9 service'
   run "$RUNTIME_NODE" "$ENTRY" install-service --config "$CONFIG" --node "$RUNTIME_NODE" --entry "$ENTRY" --no-start --root "$SERVICE_ROOT"
-  step '7/7 first converge'
+  step '8/9 first converge (secrets-sync: env files from Key Vault)'
   first_converge
+  step '9/9 health check'
+  health_check
   if [ "$START" = 1 ]; then
     run "$RUNTIME_NODE" "$ENTRY" install-service --config "$CONFIG" --node "$RUNTIME_NODE" --entry "$ENTRY" --root "$SERVICE_ROOT"
   fi
@@ -104,6 +113,11 @@ macos.sh --host NAME --repo URL [options]
   --no-start              install, converge once, but do not start the service
   --root DIR              converge under DIR instead of / (labs and tests)
   --service-root DIR      write the service files under DIR (tests; systemctl --root)
+  --tailscale-auth-key-secret NAME --key-vault VAULT
+                          join the tailnet: the auth key is read from Key Vault with az (into a
+                          0600 file, passed as --auth-key=file:, removed after), tags from
+                          vars.tailscale_tags in hosts/NAME/host.yml
+  --tailscale-auth-key-file FILE   the same with a key file you fetched
   --dry-run               print what it would do
 USAGE
 }
@@ -193,6 +207,8 @@ ensure_key() {
     say 'Add this deploy key (read access) to the fleet repository:'
     say "  $(cat "$KEY.pub")"
     say "  fingerprint: $(ssh-keygen -l -f "$KEY.pub")"
+    say "It also signs this host's status reports: declare it in hosts/$HOST/host.yml as"
+    say "  agentKey: $(cut -d' ' -f1,2 "$KEY.pub") converge@$HOST"
   fi
 }
 
@@ -286,6 +302,7 @@ branch: $(yaml_quote "$BRANCH")
 statusBranch: $(yaml_quote "$STATUS_BRANCH")
 $( [ -n "$STATUS_REPO" ] && printf 'statusRepo: %s\n' "$(yaml_quote "$STATUS_REPO")" )
 stateDir: $(yaml_quote "$STATE_DIR")
+signingKey: $(yaml_quote "$KEY")   # signs this host's status reports; declare $KEY.pub as agentKey: in hosts/$HOST/host.yml
 $( [ -n "$ROOT" ] && printf 'root: %s   # a sandbox: converge never touches the real system\n' "$(yaml_quote "$ROOT")" )
 trust:
 $signers_line
@@ -308,12 +325,83 @@ YAML
 
 first_converge() {
   if [ "$DRY_RUN" = 1 ]; then say "would run: $RUNTIME_NODE $ENTRY agent --once --config $CONFIG"; return; fi
-  local code=0
-  "$RUNTIME_NODE" "$ENTRY" agent --once --config "$CONFIG" || code=$?
-  case "$code" in
+  "$RUNTIME_NODE" "$ENTRY" agent --once --config "$CONFIG" || FIRST_CODE=$?
+  case "$FIRST_CODE" in
     0) say 'first converge: done' ;;
-    *) say "first converge: exit code $code (the service retries; see the report above)" ;;
+    *) say "first converge: exit code $FIRST_CODE (the service retries; see the report above)" ;;
   esac
+}
+
+# vars.tailscale_tags of hosts/$HOST/host.yml in the commit the agent was built
+# from, as tag:a,tag:b (read with the agent's own YAML parser).
+host_tags() {
+  git -C "$PREFIX/agent" show "HEAD:hosts/$HOST/host.yml" 2>/dev/null | "$RUNTIME_NODE" -e '
+    let text = "";
+    process.stdin.on("data", (d) => (text += d)).on("end", () => {
+      const tags = (require(process.argv[1]).parse(text) || {}).vars?.tailscale_tags ?? [];
+      if (!Array.isArray(tags) || tags.some((t) => !/^tag:[A-Za-z0-9-]+$/.test(String(t)))) {
+        console.error("vars.tailscale_tags in hosts/" + process.argv[2] + "/host.yml must be a list of tag:NAME");
+        process.exit(2);
+      }
+      process.stdout.write(tags.join(","));
+    });' "$PREFIX/agent/node_modules/yaml" "$HOST"
+}
+
+# Tailscale installed, up with the host's tags, the auth key never in an argument.
+join_tailnet() {
+  if [ -z "$TS_KEY_FILE" ] && [ -z "$TS_KEY_SECRET" ]; then
+    if command -v "$TS_CLI" >/dev/null 2>&1 && "$TS_CLI" status >/dev/null 2>&1; then TS_STATE=joined; say 'already on the tailnet (no auth key given: tags left as they are)'; return; fi
+    say 'skipped: no auth key given (--tailscale-auth-key-secret NAME --key-vault VAULT); join the tailnet by hand'
+    return
+  fi
+  # the standalone app's CLI, when it is not on PATH
+  local app=/Applications/Tailscale.app/Contents/MacOS/Tailscale
+  if ! command -v tailscale >/dev/null 2>&1 && [ -x "$app" ]; then TS_CLI=$app; fi
+  if ! command -v "$TS_CLI" >/dev/null 2>&1; then
+    if [ "$DRY_RUN" = 1 ]; then
+      say 'would install Tailscale: the standalone package from https://pkgs.tailscale.com/stable/Tailscale-latest-macos.pkg (installer -pkg)'
+    else
+      local pkg; pkg=$(mktemp -d)/Tailscale.pkg
+      curl -fsSL --retry 3 -o "$pkg" https://pkgs.tailscale.com/stable/Tailscale-latest-macos.pkg
+      installer -pkg "$pkg" -target /
+      rm -f "$pkg"
+      TS_CLI=$app
+    fi
+  fi
+  local tags
+  if [ "$DRY_RUN" = 1 ]; then
+    tags='<vars.tailscale_tags of hosts/'"$HOST"'/host.yml>'
+  else
+    tags=$(host_tags) || die "cannot read vars.tailscale_tags of hosts/$HOST/host.yml"
+  fi
+  local key=$TS_KEY_FILE
+  if [ -n "$TS_KEY_SECRET" ]; then
+    key="$CONFIG_DIR/.tailscale-auth-key"
+    if [ "$DRY_RUN" = 1 ]; then
+      say "would read Key Vault secret $TS_KEY_SECRET of $KEY_VAULT with az into $key (mode 0600)"
+    else
+      # stdout to a file made 0600 first: the key is never an argument, never on the terminal
+      ( umask 077; az keyvault secret show --vault-name "$KEY_VAULT" --name "$TS_KEY_SECRET" --query value -o tsv > "$key" ) \
+        || { rm -f "$key"; die "could not read $TS_KEY_SECRET from Key Vault $KEY_VAULT with az (az login, or a managed identity)"; }
+    fi
+  fi
+  local code=0
+  run "$TS_CLI" up --reset "--auth-key=file:$key" "--hostname=$HOST" ${tags:+"--advertise-tags=$tags"} || code=$?
+  if [ -n "$TS_KEY_SECRET" ]; then run rm -f "$key"; fi
+  [ "$code" = 0 ] || die 'tailscale up failed (see above)'
+  TS_STATE=joined
+  say "on the tailnet as $HOST${tags:+ with $tags}"
+}
+
+# The tailnet is up, the first converge (and the host's checks it ran) passed.
+health_check() {
+  if [ "$DRY_RUN" = 1 ]; then say 'would check: tailscale status, and the exit code of the first converge'; return; fi
+  local ok=1
+  if [ "$TS_STATE" = joined ]; then
+    if "$TS_CLI" status >/dev/null 2>&1; then say 'tailnet: up'; else say 'tailnet: DOWN (tailscale status failed)'; ok=0; fi
+  fi
+  if [ "$FIRST_CODE" = 0 ]; then say 'converge: converged, checks passed'; else say "converge: exit code $FIRST_CODE"; ok=0; fi
+  if [ "$ok" = 1 ]; then say "healthy: $HOST"; else say "not healthy yet: $HOST (the agent keeps converging; converge status shows its reports)"; fi
 }
 
 # One line: bash has read it whole before main runs, so nothing after it is read

@@ -27,6 +27,9 @@ function Main {
     [string]$AllowedSigners = '',
     [switch]$AllowUnsigned,
     [int]$Wait = 1800,
+    [string]$TailscaleAuthKeyFile = '',
+    [string]$TailscaleAuthKeySecret = '',
+    [string]$KeyVault = '',
     [switch]$NoStart,
     [switch]$DryRun
   )
@@ -37,6 +40,7 @@ function Main {
   $NodeSha256 = 'dc3700fdd57a63eedb8fd7e3c7baaa32e6a740a1b904167ff4204bc68ed8bf77'
 
   if ($HostName -notmatch '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$') { throw "-HostName must be a lowercase DNS label, not '$HostName'" }
+  if ($TailscaleAuthKeySecret -and -not $KeyVault) { throw '-TailscaleAuthKeySecret needs -KeyVault NAME (the vault that holds it)' }
   if (-not $AllowedSigners -and -not $AllowUnsigned) { throw 'pass -AllowedSigners FILE (who may sign fleet commits), or -AllowUnsigned for a lab' }
   if (-not $DryRun) {
     $admin = ([Security.Principal.WindowsPrincipal][Security.Principal.WindowsIdentity]::GetCurrent()).IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
@@ -71,7 +75,7 @@ function Main {
   Say "converge bootstrap for $HostName from $Repo ($Branch)"
   if ($DryRun) { Say '(dry run: nothing is changed)' }
 
-  Step '1/7 Node.js runtime'
+  Step '1/9 Node.js runtime'
   if ($Node) {
     $version = & $Node -p 'process.versions.node'
     $parts = $version.Split('.')
@@ -103,7 +107,7 @@ function Main {
     Set-Link (Join-Path $Prefix 'runtime') $dest
   }
 
-  Step '2/7 deploy key'
+  Step '2/9 deploy key'
   if (-not $DryRun) { New-Item -ItemType Directory -Force -Path $Prefix | Out-Null }
   if (Test-Path -LiteralPath $Key) { Say "keeping the deploy key $Key" }
   else { Invoke-Step 'ssh-keygen.exe' @('-q', '-t', 'ed25519', '-N', '""', '-C', "converge@$HostName", '-f', $Key) }
@@ -113,9 +117,11 @@ function Main {
     Say 'Add this deploy key (read access) to the fleet repository:'
     Say ('  ' + (Get-Content -LiteralPath "$Key.pub" -Raw).Trim())
     Say ('  fingerprint: ' + (& ssh-keygen.exe -l -f "$Key.pub"))
+    Say "It also signs this host's status reports: declare it in hosts/$HostName/host.yml as"
+    Say ('  agentKey: ' + (((Get-Content -LiteralPath "$Key.pub" -Raw).Trim() -split ' ')[0..1] -join ' ') + " converge@$HostName")
   }
 
-  Step '3/7 access to the fleet repository'
+  Step '3/9 access to the fleet repository'
   if ($DryRun) { Say "would wait (up to $Wait s) until: git ls-remote $Repo refs/heads/$Branch" }
   else {
     $waited = 0
@@ -130,7 +136,7 @@ function Main {
     Say "$Repo is readable"
   }
 
-  Step '4/7 agent'
+  Step '4/9 agent'
   if ($DryRun) { Say "would fetch controller/ of $Repo ($Branch) into $Prefix\releases\<commit>, npm ci, build, keep runtime dependencies only, and point $Prefix\agent at it" }
   else {
     $releases = Join-Path $Prefix 'releases'
@@ -163,7 +169,56 @@ function Main {
       Sort-Object LastWriteTime -Descending | Select-Object -Skip 2 | Remove-Item -Recurse -Force
   }
 
-  Step '5/7 config'
+  Step '5/9 tailnet'
+  $tsCli = Join-Path $env:ProgramFiles 'Tailscale\tailscale.exe'
+  $tsJoined = $false
+  if (-not $TailscaleAuthKeyFile -and -not $TailscaleAuthKeySecret) {
+    if ((Test-Path -LiteralPath $tsCli) -and -not $DryRun) {
+      & $tsCli status *> $null
+      if ($LASTEXITCODE -eq 0) { $tsJoined = $true; Say 'already on the tailnet (no auth key given: tags left as they are)' }
+    }
+    if (-not $tsJoined) { Say 'skipped: no auth key given (-TailscaleAuthKeySecret NAME -KeyVault VAULT); join the tailnet by hand' }
+  } else {
+    if (-not (Test-Path -LiteralPath $tsCli)) {
+      if ($DryRun) { Say 'would install Tailscale: msiexec /qn /i https://pkgs.tailscale.com/stable/tailscale-setup-latest-amd64.msi' }
+      else {
+        $msi = Join-Path $env:TEMP 'tailscale-setup.msi'
+        Invoke-WebRequest -UseBasicParsing -Uri 'https://pkgs.tailscale.com/stable/tailscale-setup-latest-amd64.msi' -OutFile $msi
+        Invoke-Step 'msiexec.exe' @('/qn', '/norestart', '/i', $msi)
+        Remove-Item -LiteralPath $msi -Force
+      }
+    }
+    # vars.tailscale_tags of hosts\<host>\host.yml, read with the agent's own YAML parser
+    if ($DryRun) { $tags = "<vars.tailscale_tags of hosts/$HostName/host.yml>" }
+    else {
+      $yamlLib = (Join-Path $Prefix 'agent\node_modules\yaml').Replace('\', '/')
+      $hostYml = (& git.exe -C (Join-Path $Prefix 'agent') show "HEAD:hosts/$HostName/host.yml") -join "`n"
+      $tags = ($hostYml | & $RuntimeNode -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>{const v=(require(process.argv[1]).parse(t)||{}).vars?.tailscale_tags??[];if(!Array.isArray(v)||v.some(x=>!/^tag:[A-Za-z0-9-]+$/.test(String(x)))){console.error("vars.tailscale_tags must be a list of tag:NAME");process.exit(2)}process.stdout.write(v.join(","))})' $yamlLib)
+      if ($LASTEXITCODE -ne 0) { throw "cannot read vars.tailscale_tags of hosts/$HostName/host.yml" }
+    }
+    $authKey = $TailscaleAuthKeyFile
+    if ($TailscaleAuthKeySecret) {
+      $authKey = Join-Path $Prefix '.tailscale-auth-key'
+      if ($DryRun) { Say "would read Key Vault secret $TailscaleAuthKeySecret of $KeyVault with az into $authKey (SYSTEM and Administrators only)" }
+      else {
+        # an empty file locked to SYSTEM and Administrators first; the key goes only into it, never into an argument
+        New-Item -ItemType File -Force -Path $authKey | Out-Null
+        Invoke-Step 'icacls.exe' @($authKey, '/inheritance:r', '/grant:r', '*S-1-5-18:F', '*S-1-5-32-544:F')
+        $value = & az keyvault secret show --vault-name $KeyVault --name $TailscaleAuthKeySecret --query value -o tsv
+        if ($LASTEXITCODE -ne 0) { Remove-Item -LiteralPath $authKey -Force; throw "could not read $TailscaleAuthKeySecret from Key Vault $KeyVault with az" }
+        [IO.File]::WriteAllText($authKey, ($value -join ''), (New-Object Text.UTF8Encoding $false))
+        Remove-Variable value
+      }
+    }
+    $up = @('up', '--reset', '--unattended', "--auth-key=file:$authKey", "--hostname=$HostName")
+    if ($tags) { $up += "--advertise-tags=$tags" }
+    try { Invoke-Step $tsCli $up }
+    finally { if ($TailscaleAuthKeySecret -and -not $DryRun) { Remove-Item -LiteralPath $authKey -Force -ErrorAction SilentlyContinue } }
+    $tsJoined = $true
+    Say "on the tailnet as $HostName with $tags"
+  }
+
+  Step '6/9 config'
   function Quote([string]$Value) { "'" + $Value.Replace("'", "''") + "'" }
   $lines = @(
     '# Written by scripts/bootstrap/windows.ps1; running it again rewrites this file.',
@@ -174,6 +229,8 @@ function Main {
   )
   if ($StatusRepo) { $lines += "statusRepo: $(Quote $StatusRepo)" }
   $lines += "stateDir: $(Quote $StateDir.Replace('\', '/'))"
+  # The deploy key also signs this host's status reports (agentKey: in hosts/<host>/host.yml).
+  $lines += "signingKey: $(Quote $Key.Replace('\', '/'))"
   $lines += 'trust:'
   if ($AllowedSigners) {
     $signers = Join-Path $Prefix 'allowed_signers'
@@ -190,14 +247,28 @@ function Main {
     Say "wrote $Config"
   }
 
-  Step '6/7 service'
+  Step '7/9 service'
   Invoke-Step $RuntimeNode @($Entry, 'install-service', '--config', $Config, '--node', $RuntimeNode, '--entry', $Entry, '--no-start')
 
-  Step '7/7 first converge'
+  Step '8/9 first converge (secrets-sync: env files from Key Vault)'
+  $firstCode = 0
   if ($DryRun) { Say "would run: $RuntimeNode $Entry agent --once --config $Config" }
   else {
     & $RuntimeNode $Entry agent --once --config $Config
-    if ($LASTEXITCODE -eq 0) { Say 'first converge: done' } else { Say "first converge: exit code $LASTEXITCODE (the service retries)" }
+    $firstCode = $LASTEXITCODE
+    if ($firstCode -eq 0) { Say 'first converge: done' } else { Say "first converge: exit code $firstCode (the service retries)" }
+  }
+
+  Step '9/9 health check'
+  if ($DryRun) { Say 'would check: tailscale status, and the exit code of the first converge' }
+  else {
+    $healthy = $firstCode -eq 0
+    if ($tsJoined) {
+      & $tsCli status *> $null
+      if ($LASTEXITCODE -eq 0) { Say 'tailnet: up' } else { Say 'tailnet: DOWN (tailscale status failed)'; $healthy = $false }
+    }
+    if ($firstCode -eq 0) { Say 'converge: converged, checks passed' } else { Say "converge: exit code $firstCode" }
+    if ($healthy) { Say "healthy: $HostName" } else { Say "not healthy yet: $HostName (the agent keeps converging; converge status shows its reports)" }
   }
   if (-not $NoStart) { Invoke-Step $RuntimeNode @($Entry, 'install-service', '--config', $Config, '--node', $RuntimeNode, '--entry', $Entry) }
   Say "done: $HostName converges from $Repo; logs: $Prefix\logs"

@@ -10,7 +10,7 @@ import process from 'node:process';
 import type { ResolvedConfig } from './resolved-config.js';
 import { durationMs } from './config-schema.js';
 import type { AgentState } from './state.js';
-import { loadState, refusalOf, refuse, saveState } from './state.js';
+import { loadState, refusalOf, refuse, refuseCrashedLoad, saveState } from './state.js';
 import type { RunEvents, RunReason } from './events.js';
 import { emit } from './events.js';
 import { createRunListeners } from './listeners.js';
@@ -22,6 +22,13 @@ import { DriftWatch } from './drift-watch.js';
 import { watchTargets, writtenBy } from './watch-targets.js';
 import { backoff, repeat } from './schedule.js';
 import { releaseMemory } from './memory.js';
+import { RolloutGate } from './rollout-gate.js';
+import { windowGate } from './window-gate.js';
+import { windowState } from './window.js';
+import { prePullImages } from './pre-pull.js';
+import type { WaitingCommit } from './state.js';
+import { createRunner } from '../platform/runner.js';
+import type { RolloutNote } from '../report/report.js';
 import type { Repeater } from './schedule.js';
 import { runHost } from '../engine/run-host.js';
 import { closeSshConnections, shareSshConnections } from '../source/git.js';
@@ -71,12 +78,15 @@ export class Agent {
   /** The push in progress, if any: pushes run beside runs, so a crowded status branch never delays a converge. */
   private pushing: Promise<void> | null = null;
   private pushAgain = false;
+  /** A push waiting for the drift window to pass (drift reports held to go together). */
+  private heldPush: NodeJS.Timeout | null = null;
   private serving = false;
   private readonly pushStop = new AbortController();
   private started = false;
   private watch: DriftWatch | null = null;
   private lastHead: string | null = null;
   private lastRefusalLogged: string | null = null;
+  private readonly gate: RolloutGate;
   /** Listener failures (a GitHub commit status not set) since the last report: they go into its status.json. */
   private listenerProblems: string[] = [];
 
@@ -93,6 +103,7 @@ export class Agent {
     private readonly onEvent: (line: string) => void,
   ) {
     this.log = rootLog.child({ component: 'agent', host: config.host });
+    this.gate = RolloutGate.forAgent(config, source.cloneDir, rootLog);
   }
 
   /** Take the agent lock (one agent per state directory) and open the clone, the queue and the listeners. */
@@ -106,6 +117,11 @@ export class Agent {
       // A sandbox root is the operator's choice of where everything goes: make sure it is there.
       if (path.resolve(config.root) !== path.parse(path.resolve(config.root)).root) await mkdir(config.root, { recursive: true });
       const state = await loadState(config.stateDir, config.host);
+      const crashed = refuseCrashedLoad(state);
+      if (crashed) {
+        log.warn({ component: 'agent', host: config.host, commit: crashed }, 'the last start died loading this commit (a template past its limits?); refused, the last good state stays in force');
+        await saveState(config.stateDir, state);
+      }
       const source = await SourceStep.open(config, log);
       const secrets = await createSecretSource(config.secrets, log, scrubber);
       const listeners = await createRunListeners(config, log, scrubber);
@@ -275,14 +291,23 @@ export class Agent {
     const timer = setTimeout(() => this.pushStop.abort(), FINAL_PUSH_MS);
     try {
       await this.pushing;
-      if (!this.pushStop.signal.aborted && (await this.reporter.queued()) > 0) await this.flush();
+      if (this.heldPush) clearTimeout(this.heldPush);
+      this.heldPush = null;
+      // On the way out, held drift reports go too (as one commit).
+      if (!this.pushStop.signal.aborted && (await this.reporter.queued()) > 0) await this.flush(false);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private async flush(): Promise<boolean> {
-    const result = await this.reporter.flush(this.pushStop.signal);
+  private async flush(hold = true): Promise<boolean> {
+    const result = await this.reporter.flush(this.pushStop.signal, { hold: hold && !this.stopping });
+    if (result.heldUntil && !this.heldPush && !this.stopping) {
+      this.heldPush = setTimeout(() => {
+        this.heldPush = null;
+        this.requestPush();
+      }, Math.max(0, result.heldUntil - Date.now()));
+    }
     if (result.ok) {
       this.flushFailures = 0;
       this.flushNotBefore = 0;
@@ -339,6 +364,12 @@ export class Agent {
       await this.record({ report, reason, newCommit: true, signer: ev.signer, refusal: true });
       return { report, appliedNew: false };
     }
+    // A host on its own testing branch is canary work: rings gate the fleet branch only.
+    const gate = ev.branch ? { kind: 'open' as const } : await this.gate.check(ev.commit, this.state);
+    if (gate.kind === 'held') return this.wait(ev.commit, 'held', gate.note, reason, ev.signer, ev.loaded);
+    const window = await windowGate(ev.loaded.window, ev.commit, this.state, new Date(), createRunner(ev.loaded.host.os));
+    if (window.kind !== 'open') return this.wait(ev.commit, window.kind, window.note, reason, ev.signer, ev.loaded);
+    if (window.note) this.log.warn({ commit: ev.commit }, window.note);
     const report = await this.converge(ev.loaded, ev.commit, reason);
     if (!report) return null;
     let appliedNew = false;
@@ -348,12 +379,40 @@ export class Agent {
       // An interrupted run leaves the commit unapplied: it runs again after the restart.
       this.state.applied = ev.commit;
       this.state.appliedAt = new Date().toISOString();
-      await this.source.pin(ev.commit);
+      this.state.waiting = null;
+      this.state.fleetApplied = ev.base ?? ev.commit;
+      this.state.deferred = null;
+      await this.source.pin(ev.commit, this.state);
       appliedNew = true;
     }
     const notHealed = report.mode === 'monitor' ? 'monitor mode' : undefined;
     await this.record({ report, reason, newCommit: true, signer: ev.signer, notHealedBecause: notHealed, interrupted: this.stopping });
     return { report, appliedNew };
+  }
+
+  /** A new commit that may not be applied yet (its ring is not open): reported once per reason; the commit in force stays. */
+  private async wait(commit: string, result: WaitingCommit['result'], note: RolloutNote, reason: RunReason, signer: string | null, loaded: LoadedHost): Promise<{ report: Report; appliedNew: boolean }> {
+    let report: Report = { ...this.outcomeReport(commit, result, [note.reason]), rollout: note };
+    const w = this.state.waiting;
+    if (w?.commit !== commit || w.result !== result || w.reason !== note.reason) {
+      if (result === 'pending') report = await this.prepare(loaded, commit, report);
+      this.state.waiting = { commit, result, reason: note.reason };
+      await this.emit('runFinished', { report, durationMs: 0 });
+      await this.record({ report, reason, newCommit: false, signer, refusal: true });
+    }
+    return { report, appliedNew: false };
+  }
+
+  /** Outside the window: plan the waiting commit and pre-pull its images, so the report shows what it will change. */
+  private async prepare(loaded: LoadedHost, commit: string, waiting: Report): Promise<Report> {
+    const base = createBaseContext(loaded, { root: this.config.root, stateDir: this.config.stateDir, log: this.rootLog, scrubber: this.scrubber, secrets: this.secrets });
+    try {
+      const plan = (await runHost(loaded, base, { mode: 'plan', commit, signal: this.stopController.signal })).report;
+      const problems = await prePullImages(loaded, base);
+      return { ...plan, mode: 'plan', result: waiting.result, rollout: waiting.rollout, errors: [...waiting.errors, ...plan.errors, ...problems.map((p) => this.scrubber.scrub(p))] };
+    } catch (error) {
+      return { ...waiting, errors: [...waiting.errors, `the plan could not complete: ${this.scrubber.scrub(messageOf(error))}`] };
+    }
   }
 
   /** Converge (or check) the commit in force: on the schedule, on drift, at start, for --once. */
@@ -368,10 +427,11 @@ export class Agent {
       await this.record({ report, reason, newCommit: false });
       return report;
     }
-    const checkOnly = this.config.mode === 'monitor' || (reason === 'drift' && !this.config.selfHeal);
+    const outsideWindow = loaded.window?.healOutsideWindow === false && !windowState(loaded.window, new Date()).open;
+    const checkOnly = this.config.mode === 'monitor' || (reason === 'drift' && !this.config.selfHeal) || outsideWindow;
     const report = await this.converge(loaded, commit, reason, checkOnly ? (this.config.mode === 'monitor' ? 'monitor' : 'plan') : 'apply');
     if (!report) return null;
-    const notHealed = this.config.mode === 'monitor' ? 'monitor mode' : checkOnly ? 'selfHeal is off' : undefined;
+    const notHealed = this.config.mode === 'monitor' ? 'monitor mode' : outsideWindow ? 'outside the maintenance window (healOutsideWindow: false)' : checkOnly ? 'selfHeal is off' : undefined;
     await this.record({ report, reason, newCommit: false, notHealedBecause: notHealed, interrupted: this.stopping });
     return report;
   }

@@ -91,6 +91,8 @@ export const AgentConfig = z.strictObject({
   poll: Every.default('30s'),
   interval: Every.default('15m'),
   heartbeat: Every.default('24h').describe('commit a status report at least this often, even when nothing happened'),
+  driftWindow: Duration.default('1m').describe('drift reports within this window after the last one are pushed together, as one status commit listing every event'),
+  signingKey: ConfigPath.optional().describe("this host's private SSH key (made at bootstrap): status commits are signed with it; its public half is agentKey: in hosts/<host>/host.yml"),
   selfHeal: z.boolean().default(true),
   mode: z.enum(['enforce', 'monitor']).default('enforce'),
   trust: TrustConfig.default({}),

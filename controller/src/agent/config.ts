@@ -35,6 +35,7 @@ export function loadConfig(file: string): AgentConfig {
     ...c,
     stateDir: abs(c.stateDir),
     root: abs(c.root)!,
+    signingKey: abs(c.signingKey),
     trust: { ...c.trust, allowedSigners: abs(c.trust.allowedSigners), gpgKeyring: abs(c.trust.gpgKeyring) },
     secrets: c.secrets && { ...c.secrets, file: abs(c.secrets.file), certificateFile: abs(c.secrets.certificateFile) },
     status: c.status && { ...c.status, sasFile: abs(c.status.sasFile), accountKeyFile: abs(c.status.accountKeyFile), certificateFile: abs(c.status.certificateFile), signingKey: abs(c.status.signingKey), pointerSasFile: abs(c.status.pointerSasFile) },

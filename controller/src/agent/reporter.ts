@@ -20,6 +20,9 @@ import type { Logger } from '../platform/logger.js';
 import type { Scrubber } from '../platform/scrubber.js';
 import { messageOf } from '../platform/errors.js';
 
+/** How many recent refusals a status.json carries. */
+const REFUSED_IN_REPORT = 5;
+
 export interface RunRecord {
   report: Report;
   reason: ReportReason;
@@ -41,9 +44,14 @@ export interface FlushResult {
   pushed: number;
   queued: number;
   error?: string;
+  /** Drift reports held back to be pushed together (driftWindow): push again at this time (ms since the epoch). */
+  heldUntil?: number;
 }
 
 export class Reporter {
+  /** When drift reports were last pushed: the next ones wait for driftWindow after it. */
+  private lastDriftPushAt = 0;
+
   private constructor(
     private readonly config: ResolvedConfig,
     private readonly outbox: Outbox,
@@ -55,10 +63,10 @@ export class Reporter {
 
   static async open(config: ResolvedConfig, log: Logger, scrubber: Scrubber, listeners: readonly RunEvents[]): Promise<Reporter> {
     const outbox = await Outbox.open(config.stateDir);
-    // Past a fleet size reports go to the host's own blob for the aggregator; otherwise straight to the status branch.
+    // Past a fleet size reports go to the host's own blob for the aggregator (signed with the host's key); otherwise straight to the status branch.
     const branch = config.status
-      ? BlobReportStore.open(config.status, config.host)
-      : await StatusBranch.open(config.stateDir, { url: config.statusRepo ?? config.repo, branch: config.statusBranch, host: config.host });
+      ? BlobReportStore.open({ ...config.status, signingKey: config.status.signingKey ?? config.signingKey }, config.host)
+      : await StatusBranch.open(config.stateDir, { url: config.statusRepo ?? config.repo, branch: config.statusBranch, host: config.host, signingKey: config.signingKey });
     return new Reporter(config, outbox, branch, log.child({ component: 'report' }), scrubber, listeners);
   }
 
@@ -83,6 +91,9 @@ export class Reporter {
       reason,
       branch: this.config.branch,
       applied: state.applied,
+      appliedAt: state.appliedAt,
+      refused: state.refused.slice(-REFUSED_IN_REPORT),
+      ...(state.waiting ? { waiting: state.waiting } : {}),
       signer: run.signer,
       notices,
       agent: { mode: this.config.mode, selfHeal: this.config.selfHeal, poll: this.config.poll, interval: this.config.interval, heartbeat: this.config.heartbeat },
@@ -93,6 +104,7 @@ export class Reporter {
       statusMarkdown: statusMarkdown(doc),
       message: `${event}\n`,
       at: report.endedAt,
+      drift: reason === 'drift',
     });
     state.lastReportAt = now.toISOString();
     if (!run.refusal) state.lastSignature = signature;
@@ -100,14 +112,30 @@ export class Reporter {
     return event;
   }
 
-  /** Push every queued report, oldest first. Never throws: a failure leaves them queued. */
-  async flush(signal?: AbortSignal): Promise<FlushResult> {
-    const entries = await this.outbox.list();
-    if (entries.length === 0) return { ok: true, pushed: 0, queued: 0 };
+  /**
+   * Push every queued report, oldest first. Never throws: a failure leaves them queued.
+   * With `hold`, drift reports that come within driftWindow of the last drift push wait
+   * (heldUntil says until when), so a burst of hand edits makes one status commit per window.
+   */
+  async flush(signal?: AbortSignal, options: { hold?: boolean } = {}): Promise<FlushResult> {
+    const queue = await this.outbox.list();
+    let entries = queue;
+    let heldUntil: number | undefined;
+    const notBefore = this.lastDriftPushAt + durationMs(this.config.driftWindow);
+    if (options.hold && Date.now() < notBefore) {
+      let cut = queue.length;
+      while (cut > 0 && queue[cut - 1]!.drift) cut--;
+      if (cut < queue.length) {
+        heldUntil = notBefore;
+        entries = queue.slice(0, cut);
+      }
+    }
+    if (entries.length === 0) return { ok: true, pushed: 0, queued: queue.length, ...(heldUntil ? { heldUntil } : {}) };
     let result: FlushResult;
     try {
       const delivery = await this.branch.deliver(entries, (e) => this.outbox.remove(e), signal);
-      result = { ok: true, pushed: delivery.pushed.length, queued: 0 };
+      result = { ok: true, pushed: delivery.pushed.length, queued: queue.length - entries.length, ...(heldUntil ? { heldUntil } : {}) };
+      if (entries.some((e) => e.drift)) this.lastDriftPushAt = Date.now();
       this.log.info({ pushed: delivery.pushed.length, alreadyThere: delivery.alreadyThere.length, conflicts: delivery.conflicts }, 'status pushed');
     } catch (error) {
       const queued = (await this.outbox.list()).length;

@@ -46,6 +46,7 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
     root: path.join(sandbox, 'root'),
     state: path.join(sandbox, 'state'),
     key: path.join(sandbox, 'signing-key'),
+    deviceKey: path.join(sandbox, 'device-key'),
     signers: path.join(sandbox, 'allowed_signers'),
     config: path.join(sandbox, 'config.yml'),
     log: path.join(sandbox, 'agent.log'),
@@ -58,8 +59,10 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
 
     step(1, 'a fleet repository with signed commits');
     await makeKey(dir.key, dir.signers);
-    await makeOrigin(source, dir);
+    await makeDeviceKey(dir.deviceKey);
+    await makeOrigin(source, dir, host);
     out.line(`origin ${dir.origin}: the example fleet, signed by a throwaway SSH key (${path.basename(dir.signers)} trusts it)`);
+    out.line(`${host}'s own key (${path.basename(dir.deviceKey)}, as bootstrap makes it) is declared as agentKey: in hosts/${host}/host.yml: it signs ${host}'s status reports`);
 
     await writeConfig(source, host, dir);
     step(2, `converge plan --host ${host} — what the first converge will do (diffs left out here)`);
@@ -119,6 +122,7 @@ interface DemoDirs {
   root: string;
   state: string;
   key: string;
+  deviceKey: string;
   signers: string;
   config: string;
   log: string;
@@ -130,11 +134,23 @@ async function makeKey(key: string, signers: string): Promise<void> {
   await writeFile(signers, `operator@example.invalid namespaces="git" ${(await readFile(`${key}.pub`, 'utf8')).trim()}\n`);
 }
 
-/** A bare origin and a working clone holding the fleet's hosts/ (and secrets-map.yml), one signed commit on main. */
-async function makeOrigin(source: string, dir: DemoDirs): Promise<void> {
+/** The device's own key, as bootstrap makes it (its status commits are signed with it). */
+async function makeDeviceKey(key: string): Promise<void> {
+  const r = await createRunner('linux').run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'converge-demo-device', '-f', key]);
+  if (r.exitCode !== 0) throw new ConvergeError('unsupported', `ssh-keygen failed: ${r.stderr.trim()}`);
+}
+
+/** A bare origin and a working clone holding the fleet's hosts/ (and secrets-map.yml, and `host`'s agentKey), one signed commit on main. */
+async function makeOrigin(source: string, dir: DemoDirs, host: string): Promise<void> {
   await gitAt(path.dirname(dir.origin)).raw(['init', '--quiet', '--bare', '--initial-branch=main', dir.origin]);
   await mkdir(dir.work, { recursive: true });
   await cp(path.join(source, 'hosts'), path.join(dir.work, 'hosts'), { recursive: true });
+  const hostFile = path.join(dir.work, 'hosts', host, 'host.yml');
+  const text = await readFile(hostFile, 'utf8');
+  if (!/^agentKey:/m.test(text)) {
+    const pub = (await readFile(`${dir.deviceKey}.pub`, 'utf8')).trim();
+    await writeFile(hostFile, `${text}${text.endsWith('\n') ? '' : '\n'}agentKey: ${pub}\n`);
+  }
   if (existsSync(path.join(source, 'secrets-map.yml'))) await cp(path.join(source, 'secrets-map.yml'), path.join(dir.work, 'secrets-map.yml'));
   const git = gitAt(dir.work, WHO);
   await git.raw(['init', '--quiet', '--initial-branch=main']);
@@ -180,6 +196,7 @@ async function writeConfig(source: string, host: string, dir: DemoDirs): Promise
     'statusBranch: status',
     `stateDir: ${dir.state}`,
     `root: ${dir.root}`,
+    `signingKey: ${dir.deviceKey}`,
     'poll: 1s',
     'interval: 15m',
     'selfHeal: true',
@@ -194,7 +211,10 @@ async function writeConfig(source: string, host: string, dir: DemoDirs): Promise
 async function seedAccounts(root: string): Promise<void> {
   await mkdir(path.join(root, 'etc'), { recursive: true });
   await writeFile(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nmike:x:1000:1000:Mike:/home/mike:/bin/sh\nmdt:x:1001:1001:automation:/home/mdt:/bin/sh\n');
-  await writeFile(path.join(root, 'etc/group'), 'root:x:0:\nmike:x:1000:\nmdt:x:1001:\n');
+  await writeFile(path.join(root, 'etc/group'), 'root:x:0:\nsudo:x:27:\nmike:x:1000:\nmdt:x:1001:\n');
+  // shadow utils (the user type, with --prefix) keep these in step with the two above
+  await writeFile(path.join(root, 'etc/shadow'), 'root:*:20000:0:99999:7:::\nmike:!:20000:0:99999:7:::\nmdt:!:20000:0:99999:7:::\n', { mode: 0o640 });
+  await writeFile(path.join(root, 'etc/gshadow'), 'root:*::\nsudo:*::\nmike:!::\nmdt:!::\n', { mode: 0o640 });
 }
 
 function startAgent(config: string, logFile: string): ChildProcess {

@@ -8,6 +8,8 @@ import { Printer } from './output.js';
 import { changedFiles, materialize, resolveCommit } from '../fleet-diff/git-commits.js';
 import { loadSnapshot } from '../fleet-diff/snapshot.js';
 import { diffFleets } from '../fleet-diff/fleet-diff.js';
+import { rolloutOrder } from '../fleet-diff/rollout-order.js';
+import { fleetRingsAt } from '../rollout/rings-at.js';
 import { diffLines } from '../fleet-diff/render-text.js';
 import { COMMENT_MARKER, diffMarkdown } from '../fleet-diff/render-markdown.js';
 import { ConvergeError } from '../platform/errors.js';
@@ -18,6 +20,8 @@ export interface DiffFlags {
   repo?: string;
   json?: boolean;
   markdown?: boolean;
+  /** Also write the markdown to this file (CI: the artifact the privileged comment job posts). */
+  output?: string;
   comment?: string;
   githubRepo?: string;
   tokenFile?: string;
@@ -41,10 +45,18 @@ export async function diffCommand(flags: DiffFlags): Promise<number> {
   } finally {
     await Promise.all(trees.map((t) => t.cleanup()));
   }
+  const order = rolloutOrder(diff, await fleetRingsAt(repo, head).catch(() => null));
+  if (order) diff.rollout = order;
 
   const out = new Printer();
   const command = `npx converge diff --base ${base.slice(0, 12)} --head ${head.slice(0, 12)}`;
-  const markdown = flags.markdown || pr !== undefined ? diffMarkdown(diff, command) : '';
+  const markdown = flags.markdown || flags.output || pr !== undefined ? diffMarkdown(diff, command) : '';
+  if (flags.output) {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const { dirname } = await import('node:path');
+    await mkdir(dirname(flags.output), { recursive: true });
+    await writeFile(flags.output, markdown);
+  }
   if (flags.json) out.line(JSON.stringify(diff, null, 2));
   else if (flags.markdown) out.line(markdown.trimEnd());
   else for (const line of diffLines(diff, out.style.bind(out))) out.line(line);

@@ -131,6 +131,17 @@ program.commands
   .action((flags) => runCommand(async () => (await import('./status-aggregate.js')).statusPointerCommand(flags)));
 
 program
+  .command('rollout')
+  .description("where a commit stands in its rollout: each ring's hosts, who applied it, who holds and why, when the next ring opens")
+  .option('--commit <sha>', 'the commit (default: the fleet branch head)')
+  .option('--config <file>', "read the repository and branches from the agent's config")
+  .option('--repo <dir-or-url>', 'the fleet repository: a URL, or a clone whose origin is used (default: the repository around the working directory)')
+  .option('--branch <name>', 'the fleet branch (default main, or the config)')
+  .option('--status-branch <name>', 'the status branch (default status, or the config)')
+  .addOption(jsonOption())
+  .action((flags) => runCommand(async () => (await import('./rollout.js')).rolloutCommand(flags), { json: flags.json }));
+
+program
   .command('diff')
   .description('which hosts a change to the fleet touches, and how: resources added, changed, removed, with file diffs (for PR review)')
   .requiredOption('--base <ref>', 'the commit before the change (the PR base)')
@@ -138,6 +149,7 @@ program
   .addOption(repoOption())
   .addOption(jsonOption())
   .option('--markdown', 'markdown, as the PR comment shows it')
+  .option('--output <file>', 'also write that markdown to FILE (for `converge comment` in a later, privileged CI job)')
   .option('--comment <pr>', 'post it on this pull request: one comment, updated in place on every push')
   .option('--github-repo <owner/name>', 'the repository of the pull request (default: GITHUB_REPOSITORY, or the origin remote)')
   .option('--token-file <file>', 'a token with pull requests: write (default: GITHUB_TOKEN)')
@@ -147,12 +159,42 @@ program
   .action((flags) => runCommand(async () => (await import('./diff.js')).diffCommand(flags), { json: flags.json }));
 
 program
+  .command('comment')
+  .description('post a diff comment rendered by `diff --markdown` (CI: the privileged job that holds the token posts what the PR job rendered)')
+  .requiredOption('--pr <number>', 'the pull request (from the trusted event, never from the rendered file)')
+  .requiredOption('--body-file <file>', 'the markdown `converge diff --markdown` wrote')
+  .option('--github-repo <owner/name>', 'the repository of the pull request (default: GITHUB_REPOSITORY, or the origin remote)')
+  .option('--token-file <file>', 'a token with pull requests: write (default: GITHUB_TOKEN)')
+  .option('--api-url <url>', 'GitHub API URL (default: GITHUB_API_URL, or https://api.github.com)')
+  .action((flags) => runCommand(async () => (await import('./comment.js')).commentCommand(flags)));
+
+program
   .command('schema')
   .description('write the JSON Schemas of host.yml, resource files, secrets-map.yml and the agent config')
   .addOption(repoOption())
   .option('--out <dir>', 'where to write them (default controller/schema/ of the repository)')
   .option('--check', 'exit 1 when the written schemas are out of date')
   .action((flags) => runCommand(async () => (await import('./schema.js')).schemaCommand(flags)));
+
+const importCommand = program.command('import').description('adopt what already exists as manifests');
+importCommand
+  .command('host')
+  .description('read this machine (files under paths, units, packages, accounts) into hosts/<name>/imported.yml + files/, so a plan right after shows no change; secrets are listed, not copied')
+  .requiredOption('--host <name>', 'the host folder to write')
+  .option('--paths <list>', 'comma-separated files and directories to import (recursively; links as links)')
+  .option('--units <list>', 'comma-separated systemd units and timers (their files and enabled state)')
+  .option('--packages', 'the packages installed by hand (apt-mark showmanual)')
+  .option('--users', 'local accounts and groups (ids 1000 and up; passwords are never read)')
+  .option('--root <dir>', 'read the machine under DIR (a mounted image) instead of /')
+  .addOption(repoOption())
+  .action((flags) => runCommand(async () => (await import('./import-host.js')).importHostCommand(flags)));
+importCommand
+  .command('ansible <role-dir>')
+  .description('convert an Ansible role into hosts/_roles/NAME/role.yml (templates and files copied verbatim); lists every task it could not convert, with file:line and why')
+  .option('--into <dir>', 'the role folder to write (default hosts/_roles/<role name>)')
+  .addOption(repoOption())
+  .addOption(jsonOption())
+  .action((roleDir: string, flags) => runCommand(async () => (await import('./import-ansible.js')).importAnsibleCommand(roleDir, flags), { json: flags.json }));
 
 program
   .command('demo')

@@ -1,6 +1,8 @@
 // converge status: the fleet, read from the status branch. One line per host
-// (last seen, applied commit and how far behind, result), then what drifted
-// or failed. Hosts that have not reported for too long are flagged stale.
+// (whether the report is verified as the host's own, last seen, applied
+// commit and how far behind, result), then what drifted or failed. Hosts that
+// have not reported for too long are flagged stale. Everything shown comes
+// from the branch, so it is escaped before it reaches the terminal.
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
@@ -12,6 +14,7 @@ import { findRepo } from '../source/git-head.js';
 import { gitAt } from '../source/git.js';
 import { ConvergeError } from '../platform/errors.js';
 import { Printer } from './output.js';
+import { printable, printableJson } from './printable.js';
 
 export interface StatusFlags {
   config?: string;
@@ -35,7 +38,7 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
   const fleet = await readFleetStatus({ ...where, staleAfterMs });
   const out = new Printer();
   if (flags.json) {
-    out.line(JSON.stringify(fleet, null, 2));
+    out.line(printableJson(fleet));
     return 0;
   }
   for (const line of fleetLines(fleet, out.style.bind(out))) out.line(line);
@@ -43,7 +46,7 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
 }
 
 /** Where the branches are: --repo, else --config, else the default config if present, else the repository around the working directory. */
-async function resolveSource(flags: StatusFlags): Promise<{ url: string; branch: string; statusUrl?: string; statusBranch: string }> {
+export async function resolveSource(flags: Omit<StatusFlags, 'staleAfter'>): Promise<{ url: string; branch: string; statusUrl?: string; statusBranch: string }> {
   const configFile = flags.config ?? (!flags.repo && existsSync(defaultConfigPath()) ? defaultConfigPath() : undefined);
   if (configFile && !flags.repo) {
     const c = loadConfig(configFile);
@@ -66,33 +69,43 @@ type Style = (text: string, ...styles: ('red' | 'green' | 'yellow' | 'cyan' | 'g
 export function fleetLines(fleet: FleetStatus, style: Style, now = new Date()): string[] {
   const out: string[] = [];
   const head = fleet.head ? fleet.head.slice(0, 7) : '(unknown)';
-  out.push(style(`${fleet.repo}: ${fleet.branch} at ${head}, ${fleet.statusBranch} at ${fleet.statusHead ? fleet.statusHead.slice(0, 7) : '(no reports yet)'}; ${fleet.hosts.length} host${fleet.hosts.length === 1 ? '' : 's'}`, 'bold'));
+  out.push(style(printable(`${fleet.repo}: ${fleet.branch} at ${head}, ${fleet.statusBranch} at ${fleet.statusHead ? fleet.statusHead.slice(0, 7) : '(no reports yet)'}; ${fleet.hosts.length} host${fleet.hosts.length === 1 ? '' : 's'}${unverifiedCount(fleet)}`), 'bold'));
   if (fleet.hosts.length === 0) return out;
-  const rows = fleet.hosts.map((h) => [
-    h.host,
-    `${ago(h.lastSeen, now)}${h.stale ? ' STALE' : ''}`,
-    h.applied ? h.applied.slice(0, 7) : '-',
-    h.behind === null ? '?' : String(h.behind),
-    h.result,
-    h.event,
-  ]);
-  const header = ['HOST', 'LAST SEEN', 'APPLIED', 'BEHIND', 'RESULT', 'LAST EVENT'];
+  const rows = fleet.hosts.map((h) =>
+    [
+      h.host,
+      h.verified ? 'verified' : 'UNVERIFIED',
+      h.lastSeen ? `${ago(h.lastSeen, now)}${h.stale ? ' STALE' : ''}` : '-',
+      h.applied ? h.applied.slice(0, 7) : '-',
+      h.behind === null ? '?' : String(h.behind),
+      h.result,
+      h.event,
+    ].map(printable),
+  );
+  const header = ['HOST', 'REPORT', 'LAST SEEN', 'APPLIED', 'BEHIND', 'RESULT', 'LAST EVENT'];
   const widths = header.map((t, i) => Math.max(t.length, ...rows.map((r) => r[i]!.length)));
   const pad = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   out.push('');
   out.push(style(pad(header), 'dim'));
   fleet.hosts.forEach((h, i) => {
     const line = pad(rows[i]!);
-    out.push(h.stale || h.result === 'failed' || h.result === 'rejected' || h.result === 'rolledBack' ? style(line, 'red') : h.result === 'drifted' ? style(line, 'yellow') : line);
+    out.push(!h.verified || h.stale || h.result === 'failed' || h.result === 'rejected' || h.result === 'rolledBack' ? style(line, 'red') : h.result === 'drifted' ? style(line, 'yellow') : line);
   });
-  const details = fleet.hosts.flatMap((h) => detailLines(h));
+  const details = fleet.hosts.flatMap((h) => detailLines(h).map(printable));
   if (details.length) out.push('', ...details);
   return out;
 }
 
+function unverifiedCount(fleet: FleetStatus): string {
+  const n = fleet.hosts.filter((h) => !h.verified).length;
+  if (fleet.hosts.length === 0) return '';
+  return n === 0 ? ', all reports verified' : `, ${n} unverified`;
+}
+
 function detailLines(h: HostStatus): string[] {
   const out: string[] = [];
-  if (h.stale) out.push(`${h.host}: stale — not seen for ${ago(h.lastSeen, new Date()).replace(' ago', '')} (expected within ${human(h.staleAfterMs)})`);
+  if (!h.verified) out.push(`${h.host}: unverified — ${h.reason ?? 'unknown reason'}; not taken as ${h.host}'s own report`);
+  if (h.stale && h.lastSeen) out.push(`${h.host}: stale — not seen for ${ago(h.lastSeen, new Date()).replace(' ago', '')} (expected within ${human(h.staleAfterMs)})`);
   for (const id of h.drifted) out.push(`${h.host}: drifted  ${id}`);
   for (const f of h.failed) out.push(`${h.host}: failed   ${f.id}${f.error ? `: ${f.error}` : ''}`);
   if (h.failed.length === 0) for (const e of h.errors.slice(0, 5)) out.push(`${h.host}: error    ${e}`);

@@ -5,7 +5,7 @@ import { loadConfig } from '../agent/config.js';
 import { readGitHubAuth, tokenFromEnv } from '../github/auth.js';
 import type { GitHubAuth } from '../github/auth.js';
 import { createGitHubClient } from '../github/client.js';
-import { upsertComment } from '../github/pr-comment.js';
+import { commentAuthor, upsertComment } from '../github/pr-comment.js';
 import type { CommentResult } from '../github/pr-comment.js';
 import { describeGitHubError } from '../github/errors.js';
 import { parseRepo, repoFromGitUrl, webUrlOf } from '../github/repository.js';
@@ -36,7 +36,8 @@ export async function postDiffComment(options: PostOptions): Promise<CommentResu
   const log = createLogger({ level: 'warn', scrubber });
   const client = createGitHubClient({ auth, apiUrl, scrubber, log });
   try {
-    return await upsertComment(client, { owner: repo.owner, repo: repo.repo, issue: options.pr }, options.marker, options.body);
+    const author = await commentAuthor(client, env);
+    return await upsertComment(client, { owner: repo.owner, repo: repo.repo, issue: options.pr }, options.marker, options.body, author);
   } catch (error) {
     const problem = describeGitHubError(error, scrubber);
     throw new ConvergeError(problem.auth ? 'invalid-input' : 'transient', `cannot comment on ${repo.owner}/${repo.repo}#${options.pr}: ${problem.message.replace('commit statuses: write, pull requests: write', 'pull requests: write')}`, { cause: error });

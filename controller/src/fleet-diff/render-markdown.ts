@@ -4,6 +4,7 @@
 import type { FleetDiff, HostDiff } from './fleet-diff.js';
 import { formatLocation } from '../manifest/diagnostics.js';
 import { changeText, headline, hostCounts, reachText } from './counts.js';
+import { rolloutText } from './rollout-order.js';
 
 /** The hidden line that finds the comment again on the next push. */
 export const COMMENT_MARKER = '<!-- converge-diff -->';
@@ -30,8 +31,9 @@ function render(diff: FleetDiff, mode: 'full' | 'no-diffs' | 'summary', command:
     out.push('');
     out.push('> [!CAUTION]');
     out.push(`> **The fleet does not validate at \`${diff.head.commit.slice(0, 7)}\`**: hosts with problems converge nothing from this commit until they are fixed.`);
-    for (const d of diff.diagnostics) out.push(`> - \`${formatLocation(d)}\`: ${escape(d.message)}`);
+    for (const d of diff.diagnostics) out.push(`> - ${code(formatLocation(d))}: ${escape(d.message)}`);
   }
+  if (diff.rollout?.length) out.push('', `**Rollout order**: ${rolloutText(diff.rollout)}`);
   if (diff.reach.length) {
     out.push('');
     out.push('**Reach**');
@@ -57,7 +59,7 @@ function hostSection(h: HostDiff, mode: 'full' | 'no-diffs' | 'summary', open: b
   out.push(`<details${open ? ' open' : ''}><summary><b>${escape(h.name)}</b>${h.os ? ` (${h.os})` : ''}: ${escape(hostCounts(h))}</summary>`);
   out.push('');
   if (h.note) out.push(`_${escape(h.note)}_`, '');
-  for (const d of h.diagnostics) out.push(`- \`${formatLocation(d)}\`: ${escape(d.message)}`);
+  for (const d of h.diagnostics) out.push(`- ${code(formatLocation(d))}: ${escape(d.message)}`);
   if (h.diagnostics.length) out.push('');
   if (mode !== 'summary') {
     for (const r of h.resources) {
@@ -78,9 +80,13 @@ function hostSection(h: HostDiff, mode: 'full' | 'no-diffs' | 'summary', open: b
   return out;
 }
 
+/** Inline code that `text` (a resource id, a path from the PR) cannot leave: a fence longer than any run of backticks in it, on one line. */
 function code(text: string): string {
-  const fence = text.includes('`') ? '``' : '`';
-  return `${fence}${fence.length > 1 ? ' ' : ''}${text}${fence.length > 1 ? ' ' : ''}${fence}`;
+  const flat = text.replace(/[\r\n]+/g, ' ');
+  const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = longest > 0 ? ' ' : '';
+  return `${fence}${pad}${flat}${pad}${fence}`;
 }
 
 function fenceFor(text: string): string {
@@ -88,6 +94,15 @@ function fenceFor(text: string): string {
   return '`'.repeat(longest + 1);
 }
 
+/** Text from the PR as plain text in markdown: no HTML, no emphasis, links, images, mentions or autolinks, one line. */
 function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_[\]()#!|~])/g, '\\$1')
+    .replace(/@/g, '&#64;')
+    .replace(/:\/\//g, '&#58;//')
+    .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}&#46;`);
 }

@@ -34,7 +34,7 @@ export function explainTemplateError(
   const where = inner && inner !== 'unknown path' ? inner : file;
   const source = where && where !== file ? readFile?.(where) : text ?? (where ? readFile?.(where) : undefined);
   const lines = raw.split('\n').map((l) => l.trim()).filter(Boolean);
-  let message = (lines.at(-1) ?? raw).replace(/^(Error|Template render error):\s*/, '').replace(/^parse\w+:\s*/, '');
+  let message = (lines.at(-1) ?? raw).replace(/^(?:(?:Sandbox|TemplateBudget|Undefined|Type|Range)?Error|Template render error):\s*/, '').replace(/^parse\w+:\s*/, '');
   const positions = [...raw.matchAll(new RegExp(POSITION, 'g'))];
   const pos = positions.at(-1);
   let line = pos ? Number(pos[1]) : 0;

@@ -1,11 +1,22 @@
-// Templates: nunjucks (Jinja-compatible) over `host`, `vars` and `facts`.
-// Undefined values are errors. Errors come back as a position inside the
-// template text so callers can point at the file and line.
+// Templates: nunjucks (Jinja-compatible) over `host`, `vars` and `facts`,
+// sandboxed (template-sandbox.ts) and within a budget per host
+// (template-budget.ts). Undefined values are errors. Errors come back as a
+// position inside the template text so callers can point at the file and line.
 import nunjucks from 'nunjucks';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { ANSIBLE_DEFAULTS, countTrailingNewlines, readHeader, RepoLoader, trimAfterComments } from './template-loader.js';
+import type { JinjaOptions } from './template-loader.js';
 import path from 'node:path';
 import { addAnsibleFilters } from './template-filters.js';
+import { addJinjaFilters } from './template-filters-jinja.js';
+import { addTests, UNDEFINED_TESTS } from './template-tests.js';
+import { isUndefined } from './template-undefined.js';
 import { explainTemplateError, TemplateError } from './template-errors.js';
+import { ANSIBLE_NAMES, installSandbox } from './template-sandbox.js';
+import { ansibleNames } from './template-ansible-names.js';
+import { templateGlobals } from './template-globals.js';
+import { Budget, charge, tick, withBudget } from './template-budget.js';
+import type { BudgetLimits } from './template-budget.js';
 
 export interface TemplateContext {
   host: { name: string; os: string; arch: string };
@@ -15,7 +26,6 @@ export interface TemplateContext {
 
 export { TemplateError } from './template-errors.js';
 
-const MAX_TEMPLATE_BYTES = 1024 * 1024;
 const MARKERS = /\{\{|\{%|\{#/;
 
 /** True when a string contains template syntax at all (the fast path skips the rest). */
@@ -26,21 +36,46 @@ export function isTemplated(text: string): boolean {
 /** Renders strings and files for one fleet repository. */
 export class TemplateEngine {
   private readonly env: nunjucks.Environment;
+  private readonly envs = new Map<string, nunjucks.Environment>();
   private readonly compiled = new Map<string, nunjucks.Template>();
   private readonly resolved = new Map<string, string>();
   private readonly repoReal: string;
   /** Repository-relative files the templates read (includes too). */
   readonly filesRead = new Set<string>();
+  private budget: Budget;
 
-  constructor(repo: string) {
+  constructor(repo: string, private readonly limits?: BudgetLimits) {
+    installSandbox();
+    this.budget = new Budget(limits);
     this.repoReal = realpathSync(repo);
-    const loader = new RepoLoader(this.repoReal, this.filesRead);
-    this.env = new nunjucks.Environment(loader, {
+    this.env = this.envFor(ANSIBLE_DEFAULTS);
+  }
+
+  /** The environment for a set of Jinja2 options (Ansible's defaults, or a file's `#jinja2:` header). */
+  private envFor(options: JinjaOptions): nunjucks.Environment {
+    const key = JSON.stringify(options);
+    let env = this.envs.get(key);
+    if (env) return env;
+    env = new nunjucks.Environment(new RepoLoader(this.repoReal, this.filesRead, options), {
       throwOnUndefined: true,
       autoescape: false,
-      trimBlocks: true, // as Ansible's template module, so existing .j2 files render unchanged
+      trimBlocks: options.trim_blocks,
+      lstripBlocks: options.lstrip_blocks,
     });
-    addAnsibleFilters(this.env);
+    addJinjaFilters(env);
+    addAnsibleFilters(env);
+    addTests(env);
+    const globals = (env as unknown as { globals: Record<string, unknown> }).globals;
+    for (const name of Object.keys(globals)) delete globals[name];
+    for (const [name, fn] of Object.entries(templateGlobals())) env.addGlobal(name, fn);
+    chargeFilters(env);
+    this.envs.set(key, env);
+    return env;
+  }
+
+  /** Start a new host: its templates get a fresh budget of steps, memory and time. */
+  beginHost(): void {
+    this.budget = new Budget(this.limits);
   }
 
   /** The repository's real path: template and source names are relative to it. */
@@ -56,7 +91,12 @@ export class TemplateEngine {
     if (!isTemplated(text)) return text;
     const whole = /^\{\{\s*([^{}]*?)\s*\}\}$/.exec(text);
     if (whole) {
-      const json = this.renderString(`{{ (${whole[1]}) | dump }}`, context, text);
+      let json: string;
+      try {
+        json = this.renderString(`{{ (${whole[1]}) | dump }}`, context, text);
+      } catch {
+        return this.renderString(text, context); // the error as the text itself gives it, at its expression
+      }
       try {
         return JSON.parse(json) as unknown;
       } catch {
@@ -72,10 +112,11 @@ export class TemplateEngine {
     let template = this.compiled.get(text);
     try {
       if (!template) {
-        template = new nunjucks.Template(text, this.env, undefined, true);
+        template = new nunjucks.Template(trimAfterComments(text, ANSIBLE_DEFAULTS), this.env, undefined, true);
         this.compiled.set(text, template);
       }
-      return template.render(context as object);
+      const compiled = template;
+      return withBudget(this.budget, () => compiled.render(renderContext(context)));
     } catch (error) {
       throw explainTemplateError(error, shownAs, undefined);
     }
@@ -85,7 +126,12 @@ export class TemplateEngine {
   renderFile(relPath: string, context: TemplateContext): string {
     const name = relPath.split(path.sep).join('/');
     try {
-      return this.env.render(name, context as object);
+      const { options, trailingNewlines } = readHeader(this.repoReal, name);
+      const env = this.envFor(options);
+      const out = withBudget(this.budget, () => env.render(name, renderContext(context)));
+      // Ansible's rule: the file ends with at least as many newlines as the template does.
+      const missing = trailingNewlines - countTrailingNewlines(out);
+      return missing > 0 ? out + '\n'.repeat(missing) : out;
     } catch (error) {
       if (error instanceof TemplateError) throw error;
       throw explainTemplateError(error, undefined, name, (file) => this.readForMessage(file));
@@ -120,6 +166,48 @@ export class TemplateEngine {
   }
 }
 
+const namesOf = new WeakMap<object, Record<string, unknown>>();
+
+/** What a template sees: host, vars and facts, vars by their bare names, Ansible's names for the machine. */
+function renderContext(context: TemplateContext): object {
+  let names = namesOf.get(context.host);
+  if (!names) {
+    names = ansibleNames(context.host, context.facts);
+    namesOf.set(context.host, names);
+  }
+  return { host: context.host, vars: context.vars, facts: context.facts, [ANSIBLE_NAMES]: names };
+}
+
+// Filters that may receive an undefined value; any other fails on one, as with Jinja2's StrictUndefined.
+const UNDEFINED_FILTERS = new Set(['default', 'd', 'mandatory']);
+
+/** Count every filter and test call as a step, charge what filters return, and fail on undefined input. */
+function chargeFilters(env: nunjucks.Environment): void {
+  type Fn = (this: unknown, ...args: unknown[]) => unknown;
+  const wrap = (getter: 'getFilter' | 'getTest', tolerant: Set<string>) => {
+    const target = env as unknown as Record<string, (name: string) => Fn>;
+    const get = target[getter]!.bind(env);
+    const wrapped = new Map<string, Fn>();
+    target[getter] = (name: string) => {
+      let fn = wrapped.get(name);
+      if (!fn) {
+        const inner = get(name);
+        fn = function (this: unknown, ...args: unknown[]) {
+          tick();
+          if (!tolerant.has(name)) for (const a of args) if (isUndefined(a)) a.fail();
+          const result = inner.apply(this, args);
+          charge(result);
+          return result;
+        };
+        wrapped.set(name, fn);
+      }
+      return fn;
+    };
+  };
+  wrap('getFilter', UNDEFINED_FILTERS);
+  wrap('getTest', UNDEFINED_TESTS);
+}
+
 /** Repository-relative path of `written` (relative to `baseDir`); throws when it escapes `repoReal`. */
 export function resolveInside(repoReal: string, baseDir: string, written: string): string {
   if (path.isAbsolute(written)) {
@@ -140,34 +228,4 @@ export function resolveInside(repoReal: string, baseDir: string, written: string
   }
   if (statSync(real).isDirectory()) throw new Error(`'${written}' is a folder; name a file in it`);
   return rel.split(path.sep).join('/');
-}
-
-/** Loads templates by repository-relative name, only from inside the repository. */
-class RepoLoader extends nunjucks.Loader implements nunjucks.ILoader {
-  constructor(
-    private readonly repoReal: string,
-    private readonly read: Set<string>,
-  ) {
-    super();
-  }
-
-  getSource(name: string): nunjucks.LoaderSource {
-    const rel = resolveInside(this.repoReal, this.repoReal, name);
-    this.read.add(rel);
-    const full = path.join(this.repoReal, rel);
-    const size = statSync(full).size;
-    if (size > MAX_TEMPLATE_BYTES) throw new Error(`template ${rel} is ${(size / 2 ** 20).toFixed(1)} MiB; templates may be at most 1 MiB`);
-    const bytes = readFileSync(full);
-    let src: string;
-    try {
-      src = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      throw new Error(`template ${rel} is not valid UTF-8 text`);
-    }
-    return { src, path: rel, noCache: false };
-  }
-
-  override resolve(from: string, to: string): string {
-    return path.posix.join(path.posix.dirname(from), to);
-  }
 }

@@ -10,6 +10,8 @@ export interface UserDb {
   gid(nameOrId: string): number | undefined;
   userName(uid: number): string;
   groupName(gid: number): string;
+  /** Drop what was read, after converge itself added or changed an account. */
+  forget?(): void;
 }
 
 /** Accounts of `root` (its etc/passwd and etc/group, else this machine's). */
@@ -25,6 +27,10 @@ export function createUserDb(root: string): UserDb {
     gid: (x) => (/^\d+$/.test(x) ? Number(x) : g().byName.get(x) ?? (mac ? macGid(x) : undefined)),
     userName: (id) => u().byId.get(id) ?? (mac ? macUserName(id) : undefined) ?? String(id),
     groupName: (id) => g().byId.get(id) ?? String(id),
+    forget() {
+      users = undefined;
+      groups = undefined;
+    },
   };
 }
 

@@ -17,6 +17,8 @@ export interface OutboxEntry {
   message: string;
   /** The report's end time, the status commit's author date. */
   at: string;
+  /** A drift report: a run of them may be pushed as one commit (see coalesce). */
+  drift: boolean;
 }
 
 export interface OutboxItem {
@@ -25,6 +27,7 @@ export interface OutboxItem {
   statusMarkdown: string;
   message: string;
   at: string;
+  drift?: boolean;
 }
 
 const ENTRY = /^(\d{12})-([\w.-]+)$/;
@@ -54,9 +57,10 @@ export class Outbox {
     await writeFileAtomic(path.join(tmp, 'STATUS.md'), item.statusMarkdown, { mode: 0o600 });
     await writeFileAtomic(path.join(tmp, 'message'), item.message, { mode: 0o600 });
     await writeFileAtomic(path.join(tmp, 'at'), item.at, { mode: 0o600 });
+    if (item.drift) await writeFileAtomic(path.join(tmp, 'drift'), '', { mode: 0o600 });
     await rename(tmp, path.join(this.dir, name));
     await syncDirectory(this.dir);
-    return { seq, id: item.id, dir: path.join(this.dir, name), message: item.message, at: item.at };
+    return { seq, id: item.id, dir: path.join(this.dir, name), message: item.message, at: item.at, drift: item.drift ?? false };
   }
 
   /** Queued reports, oldest first. */
@@ -67,8 +71,12 @@ export class Outbox {
       if (!m) continue;
       const dir = path.join(this.dir, name);
       try {
-        const [message, at] = await Promise.all([readFile(path.join(dir, 'message'), 'utf8'), readFile(path.join(dir, 'at'), 'utf8')]);
-        out.push({ seq: Number(m[1]), id: m[2]!, dir, message, at: at.trim() });
+        const [message, at, drift] = await Promise.all([
+          readFile(path.join(dir, 'message'), 'utf8'),
+          readFile(path.join(dir, 'at'), 'utf8'),
+          readFile(path.join(dir, 'drift')).then(() => true, () => false),
+        ]);
+        out.push({ seq: Number(m[1]), id: m[2]!, dir, message, at: at.trim(), drift });
       } catch (error) {
         if (errnoOf(error) !== 'ENOENT') throw error;
       }
@@ -101,4 +109,23 @@ export class Outbox {
     }
     return last;
   }
+}
+
+/** Queued reports as status commits: a run of consecutive drift reports becomes one (the last one's files, every event in the message). */
+export function coalesce(entries: readonly OutboxEntry[]): OutboxEntry[][] {
+  const groups: OutboxEntry[][] = [];
+  for (const e of entries) {
+    const last = groups[groups.length - 1];
+    if (e.drift && last?.[last.length - 1]?.drift) last.push(e);
+    else groups.push([e]);
+  }
+  return groups;
+}
+
+/** The commit message of a group: one event as it is; several as the newest, a count, and every event below. */
+export function groupMessage(group: readonly OutboxEntry[]): string {
+  const first = (e: OutboxEntry) => e.message.split('\n')[0]!;
+  if (group.length === 1) return group[0]!.message.endsWith('\n') ? group[0]!.message : `${group[0]!.message}\n`;
+  const newest = first(group[group.length - 1]!);
+  return `${newest} (${group.length} drift events)\n\n${group.map((e) => `${e.at} ${first(e)}`).join('\n')}\n`;
 }

@@ -1,15 +1,18 @@
-// Deliver queued reports to the status branch: fetch its tip, drop what
-// already arrived (a crash after a push), commit the rest on top (only
-// state/<host>/ changes), push. Another host pushing first is a conflict:
-// fetch again and rebuild on the new tip. A remote that cannot be reached
-// leaves the reports queued for the next try.
+// Deliver queued reports to the status branch: fetch its tip (commit and
+// trees only: never another host's blobs), drop what already arrived (a crash
+// after a push: our blob ids are already there), commit the rest on top with
+// plumbing (only state/<host>/ changes, signed with the host's own key),
+// push. Another host pushing first is a conflict: fetch again and rebuild on
+// the new tip. A remote that cannot be reached leaves the reports queued.
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import type { OutboxEntry } from './outbox.js';
+import { coalesce, groupMessage } from './outbox.js';
 import { gitAt, gitMessage, remoteError, safeUrl } from '../source/git.js';
 import { removeStaleLocks } from '../source/clone.js';
+import { REPORT_FILES, STATE_ROOT, statusJsonPath } from './status-paths.js';
 import { ConvergeError, messageOf } from '../platform/errors.js';
 
 const TIP_REF = 'refs/converge/status-tip';
@@ -25,6 +28,8 @@ export interface StatusBranchOptions {
   host: string;
   /** How long to keep rebuilding on a new tip while other hosts push first (default 5 min); then the reports stay queued. */
   budgetMs?: number;
+  /** The host's private SSH key: status commits are signed with it (its public half is agentKey: in host.yml). */
+  signingKey?: string;
 }
 
 export interface Delivery {
@@ -53,6 +58,10 @@ export class StatusBranch {
     await removeStaleLocks(dir);
     const git = gitAt(dir);
     await git.raw(['config', 'remote.origin.url', options.url]);
+    // A partial repository: other hosts' blobs are never fetched (a huge one costs nothing here).
+    await git.raw(['config', 'remote.origin.promisor', 'true']);
+    await git.raw(['config', 'remote.origin.partialclonefilter', 'blob:none']);
+    if (/^(file:\/\/|\/)/.test(options.url)) await git.raw(['config', 'remote.origin.uploadpack', 'git -c uploadpack.allowFilter=true upload-pack']);
     return new StatusBranch(dir, git, options);
   }
 
@@ -67,8 +76,9 @@ export class StatusBranch {
     for (let attempt = 0; remaining.length > 0; attempt++) {
       const tip = await this.fetchTip();
       if (tip && mayHaveLanded) {
-        const last = await this.lastReportIdAt(tip);
-        const index = remaining.findIndex((e) => e.id === last);
+        const last = await this.ownBlobAt(tip);
+        const ids = last ? await this.hashFiles(remaining.map((e) => path.join(e.dir, REPORT_FILES.json))) : [];
+        const index = last ? ids.lastIndexOf(last) : -1;
         for (const e of remaining.slice(0, index + 1)) {
           await delivered(e);
           result.alreadyThere.push(e);
@@ -101,7 +111,7 @@ export class StatusBranch {
   private async fetchTip(): Promise<string | null> {
     const { branch, url } = this.options;
     try {
-      await this.git.raw(['fetch', '--quiet', '--depth=1', '--no-tags', '--no-write-fetch-head', 'origin', `+refs/heads/${branch}:${TIP_REF}`]);
+      await this.git.raw(['fetch', '--quiet', '--depth=1', '--filter=blob:none', '--no-tags', '--no-write-fetch-head', 'origin', `+refs/heads/${branch}:${TIP_REF}`]);
     } catch (error) {
       if (/couldn't find remote ref/i.test(gitMessage(error))) return null;
       throw remoteError(`cannot fetch the status branch ${branch} from ${safeUrl(url)}`, error);
@@ -109,42 +119,75 @@ export class StatusBranch {
     return commitId(await this.readRef(TIP_REF), 'the status branch tip');
   }
 
-  /** The reportId of this host's status.json at `tip`, if any. */
-  private async lastReportIdAt(tip: string): Promise<string | null> {
-    try {
-      const text = await this.git.raw(['cat-file', 'blob', `${tip}:state/${this.options.host}/status.json`]);
-      const id = (JSON.parse(text) as { reportId?: unknown }).reportId;
-      return typeof id === 'string' ? id : null;
-    } catch {
-      return null; // this host never reported, or wrote something unreadable: nothing of ours is there
-    }
+  /** The blob id of this host's status.json at `tip` (from the tree: the blob itself is never read), if any. */
+  private async ownBlobAt(tip: string): Promise<string | null> {
+    const line = await this.git.raw(['ls-tree', '--full-tree', tip, '--', statusJsonPath(this.options.host)]).catch(() => '');
+    return /^100644 blob ([0-9a-f]+)\t/.exec(line)?.[1] ?? null;
   }
 
-  /** One commit per entry on top of `tip`, each replacing only state/<host>/status.json and STATUS.md. */
+  /** `git hash-object -w` of `files`, in order. */
+  private async hashFiles(files: string[]): Promise<string[]> {
+    const out = await gitAt(this.dir, {}, Buffer.from(files.join('\n') + '\n')).raw(['hash-object', '-w', '--no-filters', '--stdin-paths']);
+    return out.split('\n').filter(Boolean).map((id) => commitId(id, 'a report blob'));
+  }
+
+  /**
+   * One commit per entry on top of `tip`, each replacing only state/<host>/,
+   * built from trees alone (mktree --missing: other hosts' blobs are never
+   * needed) and signed with the host's key when it has one.
+   */
   private async commitOnTop(tip: string | null, entries: OutboxEntry[]): Promise<string> {
     const host = this.options.host;
-    const who = `converge <converge@${host}>`;
     const now = Math.floor(Date.now() / 1000);
-    const chunks: Buffer[] = [Buffer.from(`reset ${OUTGOING_REF}\n`)];
-    const data = (bytes: Buffer) => chunks.push(Buffer.from(`data ${bytes.length}\n`), bytes, Buffer.from('\n'));
-    for (const [i, e] of entries.entries()) {
-      const [json, md] = await Promise.all([readFile(path.join(e.dir, 'status.json')), readFile(path.join(e.dir, 'STATUS.md'))]);
-      const authored = Math.floor(Date.parse(e.at) / 1000) || now;
-      chunks.push(Buffer.from(`commit ${OUTGOING_REF}\nauthor ${who} ${authored} +0000\ncommitter ${who} ${now} +0000\n`));
-      data(Buffer.from(e.message.endsWith('\n') ? e.message : `${e.message}\n`));
-      if (i === 0 && tip) chunks.push(Buffer.from(`from ${tip}\n`));
-      chunks.push(Buffer.from(`M 100644 inline state/${host}/status.json\n`));
-      data(json);
-      chunks.push(Buffer.from(`M 100644 inline state/${host}/STATUS.md\n`));
-      data(md);
-    }
-    chunks.push(Buffer.from('done\n'));
+    let parent = tip;
     try {
-      await gitAt(this.dir, {}, Buffer.concat(chunks)).raw(['fast-import', '--quiet', '--force', '--done']);
+      for (const group of coalesce(entries)) {
+        // A run of drift reports is one commit: the newest files, every event in the message.
+        const e = group[group.length - 1]!;
+        const [json, md] = await this.hashFiles([path.join(e.dir, REPORT_FILES.json), path.join(e.dir, REPORT_FILES.markdown)]);
+        const hostTree = await this.mktree([`100644 blob ${md}\t${REPORT_FILES.markdown}`, `100644 blob ${json}\t${REPORT_FILES.json}`]);
+        const stateTree = await this.replaceEntry(parent ? `${parent}:${STATE_ROOT}` : null, host, hostTree);
+        const root = await this.replaceEntry(parent ? `${parent}^{tree}` : null, STATE_ROOT, stateTree);
+        const authored = Math.floor(Date.parse(e.at) / 1000) || now;
+        const text = groupMessage(group);
+        const env = {
+          GIT_AUTHOR_NAME: 'converge',
+          GIT_AUTHOR_EMAIL: `converge@${host}`,
+          GIT_AUTHOR_DATE: `${authored} +0000`,
+          GIT_COMMITTER_NAME: 'converge',
+          GIT_COMMITTER_EMAIL: `converge@${host}`,
+          GIT_COMMITTER_DATE: `${now} +0000`,
+        };
+        const key = this.options.signingKey;
+        const sign = key ? ['-c', 'gpg.format=ssh', '-c', `user.signingKey=${key}`, 'commit-tree', '-S'] : ['commit-tree', '--no-gpg-sign'];
+        const message = Buffer.from(text);
+        parent = commitId(await gitAt(this.dir, env, message).raw([...sign, ...(parent ? ['-p', parent] : []), '-F', '-', root]), 'the status commit');
+      }
     } catch (error) {
+      if (error instanceof ConvergeError) throw error;
       throw new ConvergeError('io', `cannot build the status commit: ${gitMessage(error)}`, { cause: error });
     }
-    return commitId(await this.readRef(OUTGOING_REF), 'the status commit');
+    await this.git.raw(['update-ref', OUTGOING_REF, parent!]);
+    return parent!;
+  }
+
+  /** A tree (`base`, or an empty one) with the entry `name` set to the tree `tree`; other entries are copied by id, never read. */
+  private async replaceEntry(base: string | null, name: string, tree: string): Promise<string> {
+    const listing = base ? await this.git.raw(['ls-tree', '-z', '--end-of-options', base]).catch(() => '') : '';
+    // Other entries are kept by id, once each (a hand-made tree may list a name twice; mktree would refuse it).
+    const seen = new Set<string>([name]);
+    const kept = listing.split('\0').filter((l) => {
+      const entry = l.slice(l.indexOf('\t') + 1);
+      if (!l || seen.has(entry)) return false;
+      seen.add(entry);
+      return true;
+    });
+    return this.mktree([...kept, `040000 tree ${tree}\t${name}`]);
+  }
+
+  private async mktree(entries: string[]): Promise<string> {
+    const input = Buffer.from(entries.map((e) => `${e}\0`).join(''));
+    return commitId(await gitAt(this.dir, {}, input).raw(['mktree', '-z', '--missing']), 'a status tree');
   }
 
   /** A ref of this repository: its loose file (no process; these refs are written loose by fetch and fast-import), else git. */
@@ -162,7 +205,8 @@ export class StatusBranch {
     // Never an empty source: `git push origin :refs/heads/status` would delete the branch.
     commitId(commit, 'the commit to push');
     try {
-      await this.git.raw(['push', '--quiet', 'origin', `${commit}:refs/heads/${branch}`]);
+      // --no-thin: a thin pack would read the tip's blobs (other hosts' reports) as delta bases.
+      await this.git.raw(['push', '--quiet', '--no-thin', 'origin', `${commit}:refs/heads/${branch}`]);
       return true;
     } catch (error) {
       const text = messageOf(error);

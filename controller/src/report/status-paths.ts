@@ -1,8 +1,36 @@
-// Where a host's report lives on the status branch: state/<host>/ for a
-// fleet that fits one folder, state/_<shard>/<host>/ past a configurable size
-// (forges list at most a few thousand entries per folder), with
-// state/index.json telling each host's folder. The one place that knows.
+// Where each host's report lives on the status branch, in one place: the host
+// a report belongs to comes from its path (never from the JSON inside), and
+// every reader and writer agrees on that path. state/<host>/ for a fleet that
+// fits one folder, state/_<shard>/<host>/ past a configurable size (forges list
+// at most a few thousand entries per folder), with state/index.json telling
+// each host's folder.
 import { createHash } from 'node:crypto';
+import { HOST_NAME } from '../manifest/host-schema.js';
+
+/** The folder of all reports at the branch's top level. */
+export const STATE_ROOT = 'state';
+
+/** The folder that holds one host's report (the unit that host signs). */
+export function hostDir(host: string): string {
+  return `${STATE_ROOT}/${host}`;
+}
+
+/** The files a host writes in its folder, by role. */
+export const REPORT_FILES = { json: 'status.json', markdown: 'STATUS.md' } as const;
+
+/** state/<host>/status.json. */
+export function statusJsonPath(host: string): string {
+  return `${hostDir(host)}/${REPORT_FILES.json}`;
+}
+
+/** The host whose folder `file` (a path in the branch's tree) is in, or null when it is not a host's report path. */
+export function hostOfPath(file: string): string | null {
+  const parts = file.split('/');
+  if (parts.length < 2 || parts[0] !== STATE_ROOT) return null;
+  // A sharded branch (state/_<shard>/<host>/): the host is the folder inside the shard.
+  if (isShardFolder(parts[1]!)) return parts.length >= 3 && HOST_NAME.test(parts[2]!) ? parts[2]! : null;
+  return HOST_NAME.test(parts[1]!) ? parts[1]! : null;
+}
 
 /** The generated index of a sharded or aggregated status branch. */
 export const INDEX_PATH = 'state/index.json';

@@ -1,21 +1,29 @@
-// Read the fleet from the status branch: every state/<host>/status.json at
-// its tip, and how far each host's applied commit is behind the fleet branch.
-// Works in a throwaway bare repository, so nothing of the caller's changes.
+// Read the fleet from the status branch: every host's report at its tip (with
+// whether it is verified as that host's own), and how far each host's
+// applied commit is behind the fleet branch. Works in a throwaway bare
+// repository, so nothing of the caller's changes.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { gitAt, gitMessage, remoteError, safeUrl } from '../source/git.js';
+import { gitAt, safeUrl } from '../source/git.js';
+import { readVerifiedStatuses } from './status-verify.js';
+import { OBJECT_ID } from './read-repo.js';
 import type { StatusDocument } from './status-document.js';
 import { statusFiles } from './status-files.js';
 import { durationMs } from '../agent/config-schema.js';
 
 export interface HostStatus {
+  /** From the path state/<host>/ on the status branch. */
   host: string;
+  /** The report is this host's own: the last change to its folder is signed by its agentKey. */
+  verified: boolean;
+  /** Why it is not verified; null when it is. */
+  reason: string | null;
   /** When the host last reported (its last run's end). */
   lastSeen: string;
   stale: boolean;
   staleAfterMs: number;
-  result: StatusDocument['result'];
+  result: StatusDocument['result'] | 'unknown';
   event: string;
   /** The commit in force on the host. */
   applied: string | null;
@@ -48,63 +56,53 @@ export interface ReadOptions {
   now?: Date;
 }
 
-/** Fetch both branches and read every host's status. */
+/** Fetch both branches and read every host's status, each marked verified or not (see status-verify.ts). */
 export async function readFleetStatus(options: ReadOptions): Promise<FleetStatus> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'converge-status-'));
   try {
-    const git = gitAt(dir);
-    await git.raw(['init', '--quiet', '--bare']);
-    const statusUrl = options.statusUrl ?? options.url;
-    const statusHead = await fetchRef(dir, statusUrl, options.statusBranch, 'refs/s', ['--depth=1']);
-    // Commits only (no trees or blobs): enough to count how far behind each host is.
-    const head = await fetchRef(dir, options.url, options.branch, 'refs/m', ['--filter=tree:0']).catch(() => null);
-    const docs = statusHead ? await readDocuments(dir, statusHead) : [];
+    const read = await readVerifiedStatuses(
+      { url: options.url, branch: options.branch, statusUrl: options.statusUrl, statusBranch: options.statusBranch },
+      { workDir: dir, fleetHistory: true, now: options.now },
+    );
+    const head = read.fleetHead;
     const now = (options.now ?? new Date()).getTime();
     const behindCache = new Map<string, number | null>();
     const hosts: HostStatus[] = [];
-    for (const doc of docs) {
-      const applied = doc.applied ?? null;
+    for (const { host, report: doc, verified, reason } of read.hosts) {
+      const applied = doc?.applied ?? null;
       let behind: number | null = null;
       if (applied && head) {
         if (!behindCache.has(applied)) behindCache.set(applied, await countBetween(dir, applied, head));
         behind = behindCache.get(applied)!;
       }
-      const staleAfterMs = options.staleAfterMs ?? 2 * Math.max(safeDuration(doc.agent?.interval, 15 * 60_000), safeDuration(doc.agent?.heartbeat, 24 * 3_600_000));
-      const lastSeen = doc.endedAt;
+      const staleAfterMs = options.staleAfterMs ?? 2 * Math.max(safeDuration(doc?.agent?.interval, 15 * 60_000), safeDuration(doc?.agent?.heartbeat, 24 * 3_600_000));
+      const lastSeen = doc?.endedAt ?? '';
       hosts.push({
-        host: doc.host,
+        host,
+        verified,
+        reason,
         lastSeen,
-        stale: now - Date.parse(lastSeen) > staleAfterMs,
+        stale: !doc || !(now - Date.parse(lastSeen) <= staleAfterMs),
         staleAfterMs,
-        result: doc.result,
-        event: doc.event,
+        result: doc?.result ?? 'unknown',
+        event: doc?.event ?? '',
         applied,
         behind,
-        drifted: (doc.resources ?? []).filter((r) => r.drift).map((r) => r.id),
-        failed: (doc.resources ?? []).filter((r) => r.status === 'failed').map((r) => ({ id: r.id, ...(r.error ? { error: r.error } : {}) })),
-        errors: doc.errors ?? [],
-        mode: doc.agent?.mode ?? null,
+        drifted: (doc?.resources ?? []).filter((r) => r.drift).map((r) => r.id),
+        failed: (doc?.resources ?? []).filter((r) => r.status === 'failed').map((r) => ({ id: r.id, ...(r.error ? { error: r.error } : {}) })),
+        errors: doc?.errors ?? [],
+        mode: doc?.agent?.mode ?? null,
       });
     }
     hosts.sort((a, b) => a.host.localeCompare(b.host));
-    return { repo: safeUrl(options.url), branch: options.branch, head, statusBranch: options.statusBranch, statusHead, hosts };
+    return { repo: safeUrl(options.url), branch: options.branch, head, statusBranch: options.statusBranch, statusHead: read.statusHead, hosts };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-async function fetchRef(dir: string, url: string, branch: string, ref: string, extra: string[]): Promise<string | null> {
-  try {
-    await gitAt(dir).raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', ...extra, url, `+refs/heads/${branch}:${ref}`]);
-  } catch (error) {
-    if (/couldn't find remote ref/i.test(gitMessage(error))) return null;
-    throw remoteError(`cannot fetch ${branch} from ${safeUrl(url)}`, error);
-  }
-  return (await gitAt(dir).raw(['rev-parse', ref])).trim();
-}
-
 /** Every host's status.json at `tip` (state/<host>/ or, past a size, state/_<shard>/<host>/ by state/index.json), read in one `git cat-file --batch`. */
-async function readDocuments(dir: string, tip: string): Promise<StatusDocument[]> {
+export async function readDocuments(dir: string, tip: string): Promise<StatusDocument[]> {
   const files = await statusFiles(dir, tip);
   const names = files.map((f) => f.path);
   if (names.length === 0) return [];
@@ -148,9 +146,11 @@ function readable(doc: unknown): doc is StatusDocument {
   );
 }
 
+/** Commits in `to` after `from`; both are checked commit ids, and `--end-of-options` keeps either from being read as an option. */
 async function countBetween(dir: string, from: string, to: string): Promise<number | null> {
+  if (!OBJECT_ID.test(from) || !OBJECT_ID.test(to)) return null;
   try {
-    return Number((await gitAt(dir).raw(['rev-list', '--count', `${from}..${to}`])).trim());
+    return Number((await gitAt(dir).raw(['rev-list', '--count', '--end-of-options', `${from}..${to}`])).trim());
   } catch {
     return null;
   }
@@ -158,7 +158,7 @@ async function countBetween(dir: string, from: string, to: string): Promise<numb
 
 function safeDuration(text: string | undefined, fallback: number): number {
   try {
-    return text ? durationMs(text) : fallback;
+    return typeof text === 'string' ? durationMs(text) : fallback;
   } catch {
     return fallback;
   }

@@ -15,6 +15,9 @@ import { scheduledTask } from './scheduled-task/index.js';
 import { windowsService } from './windows-service/index.js';
 import { mappedDrive } from './mapped-drive/index.js';
 import { launchd } from './launchd/index.js';
+import { user } from './user/index.js';
+import { group } from './group/index.js';
+import { firewall } from './firewall/index.js';
 
 export const resourceTypes: readonly ResourceType[] = [
   file as ResourceType,
@@ -32,6 +35,9 @@ export const resourceTypes: readonly ResourceType[] = [
   windowsService as ResourceType,
   mappedDrive as ResourceType,
   launchd as ResourceType,
+  user as ResourceType,
+  group as ResourceType,
+  firewall as ResourceType,
 ];
 
 const byName = new Map(resourceTypes.map((t) => [t.name, t]));

@@ -103,7 +103,8 @@ export function gitAt(dir: string, extraEnv: Record<string, string> = {}, stdin?
     completion: { onClose: true, onExit: false },
     allowEnvironment: [...KEPT_FROM_ENVIRONMENT, ...SET_BY_CONVERGE],
     // The agent's config (an operator's file) may name ssh commands and config paths.
-    unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigPaths: true },
+    // Reading branches as data configures the upload-pack of local remotes (to allow partial fetches from them).
+    unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigPaths: true, allowUnsafePack: true },
     // Any non-zero exit is an error (simple-git alone lets a silent exit 1 pass), and its code survives in the message.
     errors(error, result) {
       if (result.exitCode === 0) return undefined;

@@ -1,48 +1,65 @@
-// Trust: a new commit is applied only when `git verify-commit` accepts its
-// signature against the configured allowed signers (SSH) or keyring (GPG),
-// and it descends from the commit in force (no rewind after a force-push).
-import { mkdir, rm, stat } from 'node:fs/promises';
+// Trust: a new commit is applied only when its signature verifies against the
+// configured allowed signers (SSH, checked by ssh-keygen at the agent's time)
+// or keyring (OpenPGP, the agent's own GnuPG home), and it descends from the
+// commit in force (no rewind after a force-push).
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import process from 'node:process';
 import path from 'node:path';
 import type { FleetClone } from './clone.js';
-import { gitAt } from './git.js';
+import { splitSignedCommit, verifyOpenPgp, verifySsh } from './signature.js';
+import type { SignatureKind } from './signature.js';
 import { createRunner } from '../platform/runner.js';
-import { ConvergeError, messageOf } from '../platform/errors.js';
+import { ConvergeError } from '../platform/errors.js';
 
 /** Why a commit was refused, as the status commit says it: `rejected 9e8d7c6 (unsigned)`. */
-export type RejectReason = 'unsigned' | 'unknown key' | 'bad signature' | 'rewound' | 'not a descendant';
+export type RejectReason =
+  | 'unsigned'
+  | 'unknown key'
+  | 'expired key'
+  | 'revoked key'
+  | 'wrong namespace'
+  | 'bad signature'
+  | 'rewound'
+  | 'not a descendant';
 
 export type TrustVerdict = { ok: true; signer: string | null } | { ok: false; reason: RejectReason; detail: string };
 
 export interface TrustSettings {
-  /** SSH allowed-signers file (git's gpg.ssh.allowedSignersFile). */
+  /** SSH allowed-signers file: SSH signatures are checked against it, and only it. */
   allowedSigners?: string;
-  /** GnuPG home directory, or a file of public keys imported into one. */
+  /** A GnuPG home the agent owns (built by prepareGpgHome): OpenPGP signatures are checked against it, and only it. */
   gpgHome?: string;
   allowUnsigned?: boolean;
 }
 
-/** Check the signature of `commit` in `clone`. */
-export async function verifySignature(clone: FleetClone, commit: string, trust: TrustSettings): Promise<TrustVerdict> {
+/**
+ * Check the signature of `commit` in `clone`, judging key validity at `at`
+ * (when the agent first saw the commit, by its own clock). Only the trust that
+ * is configured counts: an SSH signature needs allowedSigners, an OpenPGP one
+ * the agent's own keyring; X.509 and anything else is never trusted.
+ */
+export async function verifySignature(clone: FleetClone, commit: string, trust: TrustSettings, at: Date = new Date()): Promise<TrustVerdict> {
   if (trust.allowUnsigned) return { ok: true, signer: null };
-  const object = await clone.commitObject(commit);
-  const headers = object.slice(0, object.indexOf('\n\n') === -1 ? object.length : object.indexOf('\n\n'));
-  if (!/^gpgsig(-sha256)? /m.test(headers)) return { ok: false, reason: 'unsigned', detail: 'the commit carries no signature' };
-  const env: Record<string, string> = trust.gpgHome ? { GNUPGHOME: trust.gpgHome } : {};
-  const git = gitAt(clone.dir, env);
-  const config = ['-c', `gpg.ssh.allowedSignersFile=${trust.allowedSigners ?? '/dev/null'}`];
-  try {
-    await git.raw([...config, 'verify-commit', commit]);
-  } catch (error) {
-    const text = messageOf(error).replace(/^(Error: )?\[exit \d+\] ?/, '');
-    const unknown = /No principal matched|No public key|Can't check signature|needs to be configured|no signature found|not a known key/i.test(text);
-    return unknown
-      ? { ok: false, reason: 'unknown key', detail: `signed by a key that is not trusted here (${firstLine(text)})` }
-      : { ok: false, reason: 'bad signature', detail: `the signature does not verify (${firstLine(text)})` };
+  const signed = splitSignedCommit(await clone.commitObject(commit));
+  if (!signed.signature) return { ok: false, reason: 'unsigned', detail: 'the commit carries no signature' };
+  if (signed.kind === 'ssh' && trust.allowedSigners) {
+    const v = await verifySsh(signed.payload, signed.signature, trust.allowedSigners, at);
+    return v.ok ? { ok: true, signer: `${v.principal} ${v.fingerprint}`.trim() } : { ok: false, reason: v.reason, detail: v.detail };
   }
-  // Who signed, for the log and the report (verify-commit said yes; this only names them).
-  const who = (await git.raw([...config, 'log', '-1', '--format=%GS %GK', commit]).catch(() => '')).trim();
-  return { ok: true, signer: who || null };
+  if (signed.kind === 'openpgp' && trust.gpgHome) {
+    const v = await verifyOpenPgp(signed.payload, signed.signature, trust.gpgHome);
+    return v.ok ? { ok: true, signer: v.signer } : { ok: false, reason: v.reason, detail: v.detail };
+  }
+  const configured = [trust.allowedSigners ? 'SSH signatures (trust.allowedSigners)' : '', trust.gpgHome ? 'OpenPGP signatures (trust.gpgKeyring)' : ''].filter(Boolean).join(' or ');
+  return { ok: false, reason: 'unknown key', detail: `${KIND_NAMES[signed.kind ?? 'unknown']}; only ${configured || 'configured signers'} count here` };
 }
+
+const KIND_NAMES: Record<SignatureKind, string> = {
+  ssh: 'an SSH signature',
+  openpgp: 'an OpenPGP signature',
+  x509: 'an X.509 signature',
+  unknown: 'a signature of an unknown kind',
+};
 
 /** Check that `commit` descends from `applied` (the commit in force); anything else is a rewind. */
 export async function verifyDescent(clone: FleetClone, applied: string | null, commit: string): Promise<TrustVerdict> {
@@ -54,22 +71,29 @@ export async function verifyDescent(clone: FleetClone, applied: string | null, c
   return { ok: false, reason: 'not a descendant', detail: `history was rewritten: the branch no longer contains ${applied.slice(0, 7)}, the commit in force` };
 }
 
-/** The GnuPG home to verify with: the directory itself, or one built in the state directory from a file of public keys. */
+/**
+ * The GnuPG home to verify with: always a private one in the state directory,
+ * rebuilt at every start from trust.gpgKeyring (a file of public keys, or a
+ * GnuPG home whose public keys are copied), with key servers and automatic key
+ * retrieval off. The agent's ~/.gnupg and $GNUPGHOME never count.
+ */
 export async function prepareGpgHome(keyring: string, stateDir: string): Promise<string> {
   const info = await stat(keyring).catch((error: unknown) => {
     throw new ConvergeError('not-found', `trust.gpgKeyring ${keyring} cannot be read`, { cause: error });
   });
-  if (info.isDirectory()) return keyring;
   const home = path.join(stateDir, 'gnupg');
   await rm(home, { recursive: true, force: true });
   await mkdir(home, { recursive: true, mode: 0o700 });
-  const r = await createRunner('linux').run('gpg', ['--batch', '--quiet', '--homedir', home, '--import', keyring]);
+  await writeFile(path.join(home, 'gpg.conf'), 'no-auto-key-retrieve\nno-auto-key-locate\nno-auto-key-import\nkeyserver-options no-auto-key-retrieve\ntrust-model always\n', { mode: 0o600 });
+  const runner = createRunner('linux');
+  const env = { ...process.env, GNUPGHOME: home };
+  let input: string | undefined;
+  if (info.isDirectory()) {
+    const exported = await runner.run('gpg', ['--batch', '--quiet', '--homedir', keyring, '--armor', '--export'], { env: { ...process.env, GNUPGHOME: keyring } });
+    if (exported.exitCode !== 0) throw new ConvergeError('invalid-input', `cannot read the keys of trust.gpgKeyring ${keyring}: ${exported.stderr.trim().split('\n')[0]}`);
+    input = exported.stdout;
+  }
+  const r = await runner.run('gpg', ['--batch', '--quiet', '--homedir', home, '--import', ...(input === undefined ? [keyring] : [])], { env, input });
   if (r.exitCode !== 0) throw new ConvergeError('invalid-input', `cannot import trust.gpgKeyring ${keyring}: ${r.stderr.trim().split('\n')[0]}`);
   return home;
-}
-
-/** The line that says what is wrong, without gpg's preamble (when, which key, who). */
-function firstLine(text: string): string {
-  const lines = text.split('\n').map((s) => s.replace(/^gpg: +/, '').trim()).filter(Boolean);
-  return lines.find((s) => !/^(Good |Signature made|using |issuer )/.test(s)) ?? lines[0] ?? text;
 }

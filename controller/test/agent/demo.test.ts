@@ -1,5 +1,6 @@
 // The README's main job: `converge demo` runs the whole loop on the example
-// fleet (no root needed, no network) and shows it as status commits.
+// fleet (no root needed, no network) and shows it as status commits, the
+// host's reports verified as its own.
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -17,7 +18,9 @@ describe('converge demo', () => {
     expect(subjects[2]).toMatch(/^motoko: applied [0-9a-f]{7} \(\d+ changed\)$/);
     expect(subjects[3]).toMatch(/^motoko: applied [0-9a-f]{7} \(\d+ changed\)$/);
     expect(r.stdout).toContain('/etc/netdata/netdata.conf is back as the repository says');
-    expect(r.stdout).toMatch(/^motoko +\d+ s ago +[0-9a-f]{7} +1 +rejected +motoko: rejected/m);
+    // The host's reports are signed with its own key (agentKey: in its host.yml): verified.
+    expect(r.stdout).toMatch(/^motoko +verified +\d+ s ago +[0-9a-f]{7} +1 +rejected +motoko: rejected/m);
+    expect(r.stdout).toContain('1 host, all reports verified');
     expect(r.stdout).toMatch(/demo finished in \d+\.\d s/);
     // Nothing is left behind.
     const sandbox = /everything happens under (\S+)/.exec(r.stdout)![1]!;

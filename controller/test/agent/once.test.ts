@@ -67,7 +67,9 @@ describe('converge agent --once', () => {
     // converge status reads the fleet from the status branch.
     const shown = converge(['status', '--config', config]);
     expect(shown.exitCode, shown.stderr).toBe(0);
-    expect(shown.stdout).toMatch(new RegExp(`^web +\\S+ s ago +${c2.slice(0, 7)} +0 +changed +web: applied ${c2.slice(0, 7)} \\(1 changed\\)$`, 'm'));
+    // This fleet declares no agentKey for web: the report is shown, as unverified.
+    expect(shown.stdout).toMatch(new RegExp(`^web +UNVERIFIED +\\S+ s ago +${c2.slice(0, 7)} +0 +changed +web: applied ${c2.slice(0, 7)} \\(1 changed\\)$`, 'm'));
+    expect(shown.stdout).toContain("web: unverified — hosts/web/host.yml declares no agentKey; not taken as web's own report");
     const json = JSON.parse(converge(['status', '--config', config, '--json']).stdout) as { head: string; hosts: Record<string, unknown>[] };
     expect(json.head).toBe(c2);
     expect(json.hosts).toEqual([expect.objectContaining({ host: 'web', applied: c2, behind: 0, result: 'changed', stale: false, drifted: [], failed: [] })]);

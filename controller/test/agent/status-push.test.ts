@@ -13,7 +13,7 @@ function entry(): OutboxEntry {
   const dir = tempDir();
   writeFileSync(path.join(dir, 'status.json'), JSON.stringify({ host: 'h', reportId: 'r1' }));
   writeFileSync(path.join(dir, 'STATUS.md'), '# h\n');
-  return { seq: 1, id: 'r1', dir, message: 'h: applied 1234567', at: new Date().toISOString() };
+  return { seq: 1, id: 'r1', dir, message: 'h: applied 1234567', at: new Date().toISOString(), drift: false };
 }
 
 describe('status branch push refused by the remote', () => {

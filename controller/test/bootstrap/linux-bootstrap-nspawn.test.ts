@@ -43,7 +43,7 @@ describeWith(available)('linux.sh on a fresh machine', () => {
       env,
     });
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain('== 7/7 first converge');
+    expect(r.stdout).toContain('== 8/9 first converge (secrets-sync: env files from Key Vault)');
     expect(r.stdout).toContain('first converge: done');
     expect(m.sh('cat /etc/lab.conf')).toBe('hello\n');
     // The first converge reported to the status branch of the fleet remote.

@@ -88,10 +88,14 @@ describeWith(isRoot)('linux.sh for real (paths in a temp folder)', () => {
     expect(existsSync(p('opt/agent/node_modules/zod'))).toBe(true);
     expect(readFileSync(p('etc/config.yml'), 'utf8')).toContain(`repo: 'file://${remote}'`);
     expect(readFileSync(p('etc/config.yml'), 'utf8')).toContain(`root: '${p('root')}'`);
+    // The deploy key also signs the host's reports; bootstrap says how to declare it.
+    expect(readFileSync(p('etc/config.yml'), 'utf8')).toContain(`signingKey: '${p('etc/deploy_key')}'`);
+    expect(first.stdout).toContain('declare it in hosts/lab/host.yml as');
+    expect(first.stdout).toMatch(/^ {2}agentKey: ssh-ed25519 \S+ converge@lab$/m);
     const unit = readFileSync(p('svc/etc/systemd/system/converge-agent.service'), 'utf8');
     expect(unit).toContain(`ExecStart=${p('opt/runtime/bin/node')} ${p('opt/agent/controller/bin/converge.js')} agent --config ${p('etc/config.yml')}`);
     expect(readlinkSync(p('svc/etc/systemd/system/multi-user.target.wants/converge-agent.service'))).toBe('/etc/systemd/system/converge-agent.service');
-    expect(first.stdout).toContain('== 7/7 first converge');
+    expect(first.stdout).toContain('== 8/9 first converge (secrets-sync: env files from Key Vault)');
     // The installed agent is a working converge.
     const validate = spawnSync(p('opt/runtime/bin/node'), [p('opt/agent/controller/bin/converge.js'), 'validate', '--repo', work], { encoding: 'utf8' });
     expect(validate.status, validate.stderr).toBe(0);

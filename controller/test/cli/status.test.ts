@@ -28,8 +28,10 @@ describe('converge status', () => {
       expect(r.stderr).toBe('');
       expect(r.exitCode).toBe(0);
     }
-    const json = JSON.parse(converge(['status', '--repo', fleet.dir, '--json']).stdout) as { hosts: { host: string }[] };
-    expect(json.hosts.map((h) => h.host)).toEqual(['good']);
+    // Every host folder is a row (its name from the path); only the readable report has a result.
+    const json = JSON.parse(converge(['status', '--repo', fleet.dir, '--json']).stdout) as { hosts: { host: string; result: string; reason: string }[] };
+    expect(json.hosts.map((h) => [h.host, h.result])).toEqual([['bare', 'unknown'], ['good', 'converged'], ['list', 'unknown'], ['odd', 'unknown'], ['torn', 'unknown']]);
+    expect(json.hosts.find((h) => h.host === 'torn')!.reason).toMatch(/^status\.json does not parse as a report; /);
   });
 
   it('names a --repo that is a file or does not exist', () => {

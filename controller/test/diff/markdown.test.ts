@@ -53,4 +53,18 @@ describe('the diff comment', () => {
     expect(text).toContain('+```sh');
     expect(text).toContain('unknown key &lt;script&gt;');
   });
+
+  it('keeps a resource id and PR text inside their code spans and plain text: no links, no mentions (finding 14)', () => {
+    const id = 'file:/etc/a`` **[Approved by security team](https://evil.example/)** @octocat ``';
+    const d = host('motoko', 2);
+    d.resources[0] = { ...d.resources[0]!, id, action: 'add', changes: [] };
+    d.diagnostics = [{ file: 'hosts/motoko/`x`.yml', line: 1, column: 1, message: 'bad [click](https://evil.example/) @octocat www.evil.example', severity: 'error' } as never];
+    const text = diffMarkdown(fleetDiff([d]), 'npx converge diff --base a --head b');
+    const line = text.split('\n').find((l) => l.includes('/etc/a'))!;
+    // The longest run of backticks in the id is 2: a fence of 3 holds all of it.
+    expect(line.endsWith(`\`\`\` ${id} \`\`\``)).toBe(true);
+    const diagnostic = text.split('\n').find((l) => l.includes('click'))!;
+    expect(diagnostic).toContain('bad \\[click\\]\\(https&#58;//evil.example/\\) &#64;octocat www&#46;evil.example');
+    expect(diagnostic).toContain('`` hosts/motoko/`x`.yml:1:1 ``');
+  });
 });

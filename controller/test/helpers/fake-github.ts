@@ -144,6 +144,12 @@ export class FakeGitHub {
     const who = this.authenticate(authorization);
     if (!who) return json(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
 
+    // Who the token is: a personal token may ask, an installation token (ghs_) may not, as on GitHub.
+    if (path === '/user' && method === 'GET') {
+      if (who.token.startsWith('ghs_')) return json(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user', status: '403' });
+      return json(200, userJson(who.login, this.base));
+    }
+
     if ((m = /^\/repos\/([^/]+)\/([^/]+)\/statuses\/([^/]+)$/.exec(path)) && method === 'POST') {
       if (!who.permissions.has('statuses')) return forbidden();
       const [, owner, repo, sha] = m as unknown as [string, string, string, string];

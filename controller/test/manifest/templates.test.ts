@@ -28,7 +28,7 @@ describe('templates', () => {
       'hosts/h/host.yml': 'os: linux\nvars:\n  secure: true\n  mode: "0600"\n',
       'hosts/h/a.yml': 'resources:\n  - file: /etc/x\n    sensitive: "{{ vars.secure }}"\n    mode: "{{ vars.mode }}"\n    content: "{{ host.name }} {{ host.os }} {{ facts.cpus > 0 }}\\n"\n',
     });
-    expect(specs['file:/etc/x']).toMatchObject({ sensitive: true, mode: '0600', content: 'h linux true\n' });
+    expect(specs['file:/etc/x']).toMatchObject({ sensitive: true, mode: '0600', content: 'h linux True\n' });
   });
 
   it('renders Ansible-style .j2 templates unchanged: trim_blocks, default, Ansible filters, includes', () => {
@@ -38,7 +38,7 @@ describe('templates', () => {
       'hosts/h/files/app.conf.j2': '{% for u in vars.users %}\nuser {{ u | upper }}\n{% endfor %}\nenabled = {{ vars.enabled | bool }}\nmissing = {{ vars.nope | default("none") }}\n{{ vars.users | to_json }}\n{% include "./part.j2" %}\n',
       'hosts/h/files/part.j2': 'from the include: {{ host.name | regex_replace("h", "H") }}\n',
     });
-    expect(specs['file:/etc/app.conf']!.content).toBe('user ANN\nuser BOB\nenabled = true\nmissing = none\n["ann","bob"]\nfrom the include: H\n');
+    expect(specs['file:/etc/app.conf']!.content).toBe('user ANN\nuser BOB\nenabled = True\nmissing = none\n["ann", "bob"]\nfrom the include: H\n');
   });
 
   it('drops resources whose when: does not hold, without rendering them', () => {

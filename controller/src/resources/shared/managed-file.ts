@@ -23,6 +23,8 @@ export interface ManagedFileOptions {
   mode?: number;
   owner?: string;
   group?: string;
+  /** A last check of the complete temp file before it replaces the target (visudo -cf); throwing leaves the target as it was. */
+  check?(tmp: string): Promise<void>;
 }
 
 /** Write `data` at a host path atomically (old content backed up). */
@@ -39,7 +41,11 @@ export async function writeManagedFile(ctx: Context, hostPath: string, data: str
     await retryBusy(() => writeFileAtomic(local, data, { mode: 0o644 }));
     return;
   }
-  await writeFileAtomic(local, data, { mode: options.mode ?? 0o644, ...resolveIds({ owner: options.owner, group: options.group }, ctx) });
+  await writeFileAtomic(local, data, {
+    mode: options.mode ?? 0o644,
+    ...resolveIds({ owner: options.owner, group: options.group }, ctx),
+    ...(options.check ? { beforeRename: options.check } : {}),
+  });
 }
 
 /** Remove a file a type wrote (backed up first); nothing there is fine. */

@@ -1,0 +1,79 @@
+// The account database of a POSIX root as shadow utils keep it (etc/passwd,
+// etc/group, etc/shadow), read straight from the files under the managed root,
+// so a --root sandbox is observed the way `useradd --prefix` writes it. The
+// files are read leniently: a line that does not parse is skipped.
+import { readFileSync } from 'node:fs';
+import type { Context } from '../types.js';
+import { errnoOf } from '../../platform/errors.js';
+
+/** One line of etc/passwd. */
+export interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  comment: string;
+  home: string;
+  shell: string;
+}
+
+/** One line of etc/group. */
+export interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+/** The account files of one root. */
+export interface AccountFiles {
+  users: PasswdEntry[];
+  groups: GroupEntry[];
+  /** name → the password field of etc/shadow (a hash, `!…` when locked); empty when unreadable. */
+  shadow: Map<string, string>;
+}
+
+/** The account files under ctx.root, or null when that root has no etc/passwd (an empty sandbox). */
+export function readAccountFiles(ctx: Pick<Context, 'local'>): AccountFiles | null {
+  const passwd = readOptional(ctx.local('/etc/passwd'));
+  if (passwd === null) return null;
+  const users: PasswdEntry[] = [];
+  for (const line of lines(passwd)) {
+    const f = line.split(':');
+    if (f.length < 7 || !/^\d+$/.test(f[2]!) || !/^\d+$/.test(f[3]!)) continue;
+    users.push({ name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), comment: f[4]!, home: f[5]!, shell: f.slice(6).join(':') });
+  }
+  const groups: GroupEntry[] = [];
+  for (const line of lines(readOptional(ctx.local('/etc/group')) ?? '')) {
+    const f = line.split(':');
+    if (f.length < 4 || !/^\d+$/.test(f[2]!)) continue;
+    groups.push({ name: f[0]!, gid: Number(f[2]), members: f[3]!.split(',').filter(Boolean) });
+  }
+  const shadow = new Map<string, string>();
+  for (const line of lines(readOptional(ctx.local('/etc/shadow')) ?? '')) {
+    const f = line.split(':');
+    if (f.length >= 2) shadow.set(f[0]!, f[1]!);
+  }
+  return { users, groups, shadow };
+}
+
+/** The supplementary groups of `user` (sorted names), from etc/group. */
+export function groupsOf(files: AccountFiles, user: string): string[] {
+  return files.groups.filter((g) => g.members.includes(user)).map((g) => g.name).sort();
+}
+
+/** A password field that no password opens: `!…` (locked) or `*…` (never set). An empty field opens without one: not locked. */
+export function isLockedField(field: string | undefined): boolean {
+  return field === undefined || field.startsWith('!') || field.startsWith('*');
+}
+
+function lines(text: string): string[] {
+  return text.split('\n').filter((l) => l && !l.startsWith('#'));
+}
+
+function readOptional(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return null;
+    throw error;
+  }
+}
