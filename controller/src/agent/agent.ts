@@ -194,7 +194,7 @@ export class Agent {
 
   private tellPush(result: FlushResult): void {
     const n = (k: number) => `${k} report${k === 1 ? '' : 's'}`;
-    if (result.pushed > 0) this.onEvent(`status: pushed ${n(result.pushed)} to ${this.config.statusBranch}`);
+    if (result.pushed > 0) this.onEvent(`status: pushed ${n(result.pushed)} to ${this.config.status ? `the status store (${this.config.status.container})` : this.config.statusBranch}`);
     if (!result.ok) this.onEvent(`status: ${n(result.queued)} queued, not pushed: ${result.error}`);
   }
 

@@ -2,6 +2,7 @@
 // how often to look, and whom to trust. Strict: a typo is an error with file:line.
 import { z } from 'zod';
 import { HOST_NAME } from '../manifest/host-schema.js';
+import { StatusStoreConfig } from './status-config.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
@@ -97,6 +98,7 @@ export const AgentConfig = z.strictObject({
   trust: TrustConfig.default({}),
   secrets: SecretsConfig.optional(),
   github: GithubConfig.optional(),
+  status: StatusStoreConfig.optional().describe('write reports to an object store for an aggregator (large fleets); absent: push them to the status branch'),
   metrics: z
     .string()
     .regex(/^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d{1,5}$/, { error: 'metrics must be a loopback address like 127.0.0.1:9464' })

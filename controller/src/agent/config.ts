@@ -5,6 +5,7 @@ import { parseYamlFile } from '../manifest/yaml.js';
 import { zodDiagnostics } from '../manifest/zod-diagnostics.js';
 import { ManifestError } from '../manifest/diagnostics.js';
 import { AgentConfig } from './config-schema.js';
+import { StatusStoreConfig } from './status-config.js';
 import { ConvergeError, messageOf } from '../platform/errors.js';
 import { defaultStateDir } from '../engine/context.js';
 
@@ -37,6 +38,7 @@ export function loadConfig(file: string): AgentConfig {
     signingKey: abs(c.signingKey),
     trust: { ...c.trust, allowedSigners: abs(c.trust.allowedSigners), gpgKeyring: abs(c.trust.gpgKeyring) },
     secrets: c.secrets && { ...c.secrets, file: abs(c.secrets.file), certificateFile: abs(c.secrets.certificateFile) },
+    status: c.status && { ...c.status, sasFile: abs(c.status.sasFile), accountKeyFile: abs(c.status.accountKeyFile), certificateFile: abs(c.status.certificateFile), signingKey: abs(c.status.signingKey), pointerSasFile: abs(c.status.pointerSasFile) },
     github: c.github && { ...c.github, tokenFile: abs(c.github.tokenFile), app: c.github.app && { ...c.github.app, privateKeyFile: abs(c.github.app.privateKeyFile)! } },
   };
 }
@@ -48,6 +50,7 @@ function keysAt(p: PropertyKey[]): string[] {
     secrets: { keyVault: 1, credential: 1, clientId: 1, tenantId: 1, certificateFile: 1, file: 1 },
     github: { repository: 1, tokenFile: 1, app: 1, apiUrl: 1 },
     'github.app': { id: 1, installationId: 1, privateKeyFile: 1 },
+    status: StatusStoreConfig.shape,
   };
   return Object.keys(shapes[p.slice(0, 2).join('.')] ?? shapes[String(p[0] ?? '')] ?? {});
 }

@@ -9,6 +9,8 @@ import { emit } from './events.js';
 import type { Report } from '../report/report.js';
 import { Outbox } from '../report/outbox.js';
 import { StatusBranch } from '../report/status-branch.js';
+import { BlobReportStore } from '../report/blob-store.js';
+import type { ReportSink } from '../report/blob-store.js';
 import { statusDocument } from '../report/status-document.js';
 import type { ReportReason } from '../report/status-document.js';
 import { statusMarkdown } from '../report/status-markdown.js';
@@ -53,7 +55,7 @@ export class Reporter {
   private constructor(
     private readonly config: ResolvedConfig,
     private readonly outbox: Outbox,
-    private readonly branch: StatusBranch,
+    private readonly branch: ReportSink,
     private readonly log: Logger,
     private readonly scrubber: Scrubber,
     private readonly listeners: readonly RunEvents[],
@@ -61,7 +63,10 @@ export class Reporter {
 
   static async open(config: ResolvedConfig, log: Logger, scrubber: Scrubber, listeners: readonly RunEvents[]): Promise<Reporter> {
     const outbox = await Outbox.open(config.stateDir);
-    const branch = await StatusBranch.open(config.stateDir, { url: config.statusRepo ?? config.repo, branch: config.statusBranch, host: config.host, signingKey: config.signingKey });
+    // Past a fleet size reports go to the host's own blob for the aggregator (signed with the host's key); otherwise straight to the status branch.
+    const branch = config.status
+      ? BlobReportStore.open({ ...config.status, signingKey: config.status.signingKey ?? config.signingKey }, config.host)
+      : await StatusBranch.open(config.stateDir, { url: config.statusRepo ?? config.repo, branch: config.statusBranch, host: config.host, signingKey: config.signingKey });
     return new Reporter(config, outbox, branch, log.child({ component: 'report' }), scrubber, listeners);
   }
 

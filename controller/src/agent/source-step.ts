@@ -8,6 +8,8 @@ import { firstSeen, keepRefusals, refusalOf, saveState } from './state.js';
 import { FleetClone } from '../source/clone.js';
 import { remoteHeads } from '../source/remote.js';
 import { testingBranchAt } from './canary-branch.js';
+import { HeadPointer } from './head-pointer.js';
+import { durationMs } from './config-schema.js';
 import { prepareGpgHome, verifyDescent, verifySignature } from '../source/trust.js';
 import type { RejectReason, TrustSettings } from '../source/trust.js';
 import { loadHost } from '../manifest/load-host.js';
@@ -28,6 +30,8 @@ export type Evaluation =
 
 export class SourceStep {
   private cache: { commit: string; loaded: LoadedHost } | null = null;
+  /** With status.pointer: the fleet head from the store's pointer blob (a 304 when unchanged), the forge asked once an interval. */
+  private readonly pointer: HeadPointer | null;
   /** The last head that verified and validated: while it waits (a ring, a window), polls do not fetch and verify it again. */
   private verified: { commit: string; signer: string | null; branch?: string; base?: string } | null = null;
   /** The testing branch this host follows (host.yml `branch:` at fleet head `fleetHead`), polled beside the fleet branch. */
@@ -38,7 +42,10 @@ export class SourceStep {
     private readonly clone: FleetClone,
     private readonly trust: TrustSettings,
     private readonly log: Logger,
-  ) {}
+  ) {
+    const status = config.status;
+    this.pointer = status?.pointer ? new HeadPointer({ ...status, pointer: status.pointer }, config.branch, durationMs(config.interval)) : null;
+  }
 
   static async open(config: ResolvedConfig, log: Logger): Promise<SourceStep> {
     const clone = await FleetClone.open(config.stateDir, { url: config.repo, branch: config.branch, host: config.host });
@@ -53,6 +60,13 @@ export class SourceStep {
    */
   async poll(): Promise<string | null> {
     const follow = this.follow;
+    if (this.pointer && !follow) {
+      // With status.pointer: one conditional read of the pointer blob; the forge once an interval or when it cannot be read.
+      const forge = async () => (await remoteHeads(this.config.repo, [this.config.branch], path.dirname(this.clone.dir))).get(this.config.branch) ?? null;
+      const { head, via } = await this.pointer.poll(forge);
+      this.log.debug({ via }, 'head polled');
+      return head;
+    }
     const heads = await remoteHeads(this.config.repo, follow ? [this.config.branch, follow.branch] : [this.config.branch], path.dirname(this.clone.dir));
     const fleet = heads.get(this.config.branch) ?? null;
     if (!fleet || !follow || fleet !== follow.fleetHead) return fleet;

@@ -17,6 +17,8 @@ const program = new Command('converge')
   .description('Pull-based GitOps for a small mixed fleet: merge a PR, every device converges, drift comes back as commits.')
   .version(AGENT_VERSION)
   .showHelpAfterError('(run converge --help for usage)')
+  // Options belong to the command they follow, so `status aggregate --config` is aggregate's, not status's.
+  .enablePositionalOptions()
   .configureHelp({ sortSubcommands: false });
 
 const repoOption = () => new Option('--repo <dir>', 'the fleet repository (default: the git repository around the working directory)');
@@ -99,6 +101,7 @@ program
 
 program
   .command('status')
+  .enablePositionalOptions()
   .description('the fleet as the status branch tells it: last seen, applied commit and how far behind, result, drift, failures')
   .option('--config <file>', "read the repository and branches from the agent's config")
   .option('--repo <dir-or-url>', 'the fleet repository: a URL, or a clone whose origin is used (default: the repository around the working directory)')
@@ -106,7 +109,26 @@ program
   .option('--status-branch <name>', 'the status branch (default status, or the config)')
   .option('--stale-after <duration>', 'flag hosts not seen for this long (default: twice the longer of their interval and heartbeat)')
   .addOption(jsonOption())
-  .action((flags) => runCommand(async () => (await import('./status.js')).statusCommand(flags), { json: flags.json }));
+  .action((flags) => runCommand(async () => (await import('./status.js')).statusCommand(flags), { json: flags.json }))
+  .command('aggregate')
+  .description("commit the reports hosts wrote to the status store (status: in the agent config) onto the status branch: one signed commit an interval")
+  .option('--config <file>', "the agent config naming the repository, the status branch and the store (default /etc/converge/config.yml)")
+  .option('--once', 'one pass, then exit (a scheduled CI job)')
+  .option('--interval <duration>', 'at most one push this often', '1m')
+  .option('--lease', 'hold the Blob lease aggregator.lock: of several aggregators only one passes at a time')
+  .option('--work-dir <dir>', "the aggregator's own repository (default <stateDir>/aggregate)")
+  .addOption(new Option('--log-level <level>', 'operator log level on stderr').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
+  .addOption(jsonOption())
+  .action((flags) => runCommand(async () => (await import('./status-aggregate.js')).statusAggregateCommand(flags), { json: flags.json }));
+
+program.commands
+  .find((c) => c.name() === 'status')!
+  .command('pointer')
+  .description("write the fleet head to the pointer blob (status.pointer), for CI after a merge: devices then poll it with a conditional request instead of asking the forge")
+  .requiredOption('--commit <sha>', 'the commit the fleet branch is at now')
+  .option('--config <file>', 'an agent config naming the store and the pointer (default /etc/converge/config.yml)')
+  .option('--branch <name>', 'the fleet branch (default: the config)')
+  .action((flags) => runCommand(async () => (await import('./status-aggregate.js')).statusPointerCommand(flags)));
 
 program
   .command('rollout')
