@@ -176,6 +176,7 @@ export function withParent<T>(root: string, local: string, options: ChaseOptions
  * what converge put there. Throws UnsafePathError naming the folder otherwise.
  */
 export function chaseRootOnlyDir(root: string, local: string, mode: number): SafeDir {
+  if (safePathStrategy() === 'plain') return chaseDir(root, local, { create: mode }); // Windows: the folder's ACL is the guard (install-root.ts)
   const parts = path.relative(root, local).split(path.sep).filter(Boolean);
   for (let i = 0; i <= parts.length; i++) {
     const dir = chaseDir(root, path.join(root, ...parts.slice(0, i)), { create: mode });
