@@ -60,7 +60,13 @@ function parseDigests(bytes: Buffer | null): Record<string, string> {
 }
 
 function readOptional(local: string, name: string): Buffer | null {
-  const dir = chaseRootOnlyDir('/', local, 0o700);
+  let dir;
+  try {
+    dir = chaseRootOnlyDir('/', local);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return null; // no folder yet: made on the first write, not by a plan
+    throw error;
+  }
   try {
     return readFileAt(dir, name);
   } catch (error) {

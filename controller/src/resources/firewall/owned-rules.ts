@@ -48,6 +48,7 @@ export interface OwnedObserved {
 export function ownedRulesProvider(backend: RuleBackend): Provider<FirewallDesired, OwnedObserved> {
   const stateName = `${backend.name}.json`;
   const readLoaded = (ctx: Pick<Context, 'stateDir'>): Loaded => withStateDir(ctx, (dir) => {
+    if (!dir) return { sections: {}, live: {} };
     try {
       const parsed = JSON.parse(readFileAt(dir, stateName).toString('utf8')) as Partial<Loaded>;
       return { sections: parsed.sections ?? {}, live: parsed.live ?? {} };
@@ -57,7 +58,7 @@ export function ownedRulesProvider(backend: RuleBackend): Provider<FirewallDesir
     }
   });
   const load = async (ctx: Context, sections: Record<string, string>) => {
-    const dir = stateDir(ctx);
+    const dir = stateDir(ctx, 0o700);
     try {
       const rules = `${backend.name}.rules`;
       writeFileAt(dir, rules, backend.script(sections), { mode: 0o600 });
@@ -110,13 +111,20 @@ export function ownedRulesProvider(backend: RuleBackend): Provider<FirewallDesir
   };
 }
 
-/** `<stateDir>/firewall`, made 0700 when missing and held open; refused unless root alone can change it and every folder above. */
-function stateDir(ctx: Pick<Context, 'stateDir'>): SafeDir {
-  return chaseRootOnlyDir('/', path.join(path.resolve(ctx.stateDir), 'firewall'), 0o700);
+/** `<stateDir>/firewall` held open (made with `mode` when given); refused unless root alone can change it and every folder above. */
+function stateDir(ctx: Pick<Context, 'stateDir'>, mode?: number): SafeDir {
+  return chaseRootOnlyDir('/', path.join(path.resolve(ctx.stateDir), 'firewall'), mode);
 }
 
-function withStateDir<T>(ctx: Pick<Context, 'stateDir'>, fn: (dir: SafeDir) => T): T {
-  const dir = stateDir(ctx);
+/** Run `fn` on the held state folder, or on null when it does not exist yet (a plan makes nothing). */
+function withStateDir<T>(ctx: Pick<Context, 'stateDir'>, fn: (dir: SafeDir | null) => T): T {
+  let dir: SafeDir;
+  try {
+    dir = stateDir(ctx);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return fn(null);
+    throw error;
+  }
   try {
     return fn(dir);
   } finally {
