@@ -22,6 +22,13 @@ import { DriftWatch } from './drift-watch.js';
 import { watchTargets, writtenBy } from './watch-targets.js';
 import { backoff, repeat } from './schedule.js';
 import { releaseMemory } from './memory.js';
+import { RolloutGate } from './rollout-gate.js';
+import { windowGate } from './window-gate.js';
+import { windowState } from './window.js';
+import { prePullImages } from './pre-pull.js';
+import type { WaitingCommit } from './state.js';
+import { createRunner } from '../platform/runner.js';
+import type { RolloutNote } from '../report/report.js';
 import type { Repeater } from './schedule.js';
 import { runHost } from '../engine/run-host.js';
 import { closeSshConnections, shareSshConnections } from '../source/git.js';
@@ -79,6 +86,7 @@ export class Agent {
   private watch: DriftWatch | null = null;
   private lastHead: string | null = null;
   private lastRefusalLogged: string | null = null;
+  private readonly gate: RolloutGate;
   /** Listener failures (a GitHub commit status not set) since the last report: they go into its status.json. */
   private listenerProblems: string[] = [];
 
@@ -95,6 +103,7 @@ export class Agent {
     private readonly onEvent: (line: string) => void,
   ) {
     this.log = rootLog.child({ component: 'agent', host: config.host });
+    this.gate = RolloutGate.forAgent(config, source.cloneDir, rootLog);
   }
 
   /** Take the agent lock (one agent per state directory) and open the clone, the queue and the listeners. */
@@ -355,6 +364,12 @@ export class Agent {
       await this.record({ report, reason, newCommit: true, signer: ev.signer, refusal: true });
       return { report, appliedNew: false };
     }
+    // A host on its own testing branch is canary work: rings gate the fleet branch only.
+    const gate = ev.branch ? { kind: 'open' as const } : await this.gate.check(ev.commit, this.state);
+    if (gate.kind === 'held') return this.wait(ev.commit, 'held', gate.note, reason, ev.signer, ev.loaded);
+    const window = await windowGate(ev.loaded.window, ev.commit, this.state, new Date(), createRunner(ev.loaded.host.os));
+    if (window.kind !== 'open') return this.wait(ev.commit, window.kind, window.note, reason, ev.signer, ev.loaded);
+    if (window.note) this.log.warn({ commit: ev.commit }, window.note);
     const report = await this.converge(ev.loaded, ev.commit, reason);
     if (!report) return null;
     let appliedNew = false;
@@ -364,12 +379,40 @@ export class Agent {
       // An interrupted run leaves the commit unapplied: it runs again after the restart.
       this.state.applied = ev.commit;
       this.state.appliedAt = new Date().toISOString();
+      this.state.waiting = null;
+      this.state.fleetApplied = ev.base ?? ev.commit;
+      this.state.deferred = null;
       await this.source.pin(ev.commit, this.state);
       appliedNew = true;
     }
     const notHealed = report.mode === 'monitor' ? 'monitor mode' : undefined;
     await this.record({ report, reason, newCommit: true, signer: ev.signer, notHealedBecause: notHealed, interrupted: this.stopping });
     return { report, appliedNew };
+  }
+
+  /** A new commit that may not be applied yet (its ring is not open): reported once per reason; the commit in force stays. */
+  private async wait(commit: string, result: WaitingCommit['result'], note: RolloutNote, reason: RunReason, signer: string | null, loaded: LoadedHost): Promise<{ report: Report; appliedNew: boolean }> {
+    let report: Report = { ...this.outcomeReport(commit, result, [note.reason]), rollout: note };
+    const w = this.state.waiting;
+    if (w?.commit !== commit || w.result !== result || w.reason !== note.reason) {
+      if (result === 'pending') report = await this.prepare(loaded, commit, report);
+      this.state.waiting = { commit, result, reason: note.reason };
+      await this.emit('runFinished', { report, durationMs: 0 });
+      await this.record({ report, reason, newCommit: false, signer, refusal: true });
+    }
+    return { report, appliedNew: false };
+  }
+
+  /** Outside the window: plan the waiting commit and pre-pull its images, so the report shows what it will change. */
+  private async prepare(loaded: LoadedHost, commit: string, waiting: Report): Promise<Report> {
+    const base = createBaseContext(loaded, { root: this.config.root, stateDir: this.config.stateDir, log: this.rootLog, scrubber: this.scrubber, secrets: this.secrets });
+    try {
+      const plan = (await runHost(loaded, base, { mode: 'plan', commit, signal: this.stopController.signal })).report;
+      const problems = await prePullImages(loaded, base);
+      return { ...plan, mode: 'plan', result: waiting.result, rollout: waiting.rollout, errors: [...waiting.errors, ...plan.errors, ...problems.map((p) => this.scrubber.scrub(p))] };
+    } catch (error) {
+      return { ...waiting, errors: [...waiting.errors, `the plan could not complete: ${this.scrubber.scrub(messageOf(error))}`] };
+    }
   }
 
   /** Converge (or check) the commit in force: on the schedule, on drift, at start, for --once. */
@@ -384,10 +427,11 @@ export class Agent {
       await this.record({ report, reason, newCommit: false });
       return report;
     }
-    const checkOnly = this.config.mode === 'monitor' || (reason === 'drift' && !this.config.selfHeal);
+    const outsideWindow = loaded.window?.healOutsideWindow === false && !windowState(loaded.window, new Date()).open;
+    const checkOnly = this.config.mode === 'monitor' || (reason === 'drift' && !this.config.selfHeal) || outsideWindow;
     const report = await this.converge(loaded, commit, reason, checkOnly ? (this.config.mode === 'monitor' ? 'monitor' : 'plan') : 'apply');
     if (!report) return null;
-    const notHealed = this.config.mode === 'monitor' ? 'monitor mode' : checkOnly ? 'selfHeal is off' : undefined;
+    const notHealed = this.config.mode === 'monitor' ? 'monitor mode' : outsideWindow ? 'outside the maintenance window (healOutsideWindow: false)' : checkOnly ? 'selfHeal is off' : undefined;
     await this.record({ report, reason, newCommit: false, notHealedBecause: notHealed, interrupted: this.stopping });
     return report;
   }

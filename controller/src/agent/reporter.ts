@@ -18,6 +18,9 @@ import type { Logger } from '../platform/logger.js';
 import type { Scrubber } from '../platform/scrubber.js';
 import { messageOf } from '../platform/errors.js';
 
+/** How many recent refusals a status.json carries. */
+const REFUSED_IN_REPORT = 5;
+
 export interface RunRecord {
   report: Report;
   reason: ReportReason;
@@ -83,6 +86,9 @@ export class Reporter {
       reason,
       branch: this.config.branch,
       applied: state.applied,
+      appliedAt: state.appliedAt,
+      refused: state.refused.slice(-REFUSED_IN_REPORT),
+      ...(state.waiting ? { waiting: state.waiting } : {}),
       signer: run.signer,
       notices,
       agent: { mode: this.config.mode, selfHeal: this.config.selfHeal, poll: this.config.poll, interval: this.config.interval, heartbeat: this.config.heartbeat },

@@ -6,7 +6,8 @@ import type { ResolvedConfig } from './resolved-config.js';
 import type { AgentState } from './state.js';
 import { firstSeen, keepRefusals, refusalOf, saveState } from './state.js';
 import { FleetClone } from '../source/clone.js';
-import { remoteHead } from '../source/remote.js';
+import { remoteHeads } from '../source/remote.js';
+import { testingBranchAt } from './canary-branch.js';
 import { prepareGpgHome, verifyDescent, verifySignature } from '../source/trust.js';
 import type { RejectReason, TrustSettings } from '../source/trust.js';
 import { loadHost } from '../manifest/load-host.js';
@@ -22,10 +23,15 @@ export type Evaluation =
   | { kind: 'refused'; commit: string; reason: string }
   | { kind: 'rejected'; commit: string; reason: RejectReason; detail: string }
   | { kind: 'invalid'; commit: string; diagnostics: Diagnostic[]; signer: string | null }
-  | { kind: 'ready'; commit: string; loaded: LoadedHost; signer: string | null };
+  /** `branch`/`base`: the commit is on the host's testing branch, which descends from fleet commit `base`. */
+  | { kind: 'ready'; commit: string; loaded: LoadedHost; signer: string | null; branch?: string; base?: string };
 
 export class SourceStep {
   private cache: { commit: string; loaded: LoadedHost } | null = null;
+  /** The last head that verified and validated: while it waits (a ring, a window), polls do not fetch and verify it again. */
+  private verified: { commit: string; signer: string | null; branch?: string; base?: string } | null = null;
+  /** The testing branch this host follows (host.yml `branch:` at fleet head `fleetHead`), polled beside the fleet branch. */
+  private follow: { branch: string; fleetHead: string } | null = null;
 
   private constructor(
     private readonly config: ResolvedConfig,
@@ -41,22 +47,40 @@ export class SourceStep {
     return new SourceStep(config, clone, trust, log.child({ component: 'source' }));
   }
 
-  /** The branch head on the remote (one ls-remote, no fetch); null when the branch does not exist. */
-  poll(): Promise<string | null> {
-    return remoteHead(this.config.repo, this.config.branch, path.dirname(this.clone.dir));
+  /**
+   * The head to judge (one ls-remote, no fetch); null when the fleet branch does not exist.
+   * A host on a testing branch gets that branch's head, unless the fleet branch moved (its host.yml may have changed).
+   */
+  async poll(): Promise<string | null> {
+    const follow = this.follow;
+    const heads = await remoteHeads(this.config.repo, follow ? [this.config.branch, follow.branch] : [this.config.branch], path.dirname(this.clone.dir));
+    const fleet = heads.get(this.config.branch) ?? null;
+    if (!fleet || !follow || fleet !== follow.fleetHead) return fleet;
+    return heads.get(follow.branch) ?? fleet;
   }
 
   /** Fetch and judge a head that differs from the commit in force. */
   async evaluate(head: string, state: AgentState): Promise<Evaluation> {
     const early = this.settled(head, state);
     if (early) return early;
+    if (this.verified?.commit === head) {
+      const loaded = await this.load(head);
+      if (!Array.isArray(loaded)) return { kind: 'ready', ...this.verified, loaded };
+    }
     this.log.debug({ head }, 'fetching');
-    const commit = await this.clone.fetch();
+    const fleet = await this.clone.fetch();
+    const fleetSettled = this.settled(fleet, state);
+    if (fleetSettled) return fleetSettled;
+    const fleetSignature = await verifySignature(this.clone, fleet, this.trust, firstSeen(state, fleet));
+    const target = await this.canaryTarget(fleet, fleetSignature.ok, state);
+    if ('kind' in target) return target;
+    const { commit, branch } = target;
     const settled = this.settled(commit, state);
     if (settled) return settled;
-    const signature = await verifySignature(this.clone, commit, this.trust, firstSeen(state, commit));
+    const signature = commit === fleet ? fleetSignature : await verifySignature(this.clone, commit, this.trust, firstSeen(state, commit));
     if (!signature.ok) return { kind: 'rejected', commit, reason: signature.reason, detail: signature.detail };
-    const descent = await verifyDescent(this.clone, state.applied, commit);
+    // The fleet branch never goes back (a testing branch may be reset, as long as it descends from the fleet head).
+    const descent = await verifyDescent(this.clone, state.fleetApplied ?? state.applied, fleet);
     if (!descent.ok) return { kind: 'rejected', commit, reason: descent.reason, detail: descent.detail };
     // Remembered across a crash: a commit that kills the process while loading is refused at the next start.
     state.loading = commit;
@@ -69,8 +93,9 @@ export class SourceStep {
     }
     await saveState(this.config.stateDir, state);
     if (Array.isArray(loaded)) return { kind: 'invalid', commit, diagnostics: loaded, signer: signature.signer };
-    this.log.info({ commit, signer: signature.signer }, 'new commit verified');
-    return { kind: 'ready', commit, loaded, signer: signature.signer };
+    this.log.info({ commit, signer: signature.signer, ...(branch ? { branch } : {}) }, 'new commit verified');
+    this.verified = { commit, signer: signature.signer, ...(branch ? { branch, base: fleet } : {}) };
+    return { kind: 'ready', ...this.verified, loaded };
   }
 
   /** The host at `commit` (checked out, loaded); diagnostics when it does not validate. */
@@ -83,10 +108,41 @@ export class SourceStep {
     return host;
   }
 
+  /** The clone's folder (the rollout gate reads the rings of a commit there). */
+  get cloneDir(): string {
+    return this.clone.dir;
+  }
+
   /** Remember `commit` as the one in force, and forget refusals that only an older commit in force could have met again. */
   async pin(commit: string, state: AgentState): Promise<void> {
     await this.clone.pin(commit);
     await keepRefusals(state, async (c) => c !== commit && (await this.clone.isAncestor(commit, c)));
+  }
+
+  /** The commit to judge: the fleet head, or the head of the testing branch its host.yml names (checked to descend from it). */
+  private async canaryTarget(fleet: string, trusted: boolean, state: AgentState): Promise<{ commit: string; branch?: string } | Evaluation> {
+    // Only a trusted fleet commit may send this host to another branch; an untrusted one is judged (and refused) as usual.
+    if (!trusted) {
+      this.follow = null;
+      return { commit: fleet };
+    }
+    const named = await testingBranchAt(this.clone.dir, fleet, this.config.host);
+    if (named.refused) this.log.warn({ commit: fleet, reason: named.refused }, 'branch: ignored');
+    if (!named.branch) {
+      this.follow = null;
+      return { commit: fleet };
+    }
+    this.follow = { branch: named.branch, fleetHead: fleet };
+    const testing = await this.clone.fetchOther(named.branch);
+    if (!testing) {
+      this.log.warn({ branch: named.branch }, 'testing branch not found; following the fleet branch');
+      return { commit: fleet };
+    }
+    if (this.settled(testing, state)) return { commit: testing, branch: named.branch };
+    if (!(await this.clone.isAncestor(fleet, testing))) {
+      return { kind: 'rejected', commit: testing, reason: 'not a descendant', detail: `${named.branch} does not descend from ${this.config.branch} at ${fleet.slice(0, 7)}: a testing branch must contain the fleet branch (merge it in)` };
+    }
+    return { commit: testing, branch: named.branch };
   }
 
   private settled(commit: string, state: AgentState): Evaluation | null {

@@ -23,6 +23,8 @@ export interface AgentState {
   /** The commit in force: the last one that was trusted, valid and applied (monitored, in monitor mode). */
   applied: string | null;
   appliedAt: string | null;
+  /** The fleet-branch commit behind `applied` (itself, or the fleet head a testing branch descended from): the fleet branch never goes back past it. */
+  fleetApplied?: string | null;
   /** Newest last; kept while they could still come back as a descendant of the commit in force (see keepRefusals). */
   refused: RefusedCommit[];
   /** The newest head the agent judged, and when it first saw it (key validity is judged at that time, by this clock). */
@@ -33,6 +35,17 @@ export interface AgentState {
   lastSignature: string | null;
   /** A commit being loaded (templates rendered); still set at start means the process died in it. */
   loading?: string | null;
+  /** A new commit that waits (its ring, its window), as last reported: reported again only when the reason changes; cleared when a commit is applied. */
+  waiting?: WaitingCommit | null;
+  /** The first deferIf postponement of a waiting commit (maxDefer counts from it). */
+  deferred?: { commit: string; since: string } | null;
+}
+
+/** A verified commit not applied yet, and why. */
+export interface WaitingCommit {
+  commit: string;
+  result: 'held' | 'pending' | 'deferred';
+  reason: string;
 }
 
 /** Where the state of `host` lives. */

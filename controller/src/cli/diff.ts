@@ -8,6 +8,8 @@ import { Printer } from './output.js';
 import { changedFiles, materialize, resolveCommit } from '../fleet-diff/git-commits.js';
 import { loadSnapshot } from '../fleet-diff/snapshot.js';
 import { diffFleets } from '../fleet-diff/fleet-diff.js';
+import { rolloutOrder } from '../fleet-diff/rollout-order.js';
+import { fleetRingsAt } from '../rollout/rings-at.js';
 import { diffLines } from '../fleet-diff/render-text.js';
 import { COMMENT_MARKER, diffMarkdown } from '../fleet-diff/render-markdown.js';
 import { ConvergeError } from '../platform/errors.js';
@@ -43,6 +45,8 @@ export async function diffCommand(flags: DiffFlags): Promise<number> {
   } finally {
     await Promise.all(trees.map((t) => t.cleanup()));
   }
+  const order = rolloutOrder(diff, await fleetRingsAt(repo, head).catch(() => null));
+  if (order) diff.rollout = order;
 
   const out = new Printer();
   const command = `npx converge diff --base ${base.slice(0, 12)} --head ${head.slice(0, 12)}`;

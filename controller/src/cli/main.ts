@@ -109,6 +109,17 @@ program
   .action((flags) => runCommand(async () => (await import('./status.js')).statusCommand(flags), { json: flags.json }));
 
 program
+  .command('rollout')
+  .description("where a commit stands in its rollout: each ring's hosts, who applied it, who holds and why, when the next ring opens")
+  .option('--commit <sha>', 'the commit (default: the fleet branch head)')
+  .option('--config <file>', "read the repository and branches from the agent's config")
+  .option('--repo <dir-or-url>', 'the fleet repository: a URL, or a clone whose origin is used (default: the repository around the working directory)')
+  .option('--branch <name>', 'the fleet branch (default main, or the config)')
+  .option('--status-branch <name>', 'the status branch (default status, or the config)')
+  .addOption(jsonOption())
+  .action((flags) => runCommand(async () => (await import('./rollout.js')).rolloutCommand(flags), { json: flags.json }));
+
+program
   .command('diff')
   .description('which hosts a change to the fleet touches, and how: resources added, changed, removed, with file diffs (for PR review)')
   .requiredOption('--base <ref>', 'the commit before the change (the PR base)')

@@ -46,7 +46,7 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
 }
 
 /** Where the branches are: --repo, else --config, else the default config if present, else the repository around the working directory. */
-async function resolveSource(flags: StatusFlags): Promise<{ url: string; branch: string; statusUrl?: string; statusBranch: string }> {
+export async function resolveSource(flags: Omit<StatusFlags, 'staleAfter'>): Promise<{ url: string; branch: string; statusUrl?: string; statusBranch: string }> {
   const configFile = flags.config ?? (!flags.repo && existsSync(defaultConfigPath()) ? defaultConfigPath() : undefined);
   if (configFile && !flags.repo) {
     const c = loadConfig(configFile);

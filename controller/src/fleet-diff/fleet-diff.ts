@@ -10,6 +10,7 @@ import { stableJson } from '../engine/stable-json.js';
 import type { FleetSnapshot, HostSnapshot } from './snapshot.js';
 import { desiredView } from './desired-view.js';
 import { resourceChanges } from './resource-changes.js';
+import type { RingReach } from './rollout-order.js';
 
 export interface ResourceDiff {
   id: string;
@@ -54,6 +55,8 @@ export interface FleetDiff {
   reach: Reach[];
   /** Every file that differs between the commits. */
   files: string[];
+  /** With hosts/_fleet.yml at head: the rings the change reaches, in rollout order. */
+  rollout?: RingReach[];
 }
 
 /** Compare the fleet at two commits; `files` are the paths that differ between them. */

@@ -4,6 +4,7 @@
 import type { FleetDiff, HostDiff } from './fleet-diff.js';
 import { formatLocation } from '../manifest/diagnostics.js';
 import { changeText, headline, hostCounts, reachText } from './counts.js';
+import { rolloutText } from './rollout-order.js';
 
 /** The hidden line that finds the comment again on the next push. */
 export const COMMENT_MARKER = '<!-- converge-diff -->';
@@ -32,6 +33,7 @@ function render(diff: FleetDiff, mode: 'full' | 'no-diffs' | 'summary', command:
     out.push(`> **The fleet does not validate at \`${diff.head.commit.slice(0, 7)}\`**: hosts with problems converge nothing from this commit until they are fixed.`);
     for (const d of diff.diagnostics) out.push(`> - ${code(formatLocation(d))}: ${escape(d.message)}`);
   }
+  if (diff.rollout?.length) out.push('', `**Rollout order**: ${rolloutText(diff.rollout)}`);
   if (diff.reach.length) {
     out.push('');
     out.push('**Reach**');

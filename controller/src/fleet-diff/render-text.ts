@@ -3,6 +3,7 @@ import type { Stylist } from '../report/format.js';
 import type { FleetDiff } from './fleet-diff.js';
 import { formatDiagnostic } from '../manifest/diagnostics.js';
 import { changeText, headline, hostCounts, reachText } from './counts.js';
+import { rolloutText } from './rollout-order.js';
 
 const SYMBOL = { add: '+', change: '~', remove: '-' } as const;
 const COLOUR = { add: 'green', change: 'yellow', remove: 'red' } as const;
@@ -12,6 +13,7 @@ export function diffLines(diff: FleetDiff, style: Stylist = (t) => t): string[] 
   const out: string[] = [];
   const short = (c: { ref: string; commit: string }) => `${c.commit.slice(0, 7)}${c.ref && !c.commit.startsWith(c.ref) ? ` (${c.ref})` : ''}`;
   out.push(style(`converge diff ${short(diff.base)} → ${short(diff.head)}: ${headline(diff)}`, 'bold'));
+  if (diff.rollout?.length) out.push(`${style('rollout', 'cyan')} ${rolloutText(diff.rollout)}`);
   if (diff.reach.length) {
     out.push('');
     for (const r of diff.reach) out.push(`${style('reach', 'cyan')} ${reachText(r)}`);

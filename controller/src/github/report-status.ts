@@ -12,6 +12,10 @@ export function statusOfReport(report: Report): { state: CommitState; descriptio
       return { state: 'error', description: `rejected: ${first ?? 'not applied'}` };
     case 'rolledBack':
       return { state: 'failure', description: `rolled back: ${first ?? counts}` };
+    case 'held':
+    case 'pending':
+    case 'deferred':
+      return { state: 'pending', description: `${report.result}: ${report.rollout?.reason ?? first ?? 'waiting'}` };
     case 'failed':
       return { state: 'failure', description: `failed: ${report.summary.total === 0 && first ? first : counts}` };
     default:

@@ -11,6 +11,7 @@ import { ResourceFileTop } from './host-schema.js';
 import { TemplateEngine } from './template.js';
 import { isDir, listDir, listHosts, readRepoFile, repoReadError } from './repo-files.js';
 import { loadSecretsMap } from '../secrets/map.js';
+import { checkFleetRings } from './fleet-rings.js';
 import type { SecretsMapFile } from '../secrets/map.js';
 
 export interface FleetValidation {
@@ -38,6 +39,7 @@ export function validateFleet(repo: string, only?: string): FleetValidation {
     diagnostics.push(...found);
     return { name, loaded: host, diagnostics: sortDiagnostics(found) };
   });
+  diagnostics.push(...checkFleetRings(repo, only !== undefined ? [only] : names));
   if (only === undefined) {
     diagnostics.push(...checkRoles(repo));
     diagnostics.push(...checkSecretsMap(repo, secretsMap));

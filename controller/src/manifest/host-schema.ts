@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { OSES } from '../platform/os.js';
 import { HostCheck } from './check-schema.js';
+import { RING_NAME } from './fleet-schema.js';
+import { MaintenanceWindow } from './window-schema.js';
 
 /** A host or role name: a lowercase DNS label. */
 export const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -30,6 +32,9 @@ export const HostFile = z.strictObject({
     .union([AgentKey, z.array(AgentKey).min(1)])
     .optional()
     .describe("this device's own SSH public key (made at bootstrap): its status reports count as its own only when signed by it; a list while rotating"),
+  ring: z.string().regex(RING_NAME, { error: 'a ring name is lowercase letters, digits and - (a ring of hosts/_fleet.yml)' }).optional().describe('the rollout ring of hosts/_fleet.yml this host is in (default: the last ring)'),
+  branch: z.string().regex(/^testing-[a-z0-9-]+$/, { error: 'a host may follow only its own testing branch: testing-<host>' }).optional().describe('follow this branch instead of the fleet branch (canary work): testing-<host>, which must descend from the fleet branch'),
+  window: MaintenanceWindow.optional().describe('when new commits may be applied: days, start, length, timeZone; deferIf checks postpone an apply inside it'),
   checks: z.array(HostCheck).default([]).describe('health checks run after each converge; one that passed before and fails after a new commit rolls that converge back'),
 });
 export type HostFile = z.infer<typeof HostFile>;

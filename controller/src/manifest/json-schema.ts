@@ -2,6 +2,7 @@
 // schemas, so editors (yaml-language-server) complete and check manifests.
 import { z } from 'zod';
 import { HostFile } from './host-schema.js';
+import { FleetFile } from './fleet-schema.js';
 import { resourceTypes } from '../resources/registry.js';
 import { SecretsMap } from '../secrets/schema.js';
 import { AgentConfig } from '../agent/config-schema.js';
@@ -15,6 +16,7 @@ export function jsonSchemas(): Record<string, unknown> {
   });
   const schemas: Record<string, z.ZodType> = {
     'host.schema.json': HostFile,
+    'fleet.schema.json': FleetFile,
     'resources.schema.json': resourcesFile,
     'secrets-map.schema.json': SecretsMap,
     'config.schema.json': AgentConfig,

@@ -9,6 +9,7 @@ import { formatLocation } from './diagnostics.js';
 import { locate, locateInScalar, nodeAt, parseYamlFile } from './yaml.js';
 import type { YamlFile } from './yaml.js';
 import { HOST_NAME, HostFile, ResourceFileTop } from './host-schema.js';
+import type { MaintenanceWindow } from './window-schema.js';
 import { normalizeCheck } from './check-schema.js';
 import type { HostCheck, LoadedCheck } from './check-schema.js';
 import { zodDiagnostics } from './zod-diagnostics.js';
@@ -48,6 +49,8 @@ export interface LoadedHost {
   files: string[];
   /** Health checks run after each converge (host.yml `checks:`), templated. */
   checks?: LoadedCheck[];
+  /** host.yml `window:`: when new commits may be applied. */
+  window?: MaintenanceWindow;
 }
 
 export interface LoadOptions {
@@ -236,7 +239,7 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
   }
   if (diagnostics.length > 0) return { host: null, diagnostics };
   for (const f of templates.filesRead) files.push(f);
-  return { host: { repo, host, prune: hostSpec.prune, paths, resources: graph.order, graph, files: [...new Set(files)], checks }, diagnostics };
+  return { host: { repo, host, prune: hostSpec.prune, paths, resources: graph.order, graph, files: [...new Set(files)], checks, ...(hostSpec.window ? { window: hostSpec.window } : {}) }, diagnostics };
 }
 
 /** Template and normalise host.yml `checks:`; problems become diagnostics at the check. */

@@ -5,7 +5,9 @@ import type { RunEvents } from '../agent/events.js';
 import type { Report, RunResult, RunSummary } from '../report/report.js';
 import { AGENT_VERSION } from '../platform/version.js';
 
-const RESULTS: readonly RunResult[] = ['converged', 'changed', 'drifted', 'failed', 'rejected', 'rolledBack'];
+const RESULTS: readonly RunResult[] = ['converged', 'changed', 'drifted', 'failed', 'rejected', 'rolledBack', 'held', 'pending', 'deferred'];
+/** A new commit that waits (ring, window, deferIf) is not applied: the applied-commit gauge stays. */
+const WAITING: readonly RunResult[] = ['held', 'pending', 'deferred'];
 const STATES: readonly (keyof RunSummary)[] = ['total', 'unchanged', 'changed', 'failed', 'skipped', 'pending', 'pruned', 'drifted'];
 
 /** A registry of the agent's metrics and the listener that keeps them current. */
@@ -69,7 +71,7 @@ export class AgentMetrics implements RunEvents {
     this.durations.observe(info.durationMs / 1000);
     for (const state of STATES) this.resources.set({ state }, report.summary[state]);
     // A rejected or rolled-back commit is not in force: the previous one still is.
-    if (report.commit && report.mode === 'apply' && report.result !== 'rejected' && report.result !== 'rolledBack' && report.commit !== this.appliedCommit) {
+    if (report.commit && report.mode === 'apply' && report.result !== 'rejected' && report.result !== 'rolledBack' && !WAITING.includes(report.result) && report.commit !== this.appliedCommit) {
       if (this.appliedCommit) this.applied.remove({ commit: this.appliedCommit });
       this.appliedCommit = report.commit;
       this.applied.set({ commit: report.commit }, 1);

@@ -24,6 +24,7 @@ export function eventMessage(facts: EventFacts): string {
   const at = short(r.commit);
   const host = r.host;
   if (facts.reason === 'heartbeat') return `${host}: heartbeat (${r.result}${at ? ` at ${at}` : ''})`;
+  if (r.result === 'held' || r.result === 'pending' || r.result === 'deferred') return `${host}: ${r.result} ${at} (${clip(r.rollout?.reason ?? r.errors[0] ?? 'waiting')})`;
   if (r.result === 'rejected') return `${host}: rejected ${at} (${facts.rejectReason ?? r.errors[0] ?? 'untrusted'})`;
   if (r.result === 'rolledBack') return `${host}: rolled back ${at} (${clip(r.errors[0] ?? 'a health check failed')})`;
   if (r.result === 'failed' && r.resources.length === 0) return `${host}: failed ${at} (${clip(r.errors[0] ?? 'the run could not start')})`;

@@ -12,8 +12,21 @@ export type ResourceStatus =
   | 'pruned'     // removed because the manifests no longer declare it
   | 'unmanaged'; // left the manifests, but converge did not create it: left in place
 
-/** How a run ended, for the status branch. */
-export type RunResult = 'converged' | 'changed' | 'drifted' | 'failed' | 'rejected' | 'rolledBack';
+/** How a run ended, for the status branch. `held`, `pending` and `deferred`: a new commit waits (its ring, its window, a deferIf check). */
+export type RunResult = 'converged' | 'changed' | 'drifted' | 'failed' | 'rejected' | 'rolledBack' | 'held' | 'pending' | 'deferred';
+
+/** Why a new commit was not applied yet (result held, pending or deferred). */
+export interface RolloutNote {
+  /** The host's ring (held), or the gate's ring that holds it. */
+  ring?: string;
+  reason: string;
+  /** The status-branch commit the decision was read at. */
+  statusCommit?: string | null;
+  /** When the gate (ring, window) is expected to open, when known. */
+  opensAt?: string | null;
+  /** The rollout halted on a failure (not merely waiting). */
+  halted?: boolean;
+}
 
 export interface ResourceReport {
   id: string;
@@ -85,6 +98,8 @@ export interface Report {
   failedCheck?: CheckResult;
   /** With result `rolledBack`: what was restored. */
   rollback?: RollbackReport;
+  /** With result held, pending or deferred: why the new commit waits. */
+  rollout?: RolloutNote;
 }
 
 /** An empty summary. */

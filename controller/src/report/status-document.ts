@@ -27,6 +27,12 @@ export interface StatusExtras {
   branch: string;
   /** The commit in force after this run (the last trusted, valid, applied one); `commit` is the one this run was about. */
   applied: string | null;
+  /** When `applied` was applied: rollout gating counts a ring's soak from here. */
+  appliedAt?: string | null;
+  /** The latest commits this host refused (rejected, invalid, rolled back): a rollout gate sees a failure after later reports. */
+  refused?: { commit: string; reason: string; at: string }[];
+  /** A newer verified commit this host waits to apply (ring, window), while reports are about the commit in force. */
+  waiting?: { commit: string; result: 'held' | 'pending' | 'deferred'; reason: string } | null;
   /** Who signed `commit`, when it was verified. */
   signer?: string | null;
   agent: AgentSettings;

@@ -23,6 +23,7 @@ export function statusMarkdown(doc: StatusDocument): string {
   out.push(`| result | **${doc.result}** |`);
   out.push(`| in force | ${doc.applied ? `\`${doc.applied.slice(0, 12)}\`` : 'nothing applied yet'} (branch \`${doc.branch}\`) |`);
   if (doc.commit && doc.commit !== doc.applied) out.push(`| this run was about | \`${doc.commit.slice(0, 12)}\` |`);
+  if (doc.rollout) out.push(`| ${doc.result} | ${escape(doc.rollout.reason)}${doc.rollout.opensAt ? ` (opens ${doc.rollout.opensAt})` : ''} |`);
   if (doc.signer) out.push(`| signed by | ${escape(doc.signer)} |`);
   out.push(`| run | ${doc.reason}, ${doc.mode}, ${doc.startedAt} (${(doc.durationMs / 1000).toFixed(1)} s) |`);
   out.push(`| resources | ${summaryText(doc.summary, doc.mode)} |`);

@@ -100,6 +100,50 @@ export async function readFleetStatus(options: ReadOptions): Promise<FleetStatus
   }
 }
 
+/** Every state/<host>/status.json at `tip`, read in one `git cat-file --batch`. */
+export async function readDocuments(dir: string, tip: string): Promise<StatusDocument[]> {
+  const names = (await gitAt(dir).raw(['ls-tree', '-r', '--name-only', tip, 'state/']))
+    .split('\n')
+    .filter((n) => /^state\/[^/]+\/status\.json$/.test(n));
+  if (names.length === 0) return [];
+  const input = Buffer.from(names.map((n) => `${tip}:${n}\n`).join(''));
+  const out = Buffer.from(await gitAt(dir, {}, input).raw(['cat-file', '--batch']), 'utf8');
+  const docs: StatusDocument[] = [];
+  let at = 0;
+  let index = -1;
+  while (at < out.length) {
+    const eol = out.indexOf(0x0a, at);
+    if (eol === -1) break;
+    const header = out.subarray(at, eol).toString('utf8').split(' ');
+    at = eol + 1;
+    index++;
+    if (header[1] !== 'blob') continue;
+    const size = Number(header[2]);
+    const body = out.subarray(at, at + size).toString('utf8');
+    at += size + 1;
+    try {
+      const doc = JSON.parse(body) as unknown;
+      // A device speaks only for itself: a report under state/<host>/ that names another host is not taken.
+      if (readable(doc) && doc.host === names[index]!.split('/')[1]) docs.push(doc);
+    } catch {
+      // a status.json that does not parse is skipped: the rest of the fleet is still shown
+    }
+  }
+  return docs;
+}
+
+/** A status.json with the fields the fleet view reads, of the right types (a hand-edited or truncated one is skipped like one that does not parse). */
+function readable(doc: unknown): doc is StatusDocument {
+  const d = doc as Record<string, unknown> | null;
+  const optional = (v: unknown, type: 'string' | 'object') => v === undefined || v === null || typeof v === type;
+  return (
+    typeof d === 'object' && d !== null &&
+    typeof d.host === 'string' && typeof d.endedAt === 'string' && typeof d.result === 'string' && typeof d.event === 'string' &&
+    optional(d.applied, 'string') && optional(d.agent, 'object') &&
+    (d.resources === undefined || (Array.isArray(d.resources) && d.resources.every((r: { id?: unknown } | null) => typeof r?.id === 'string'))) && (d.errors === undefined || (Array.isArray(d.errors) && d.errors.every((e) => typeof e === 'string')))
+  );
+}
+
 /** Commits in `to` after `from`; both are checked commit ids, and `--end-of-options` keeps either from being read as an option. */
 async function countBetween(dir: string, from: string, to: string): Promise<number | null> {
   if (!OBJECT_ID.test(from) || !OBJECT_ID.test(to)) return null;

@@ -12,6 +12,8 @@ import { ConvergeError } from '../platform/errors.js';
 
 /** Where the fetched branch head is kept. */
 const FETCHED_REF = 'refs/converge/fetched';
+/** Where a host's testing branch (canary work) is fetched. */
+const TESTING_REF = 'refs/converge/testing';
 /** The last commit applied (trusted, valid, converged): the state in force. */
 const APPLIED_REF = 'refs/converge/applied';
 
@@ -57,17 +59,31 @@ export class FleetClone {
 
   /** Fetch the branch (commits and trees; blobs come with the checkout that needs them) and return its head. */
   async fetch(): Promise<string> {
-    const { url, branch } = this.options;
+    return this.fetchBranch(this.options.branch, FETCHED_REF);
+  }
+
+  /** Fetch another branch of the same remote (a host's testing branch) into `ref`; null when the branch does not exist. */
+  async fetchOther(branch: string): Promise<string | null> {
     try {
-      await this.git.raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--filter=blob:none', 'origin', `+refs/heads/${branch}:${FETCHED_REF}`]);
+      return await this.fetchBranch(branch, TESTING_REF);
+    } catch (error) {
+      if ((error as ConvergeError).reason === 'not-found') return null;
+      throw error;
+    }
+  }
+
+  private async fetchBranch(branch: string, ref: string): Promise<string> {
+    const { url } = this.options;
+    try {
+      await this.git.raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--filter=blob:none', 'origin', `+refs/heads/${branch}:${ref}`]);
     } catch (error) {
       if (/couldn't find remote ref/i.test(gitMessage(error))) {
         throw new ConvergeError('not-found', `branch ${branch} does not exist on ${safeUrl(url)}`, { cause: error });
       }
       throw remoteError(`cannot fetch ${branch} from ${safeUrl(url)}`, error);
     }
-    const head = (await this.git.raw(['rev-parse', FETCHED_REF])).trim();
-    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head)) throw new ConvergeError('io', `git rev-parse ${FETCHED_REF} gave '${head.slice(0, 80)}', not a commit id`);
+    const head = (await this.git.raw(['rev-parse', ref])).trim();
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head)) throw new ConvergeError('io', `git rev-parse ${ref} gave '${head.slice(0, 80)}', not a commit id`);
     return head;
   }
 

@@ -85,5 +85,5 @@ describe('devices speak only for themselves', () => {
       ['a', true],
       ['b', true],
     ]);
-  });
+  }, 180_000);
 });

@@ -53,5 +53,5 @@ describe('a fleet reporting at once', () => {
     expect(stale.stdout).toMatch(/^h1 +verified +\d+ s ago STALE/m);
     expect(stale.stdout).toContain('6 hosts, all reports verified');
     expect(stale.stdout).toMatch(/^h1: stale — not seen for \d+ s \(expected within 1 s\)$/m);
-  });
+  }, 180_000);
 });

@@ -86,5 +86,6 @@ describe('signers', () => {
     const again = agentOnce(config);
     expect(again.stdout).not.toContain(`failed ${invalid.slice(0, 7)}`);
     expect(origin.statusLog()).toHaveLength(before);
-  });
+    // 24 agent runs: about 40 s on a quiet machine.
+  }, 300_000);
 });

@@ -55,5 +55,5 @@ describe('converge status on a hostile status branch', () => {
     expect(hosts.map((h) => h.host)).toEqual(['big', 'dup', 'esc', 'evil', 'inj', 'motoko']);
     expect(hosts.find((h) => h.host === 'inj')!.applied).toBeNull();
     expect(hosts.every((h) => !h.verified)).toBe(true);
-  });
+  }, 180_000);
 });
