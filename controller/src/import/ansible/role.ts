@@ -151,7 +151,9 @@ export function convertRole(dir: string): ConvertedRole {
       }
     }
   }
-  for (const r of handlerResources) if (!ids.has(idOf(r))) resources.push(r);
+  // a handler runs only when a task notifies it: one nothing converted notifies is not a resource
+  const notified = new Set(resources.flatMap((r) => (Array.isArray(r.notify) ? (r.notify as string[]) : [])));
+  for (const r of handlerResources) if (!ids.has(idOf(r)) && notified.has(idOf(r))) resources.push(r);
   return { vars: rewriteDeep(vars, names) as Record<string, unknown>, resources, unconverted, skipped, tasks: tasks.length };
 }
 
