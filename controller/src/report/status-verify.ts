@@ -1,7 +1,9 @@
 // Whose report is whose: a host's report on the status branch counts as that
-// host's only when the latest commit (first-parent) that touched
-// state/<host>/ is signed by that host's own key, declared as `agentKey:` in
-// hosts/<host>/host.yml on the fleet branch. Everything else is shown as
+// host's only when the latest commit (first-parent) that touched its folder
+// (state/<host>/ or state/_<shard>/<host>/) is signed by that host's own key,
+// declared as `agentKey:` in hosts/<host>/host.yml on the fleet branch, or
+// when its status.json.sig is that key's signature of exactly that
+// status.json (a report an aggregator committed). Everything else is shown as
 // unverified, with the reason. The branch is read as data: bounded sizes,
 // host names from paths, no value from a report on a command line.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -33,7 +35,7 @@ export interface VerifiedStatus {
   host: string;
   /** The parsed status.json; null when missing, too big or unreadable (see reason). */
   report: StatusDocument | null;
-  /** True only when the latest commit that touched state/<host>/ is signed by the host's own agentKey. */
+  /** True only when the latest commit that touched its folder, or its status.json.sig, is signed by the host's own agentKey. */
   verified: boolean;
   /** Why it is not verified (null when it is). */
   reason: string | null;
