@@ -14,7 +14,7 @@ import { durationMs } from '../agent/config-schema.js';
 export interface HostStatus {
   /** From the path state/<host>/ on the status branch. */
   host: string;
-  /** The report is this host's own: the last change to its folder is signed by its agentKey. */
+  /** The report is this host's own: the last change to its folder, or its status.json.sig, is signed by its agentKey. */
   verified: boolean;
   /** Why it is not verified; null when it is. */
   reason: string | null;
