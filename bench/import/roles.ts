@@ -31,17 +31,21 @@ try {
   for (const role of roles) {
     const work = mkdtempSync(path.join(os.tmpdir(), `converge-bench-import-${role}-`));
     cpSync(path.join(rolesDir, role), path.join(work, 'role', role), { recursive: true });
-    mkdirSync(path.join(work, 'fleet/hosts/bench'), { recursive: true });
-    writeFileSync(path.join(work, 'fleet/hosts/bench/host.yml'), `os: linux\nroles: [${role}]\n`);
+    // one host per role: the machines are shared, and a host's earlier resources are not this role's
+    const host = `bench-${role}`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+    mkdirSync(path.join(work, `fleet/hosts/${host}`), { recursive: true });
+    writeFileSync(path.join(work, `fleet/hosts/${host}/host.yml`), `os: linux\nroles: [${role}]\n`);
+    // ansible_managed is converge's own line on both sides (the one difference converge makes on purpose)
+    writeFileSync(path.join(work, 'ansible.cfg'), '[defaults]\nansible_managed = Managed by converge: local changes are overwritten\n');
     // converted on this side: the machines see the fleet read-only
     const converted = spawnSync(process.execPath, [CONVERGE_BIN, 'import', 'ansible', path.join(work, 'role', role), '--repo', path.join(work, 'fleet'), '--json'], { encoding: 'utf8' });
-    const summary = JSON.parse(converted.stdout || '{}') as { tasks?: number; resources?: number; unconverted?: unknown[] };
+    const summary = JSON.parse(converted.stdout || '{}') as { tasks?: number; resources?: number; unconverted?: unknown[]; skipped?: unknown[] };
     writeFileSync(path.join(work, 'play.yml'), `- hosts: localhost\n  roles:\n    - role: ${ansible.inside(path.join(work, 'role', role))}\n`);
     const t0 = Date.now();
-    const play = ansible.exec(['ansible-playbook', '-i', 'localhost,', '-c', 'local', ansible.inside(path.join(work, 'play.yml'))], { timeoutMs: 900_000, env: { ANSIBLE_NOCOLOR: '1', ANSIBLE_ROLES_PATH: ansible.inside(path.join(work, 'role')) } });
+    const play = ansible.exec(['ansible-playbook', '-i', 'localhost,', '-c', 'local', ansible.inside(path.join(work, 'play.yml'))], { timeoutMs: 900_000, env: { ANSIBLE_NOCOLOR: '1', ANSIBLE_CONFIG: ansible.inside(path.join(work, 'ansible.cfg')), ANSIBLE_ROLES_PATH: ansible.inside(path.join(work, 'role')) } });
     const ansibleMs = Date.now() - t0;
     const t1 = Date.now();
-    const apply = conv.converge(['apply', '--repo', conv.inside(path.join(work, 'fleet')), '--host', 'bench', '--json'], { timeoutMs: 900_000 });
+    const apply = conv.converge(['apply', '--repo', conv.inside(path.join(work, 'fleet')), '--host', host, '--json'], { timeoutMs: 900_000 });
     const convergeMs = Date.now() - t1;
     let report: { resources?: { id: string; status: string }[]; diagnostics?: { message: string }[] } = {};
     try {
@@ -61,8 +65,9 @@ try {
     }
     const failed = resources.filter((r) => r.status === 'failed').length;
     const why = resources.length === 0 ? ` (converge applied nothing: ${(report.diagnostics ?? []).map((d) => d.message).join('; ').slice(0, 200) || apply.stderr.trim().slice(0, 200)})` : '';
-    rows.push(`${role}: ${summary.tasks ?? '?'} tasks, ${summary.resources ?? '?'} resources, ${summary.unconverted?.length ?? '?'} not converted; ansible exit ${play.exitCode} (${(ansibleMs / 1000).toFixed(1)} s), converge exit ${apply.exitCode} (${(convergeMs / 1000).toFixed(1)} s, ${failed} failed); paths identical ${same}/${paths.length}${why}`);
+    rows.push(`${role}: ${summary.tasks ?? '?'} tasks, ${summary.resources ?? '?'} resources, ${summary.unconverted?.length ?? '?'} not converted, ${summary.skipped?.length ?? '?'} skipped (not for Debian 12); ansible exit ${play.exitCode} (${(ansibleMs / 1000).toFixed(1)} s), converge exit ${apply.exitCode} (${(convergeMs / 1000).toFixed(1)} s, ${failed} failed); paths identical ${same}/${paths.length}${why}`);
     for (const d of differ.slice(0, 5)) rows.push(`    differs ${d}`);
+    for (const r of resources.filter((x) => x.status === 'failed').slice(0, 5)) rows.push(`    failed ${JSON.stringify(r).slice(0, 300)}`);
   }
   console.log(rows.join('\n'));
   console.log(`reproduce: node bench/import/run.mjs ${rolesDir}`);

@@ -4,7 +4,9 @@
 // per poll with gating on: idle (nothing waits: no status-branch read) and
 // while a commit waits for its ring (each poll reads the status branch).
 //   npx tsx bench/rollout/rings.ts [--hosts 10] [--poll 2s] [--polls 40]
-import { rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { agentConfig, arg, cpuOf, git, scratch, signedOrigin, startAgent, until } from '../agent/support.js';
 import type { AgentProcess } from '../agent/support.js';
 
@@ -12,13 +14,21 @@ const perRing = Number(arg('hosts', '10'));
 const poll = arg('poll', '2s');
 const cpuPolls = Number(arg('polls', '40'));
 const RINGS = ['canary', 'early', 'rest'];
+/** Each host's own key, as on a real device: the public line goes in its host.yml (agentKey), the private one in its config (signingKey); gating counts only reports it signed. */
+const devices = new Map<string, { key: string; pub: string }>();
+
+function deviceKey(dir: string, host: string): { key: string; pub: string } {
+  const key = path.join(dir, `device-${host}`);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', host, '-f', key]);
+  return { key, pub: readFileSync(`${key}.pub`, 'utf8').trim() };
+}
 
 function fleet(version: string): Record<string, string> {
   const files: Record<string, string> = { 'hosts/_fleet.yml': `soak: 0s\nrings: [${RINGS.join(', ')}]\n` };
   for (const [r, ring] of RINGS.entries()) {
     for (let i = 0; i < perRing; i++) {
       const h = `h${r}-${i}`;
-      files[`hosts/${h}/host.yml`] = `os: linux\nring: ${ring}\n`;
+      files[`hosts/${h}/host.yml`] = `os: linux\nring: ${ring}\nagentKey: ${devices.get(h)!.pub}\n`;
       files[`hosts/${h}/app.yml`] = `resources:\n  - file: /etc/app.conf\n    content: "${version}\\n"\n`;
     }
   }
@@ -54,9 +64,10 @@ function cpuNow(agent: AgentProcess): number {
 
 async function main(): Promise<void> {
   const dir = scratch('converge-bench-rings-');
-  const origin = signedOrigin(dir, fleet('v0'));
   const hosts = RINGS.flatMap((_, r) => Array.from({ length: perRing }, (__, i) => `h${r}-${i}`));
-  const agents = hosts.map((h) => startAgent(agentConfig(dir, h, origin.url, origin.signers, { poll, interval: '24h', heartbeat: '24h' }), h === `h2-0` ? 'debug' : 'warn'));
+  for (const h of hosts) devices.set(h, deviceKey(dir, h));
+  const origin = signedOrigin(dir, fleet('v0'));
+  const agents = hosts.map((h) => startAgent(agentConfig(dir, h, origin.url, origin.signers, { poll, interval: '24h', heartbeat: '24h', signingKey: devices.get(h)!.key }), h === `h2-0` ? 'debug' : 'warn'));
   try {
     const v0 = git(`${dir}/work`, 'rev-parse', 'HEAD').trim().slice(0, 7);
     await until('every host on the first commit', () => [...appliedBy(origin.bare).values()].filter((c) => c === v0).length === hosts.length, 600_000);

@@ -31,7 +31,7 @@ export class RolloutGate {
 
   /** The gate of an agent: its clone, and the status branch it reports to. */
   static forAgent(config: ResolvedConfig, cloneDir: string, log: Logger): RolloutGate {
-    const reports = statusBranchReports({ url: config.statusRepo ?? config.repo, branch: config.statusBranch, dir: path.join(config.stateDir, 'rollout') });
+    const reports = statusBranchReports({ url: config.repo, branch: config.branch, statusUrl: config.statusRepo, statusBranch: config.statusBranch, dir: path.join(config.stateDir, 'rollout') });
     return new RolloutGate(cloneDir, reports, config.host, log.child({ component: 'rollout', host: config.host }));
   }
 

@@ -31,15 +31,17 @@ export async function importAnsibleCommand(roleDir: string, flags: ImportAnsible
     '# yaml-language-server: $schema=../../../controller/schema/resources.schema.json',
     `# Converted from the Ansible role ${path.basename(dir)} by converge import ansible.`,
     ...role.unconverted.map((u) => `# not converted: ${u.file}:${u.line} ${u.task}: ${u.why}`),
+    ...role.skipped.map((u) => `# skipped: ${u.file}:${u.line} ${u.task}: ${u.why}`),
     '',
   ].join('\n');
   writeFileSync(path.join(into, 'role.yml'), header + stringify({ ...(Object.keys(role.vars).length ? { vars: role.vars } : {}), resources: role.resources }, { lineWidth: 0 }));
   const out = new Printer();
   if (flags.json) {
-    out.line(JSON.stringify({ role: rel, tasks: role.tasks, resources: role.resources.length, unconverted: role.unconverted }, null, 2));
+    out.line(JSON.stringify({ role: rel, tasks: role.tasks, resources: role.resources.length, unconverted: role.unconverted, skipped: role.skipped }, null, 2));
     return 0;
   }
-  out.line(`${rel}/role.yml: ${role.resources.length} resources from ${role.tasks} tasks; ${role.unconverted.length} not converted`);
+  out.line(`${rel}/role.yml: ${role.resources.length} resources from ${role.tasks} tasks; ${role.unconverted.length} not converted${role.skipped.length ? `; ${role.skipped.length} skipped (not for Debian 12)` : ''}`);
   for (const u of role.unconverted) out.line(`  ${u.file}:${u.line}: ${u.task}: ${u.why}`);
+  for (const u of role.skipped) out.line(`  skipped ${u.file}:${u.line}: ${u.task}: ${u.why}`);
   return 0;
 }

@@ -38,7 +38,7 @@ export async function rolloutCommand(flags: RolloutFlags): Promise<number> {
       else out.line(`${commit.slice(0, 7)}: no hosts/_fleet.yml, so no rings: every host applies a commit as soon as it sees it`);
       return 0;
     }
-    const snapshot = await statusBranchReports({ url: where.statusUrl ?? where.url, branch: where.statusBranch, dir: path.join(work, 'status') }).read();
+    const snapshot = await statusBranchReports({ ...where, dir: path.join(work, 'status') }).read();
     const progress = rolloutProgress({ fleet, commit, reports: snapshot.reports, statusCommit: snapshot.statusCommit, now: new Date() });
     const rings: RingView[] = progress.rings.map((r) => ({
       name: r.ring.name,

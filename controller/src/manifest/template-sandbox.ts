@@ -33,7 +33,9 @@ const FORBIDDEN = new Set(['constructor', 'prototype', 'caller', 'callee', 'argu
 
 /** Explain why `name` may not be read, or undefined when it may. */
 export function forbiddenName(name: string): string | undefined {
-  if (FORBIDDEN.has(name) || name.startsWith('__')) return `'${name}' cannot be used in a template: templates reach data (vars, facts, host), not the objects behind it`;
+  // `__x__` is Python's and JavaScript's machinery (__class__, __proto__, __defineGetter__); `__x` is an Ansible
+  // role's private var (__memcached_user), an own key of a mapping like any other
+  if (FORBIDDEN.has(name) || /^__.*__$/.test(name)) return `'${name}' cannot be used in a template: templates reach data (vars, facts, host), not the objects behind it`;
   return undefined;
 }
 

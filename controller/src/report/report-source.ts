@@ -1,24 +1,25 @@
 // Where rollout gating and `converge rollout` read other hosts' reports: one
-// small interface, so the source can change (signed reports checked against
-// each host's agentKey, sharded paths, a blob store) without touching the
-// gate. Today's source reads every status.json at the status branch tip and
-// takes them as they are; until host reports are signed, `verified` says so.
-import { mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+// small interface, so the source can change (sharded paths, a blob store)
+// without touching the gate. Today's source is the status branch read by
+// readVerifiedStatuses: a report is verified only when the last change to its
+// host's folder is signed by that host's agentKey (DESIGN §7); any other is
+// returned unverified with the reason, and counts for nothing.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { gitAt, gitMessage, remoteError, safeUrl } from '../source/git.js';
-import { readDocuments } from './status-read.js';
-import { remoteHead } from '../source/remote.js';
+import { readVerifiedStatuses } from './status-verify.js';
+import type { StatusSource } from './status-verify.js';
+import { remoteHeads } from '../source/remote.js';
 import type { StatusDocument } from './status-document.js';
 
 /** One host's latest report, and whether it may be trusted. */
 export interface SourcedReport {
   host: string;
-  doc: StatusDocument;
+  /** The report; null when its status.json is missing, too big or unreadable (then it is never verified). */
+  doc: StatusDocument | null;
   /** Only verified reports count for gating. */
   verified: boolean;
-  /** Why it is (not) verified, for people. */
-  reason: string;
+  /** Why it is not verified, for people; null when it is. */
+  reason: string | null;
 }
 
 /** The reports at one status-branch commit. */
@@ -33,32 +34,41 @@ export interface ReportSource {
   read(): Promise<ReportSnapshot>;
 }
 
-/** Not checked: the reports on the status branch are not signed by their hosts yet (fleet trust). */
-const UNSIGNED = 'status reports are not signed yet: taken as the status branch holds them';
-
-/** Reads the status branch tip into a small bare repository kept in `dir` (shallow); an unmoved tip (one ls-remote) is not read again. */
-export function statusBranchReports(options: { url: string; branch: string; dir: string }): ReportSource {
-  let last: ReportSnapshot | null = null;
+/**
+ * The status branch, each report checked against its host's agentKey on the
+ * fleet branch. Reads in a fresh folder under `dir` (removed after); while
+ * neither the status tip nor the fleet head moved (one ls-remote when both
+ * live in one repository) the last snapshot is returned without reading again.
+ */
+export function statusBranchReports(options: StatusSource & { dir: string }): ReportSource {
+  let last: { key: string; snapshot: ReportSnapshot } | null = null;
+  const statusUrl = options.statusUrl ?? options.url;
   return {
     async read() {
-      const { dir } = options;
-      if (!existsSync(path.join(dir, 'HEAD'))) {
-        await mkdir(dir, { recursive: true, mode: 0o700 });
-        await gitAt(dir).raw(['init', '--quiet', '--bare']);
-      }
-      const tip = await remoteHead(options.url, options.branch, dir);
-      if (tip === null) return { statusCommit: null, reports: [] };
-      if (last && last.statusCommit === tip) return last;
+      await mkdir(options.dir, { recursive: true, mode: 0o700 });
+      const [status, fleet] = await tips(options, statusUrl);
+      if (status === null) return { statusCommit: null, reports: [] };
+      if (last && last.key === `${status} ${fleet}`) return last.snapshot;
+      const work = await mkdtemp(path.join(options.dir, 'read-'));
       try {
-        await gitAt(dir).raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--depth=1', options.url, `+refs/heads/${options.branch}:refs/converge/status`]);
-      } catch (error) {
-        if (/couldn't find remote ref/i.test(gitMessage(error))) return { statusCommit: null, reports: [] };
-        throw remoteError(`cannot fetch ${options.branch} from ${safeUrl(options.url)}`, error);
+        const read = await readVerifiedStatuses(options, { workDir: work });
+        const reports = read.hosts.map(({ host, report, verified, reason }) => ({ host, doc: report, verified, reason }));
+        const snapshot = { statusCommit: read.statusHead, reports };
+        last = { key: `${read.statusHead} ${read.fleetHead}`, snapshot };
+        return snapshot;
+      } finally {
+        await rm(work, { recursive: true, force: true });
       }
-      const fetched = (await gitAt(dir).raw(['rev-parse', 'refs/converge/status'])).trim();
-      const docs = await readDocuments(dir, fetched);
-      last = { statusCommit: fetched, reports: docs.map((doc) => ({ host: doc.host, doc, verified: true, reason: UNSIGNED })) };
-      return last;
     },
   };
+}
+
+/** The status tip and the fleet head (null when a branch does not exist): one ls-remote, or one per repository. */
+async function tips(source: StatusSource & { dir: string }, statusUrl: string): Promise<[string | null, string | null]> {
+  if (statusUrl === source.url) {
+    const heads = await remoteHeads(statusUrl, [source.statusBranch, source.branch], source.dir);
+    return [heads.get(source.statusBranch) ?? null, heads.get(source.branch) ?? null];
+  }
+  const [status, fleet] = await Promise.all([remoteHeads(statusUrl, [source.statusBranch], source.dir), remoteHeads(source.url, [source.branch], source.dir)]);
+  return [status.get(source.statusBranch) ?? null, fleet.get(source.branch) ?? null];
 }

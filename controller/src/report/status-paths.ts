@@ -16,7 +16,7 @@ export function hostDir(host: string): string {
 }
 
 /** The files a host writes in its folder, by role. */
-export const REPORT_FILES = { json: 'status.json', markdown: 'STATUS.md' } as const;
+export const REPORT_FILES = { json: 'status.json', markdown: 'STATUS.md', signature: 'status.json.sig' } as const;
 
 /** state/<host>/status.json. */
 export function statusJsonPath(host: string): string {
@@ -30,6 +30,13 @@ export function hostOfPath(file: string): string | null {
   // A sharded branch (state/_<shard>/<host>/): the host is the folder inside the shard.
   if (isShardFolder(parts[1]!)) return parts.length >= 3 && HOST_NAME.test(parts[2]!) ? parts[2]! : null;
   return HOST_NAME.test(parts[1]!) ? parts[1]! : null;
+}
+
+/** The report folder `file` is in (state/<host> or state/_<shard>/<host>), or null when it is not in one. */
+export function folderOfPath(file: string): string | null {
+  if (!hostOfPath(file)) return null;
+  const parts = file.split('/');
+  return parts.slice(0, isShardFolder(parts[1]!) ? 3 : 2).join('/');
 }
 
 /** The generated index of a sharded or aggregated status branch. */

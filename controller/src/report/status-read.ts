@@ -9,13 +9,12 @@ import { gitAt, safeUrl } from '../source/git.js';
 import { readVerifiedStatuses } from './status-verify.js';
 import { OBJECT_ID } from './read-repo.js';
 import type { StatusDocument } from './status-document.js';
-import { statusFiles } from './status-files.js';
 import { durationMs } from '../agent/config-schema.js';
 
 export interface HostStatus {
   /** From the path state/<host>/ on the status branch. */
   host: string;
-  /** The report is this host's own: the last change to its folder is signed by its agentKey. */
+  /** The report is this host's own: the last change to its folder, or its status.json.sig, is signed by its agentKey. */
   verified: boolean;
   /** Why it is not verified; null when it is. */
   reason: string | null;
@@ -99,51 +98,6 @@ export async function readFleetStatus(options: ReadOptions): Promise<FleetStatus
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** Every host's status.json at `tip` (state/<host>/ or, past a size, state/_<shard>/<host>/ by state/index.json), read in one `git cat-file --batch`. */
-export async function readDocuments(dir: string, tip: string): Promise<StatusDocument[]> {
-  const files = await statusFiles(dir, tip);
-  const names = files.map((f) => f.path);
-  if (names.length === 0) return [];
-  const input = Buffer.from(names.map((n) => `${tip}:${n}\n`).join(''));
-  const out = Buffer.from(await gitAt(dir, {}, input).raw(['cat-file', '--batch']), 'utf8');
-  const docs = new Map<string, StatusDocument>();
-  let at = 0;
-  // cat-file answers in the order asked: the k-th answer is files[k] (a missing one answers one line).
-  for (let k = 0; at < out.length; k++) {
-    const eol = out.indexOf(0x0a, at);
-    if (eol === -1) break;
-    const header = out.subarray(at, eol).toString('utf8').split(' ');
-    at = eol + 1;
-    if (header[1] !== 'blob') continue;
-    const size = Number(header[2]);
-    const body = out.subarray(at, at + size).toString('utf8');
-    at += size + 1;
-    try {
-      const doc = JSON.parse(body) as unknown;
-      // A report counts only in its own host's folder; a host in two places (part-way through sharding) shows its latest.
-      const file = files[k];
-      if (!readable(doc) || doc.host !== file?.host) continue;
-      const seen = docs.get(doc.host);
-      if (!seen || Date.parse(doc.endedAt) > Date.parse(seen.endedAt)) docs.set(doc.host, doc);
-    } catch {
-      // a status.json that does not parse is skipped: the rest of the fleet is still shown
-    }
-  }
-  return [...docs.values()];
-}
-
-/** A status.json with the fields the fleet view reads, of the right types (a hand-edited or truncated one is skipped like one that does not parse). */
-function readable(doc: unknown): doc is StatusDocument {
-  const d = doc as Record<string, unknown> | null;
-  const optional = (v: unknown, type: 'string' | 'object') => v === undefined || v === null || typeof v === type;
-  return (
-    typeof d === 'object' && d !== null &&
-    typeof d.host === 'string' && typeof d.endedAt === 'string' && typeof d.result === 'string' && typeof d.event === 'string' &&
-    optional(d.applied, 'string') && optional(d.agent, 'object') &&
-    (d.resources === undefined || (Array.isArray(d.resources) && d.resources.every((r: { id?: unknown } | null) => typeof r?.id === 'string'))) && (d.errors === undefined || (Array.isArray(d.errors) && d.errors.every((e) => typeof e === 'string')))
-  );
 }
 
 /** Commits in `to` after `from`; both are checked commit ids, and `--end-of-options` keeps either from being read as an option. */

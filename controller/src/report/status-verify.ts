@@ -1,7 +1,9 @@
 // Whose report is whose: a host's report on the status branch counts as that
-// host's only when the latest commit (first-parent) that touched
-// state/<host>/ is signed by that host's own key, declared as `agentKey:` in
-// hosts/<host>/host.yml on the fleet branch. Everything else is shown as
+// host's only when the latest commit (first-parent) that touched its folder
+// (state/<host>/ or state/_<shard>/<host>/) is signed by that host's own key,
+// declared as `agentKey:` in hosts/<host>/host.yml on the fleet branch, or
+// when its status.json.sig is that key's signature of exactly that
+// status.json (a report an aggregator committed). Everything else is shown as
 // unverified, with the reason. The branch is read as data: bounded sizes,
 // host names from paths, no value from a report on a command line.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,7 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ReadRepo, OBJECT_ID } from './read-repo.js';
-import { STATE_ROOT, hostOfPath, statusJsonPath } from './status-paths.js';
+import { REPORT_FILES, STATE_ROOT, folderOfPath, hostOfPath } from './status-paths.js';
+import { statusFiles } from './status-files.js';
+import { verifyReport } from './report-signature.js';
 import type { StatusDocument } from './status-document.js';
 import { splitSignedCommit, verifySsh } from '../source/signature.js';
 import { gitEnvironment } from '../source/git.js';
@@ -18,6 +22,8 @@ import { SSH_PUBLIC_KEY } from '../manifest/host-schema.js';
 
 /** The largest status.json read (a bigger one is shown as unreadable, never loaded). */
 export const MAX_STATUS_BYTES = 2 * 1024 * 1024;
+/** The largest status.json.sig read (an SSH signature is well under 1 KiB). */
+const MAX_SIGNATURE_BYTES = 16 * 1024;
 /** How many signatures are checked at once. */
 const VERIFY_CONCURRENCY = 8;
 /** The largest host.yml read for its agentKey. */
@@ -29,7 +35,7 @@ export interface VerifiedStatus {
   host: string;
   /** The parsed status.json; null when missing, too big or unreadable (see reason). */
   report: StatusDocument | null;
-  /** True only when the latest commit that touched state/<host>/ is signed by the host's own agentKey. */
+  /** True only when the latest commit that touched its folder, or its status.json.sig, is signed by the host's own agentKey. */
   verified: boolean;
   /** Why it is not verified (null when it is). */
   reason: string | null;
@@ -132,62 +138,95 @@ async function agentKeys(repo: ReadRepo, head: string): Promise<Map<string, stri
   return keys;
 }
 
+/** One report folder on the branch: a host can have two while its fleet moves to shards. */
+interface Candidate {
+  host: string;
+  dir: string;
+  json: string | undefined;
+  sig: string | undefined;
+}
+
 async function readHosts(repo: ReadRepo, tip: string, keys: Map<string, string[]>, max: number, now: Date): Promise<VerifiedStatus[]> {
-  // Host folders from the tree's paths: names that are not host names are not hosts.
+  // Report folders from the tree's paths (flat, or sharded by state/index.json): names that are not host names are not hosts.
   const listing = await repo.git.raw(['ls-tree', '--full-tree', tip, '--', `${STATE_ROOT}/`]).catch(() => '');
-  const hosts = listing
-    .split('\n')
-    .map((l) => /^040000 tree [0-9a-f]+\t(.+)$/.exec(l)?.[1])
-    .map((p) => (p ? hostOfPath(`${p}/`) : null))
-    .filter((h): h is string => h !== null);
-  const unique = [...new Set(hosts)].sort();
+  const top = listing.split('\n').map((l) => /^040000 tree [0-9a-f]+\t(.+)$/.exec(l)?.[1]).filter((p): p is string => p !== undefined);
   // A hand-made tree can list a name twice; git never writes one.
-  const twice = new Set(hosts.filter((h, i) => hosts.indexOf(h) !== i));
-  const jsonOids = new Map<string, string>();
-  const files = await repo.git.raw(['ls-tree', '--full-tree', tip, '--', ...unique.map(statusJsonPath)]).catch(() => '');
-  for (const line of files.split('\n')) {
+  const twice = new Set(top.filter((p, i) => top.indexOf(p) !== i).map((p) => hostOfPath(`${p}/`)).filter((h): h is string => h !== null));
+  const oids = new Map<string, string>();
+  const all = await repo.git.raw(['ls-tree', '-r', '--full-tree', tip, '--', `${STATE_ROOT}/`]).catch(() => '');
+  for (const line of all.split('\n')) {
     const m = /^100644 blob ([0-9a-f]+)\t(.+)$/.exec(line);
-    const host = m ? hostOfPath(m[2]!) : null;
-    if (m && host && m[2] === statusJsonPath(host)) jsonOids.set(host, m[1]!);
+    if (m) oids.set(m[2]!, m[1]!);
   }
-  const blobs = await repo.blobs([...jsonOids.values()], max);
-  const latest = await latestCommits(repo, tip, new Set(unique));
+  const folders = new Set([...top.map((p) => folderOfPath(`${p}/`)), ...[...oids.keys()].map(folderOfPath)]);
+  const candidates: Candidate[] = (await statusFiles(repo.dir, tip))
+    .map((f) => ({ host: f.host, dir: path.posix.dirname(f.path) }))
+    .filter((c) => folders.has(c.dir))
+    .map((c) => ({ ...c, json: oids.get(`${c.dir}/${REPORT_FILES.json}`), sig: oids.get(`${c.dir}/${REPORT_FILES.signature}`) }));
+  const blobs = await repo.blobs(candidates.flatMap((c) => (c.json ? [c.json] : [])), max);
+  const sigs = await repo.blobs(candidates.flatMap((c) => (c.sig ? [c.sig] : [])), MAX_SIGNATURE_BYTES);
+  const latest = await latestCommits(repo, tip, new Set(candidates.map((c) => c.dir)));
   const signers = await signersFile(keys);
   try {
     // The signatures, checked a few at a time (one ssh-keygen each), from commit objects read in one process.
     const objects = await repo.objects([...new Set(latest.values())], 'commit', 256 * 1024);
-    const signatures = await mapLimited(unique, VERIFY_CONCURRENCY, (host) => {
-      const commit = latest.get(host) ?? null;
-      return verifyHost(host, commit, commit ? objects.get(commit) : undefined, keys.get(host), signers, now);
-    });
-    const out: VerifiedStatus[] = [];
-    for (const [i, host] of unique.entries()) {
-      const oid = jsonOids.get(host);
-      const commit = latest.get(host) ?? null;
+    const read = await mapLimited(candidates, VERIFY_CONCURRENCY, async (c): Promise<VerifiedStatus> => {
+      const commit = latest.get(c.dir) ?? null;
       let report: StatusDocument | null = null;
       let problem: string | null = null;
-      if (twice.has(host)) problem = `the branch lists ${STATE_ROOT}/${host}/ more than once`;
-      else if (!oid) problem = 'no status.json';
-      else if (!blobs.has(oid)) problem = `status.json is larger than ${max} bytes (not read)`;
+      if (twice.has(c.host)) problem = `the branch lists ${STATE_ROOT}/${c.host}/ more than once`;
+      else if (!c.json) problem = 'no status.json';
+      else if (!blobs.has(c.json)) problem = `status.json is larger than ${max} bytes (not read)`;
       else {
-        report = parseReport(blobs.get(oid)!);
+        report = parseReport(blobs.get(c.json)!);
         if (!report) problem = 'status.json does not parse as a report';
-        else if (report.host !== host) {
-          problem = `status.json names another host (${String(report.host).slice(0, 64)})`;
-        }
+        else if (report.host !== c.host) problem = `status.json names another host (${String(report.host).slice(0, 64)})`;
       }
-      const signature = signatures[i]!;
+      const signature = await verifyFolder(c, commit, commit ? objects.get(commit) : undefined, blobs, sigs, keys.get(c.host), signers, now);
       const reason = problem && signature ? `${problem}; ${signature}` : (problem ?? signature);
-      out.push({ host, report, verified: reason === null, reason, commit });
+      return { host: c.host, report, verified: reason === null, reason, commit };
+    });
+    // A host in two folders (part-way through sharding): its verified report, then its latest.
+    const best = new Map<string, VerifiedStatus>();
+    for (const r of read) {
+      const seen = best.get(r.host);
+      if (!seen || rank(r) > rank(seen)) best.set(r.host, r);
     }
-    return out;
+    return [...best.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
   } finally {
     if (signers) await rm(path.dirname(signers), { recursive: true, force: true });
   }
 }
 
-/** The newest first-parent commit that touched state/<host>/, per host (one walk, stopped once every host is found). */
-function latestCommits(repo: ReadRepo, tip: string, hosts: Set<string>): Promise<Map<string, string>> {
+/** Verified first, then the newest report. */
+function rank(r: VerifiedStatus): number {
+  const at = Date.parse(r.report?.endedAt ?? '');
+  return (r.verified ? 1e15 : 0) + (Number.isFinite(at) ? at : 0);
+}
+
+/**
+ * Null when the folder's report is its host's own: its status.json.sig is the
+ * host's signature of exactly that status.json (aggregated), or the last commit
+ * that touched the folder is signed by the host's agentKey (direct push). Else why not.
+ */
+async function verifyFolder(c: Candidate, commit: string | null, raw: Buffer | undefined, blobs: Map<string, Buffer>, sigs: Map<string, Buffer>, keys: string[] | undefined, signers: string | null, now: Date): Promise<string | null> {
+  let sigProblem: string | null = null;
+  if (c.sig && keys && c.json && blobs.has(c.json)) {
+    const sig = sigs.get(c.sig);
+    if (!sig) sigProblem = `status.json.sig is larger than ${MAX_SIGNATURE_BYTES} bytes (not read)`;
+    else {
+      const json = blobs.get(c.json)!.toString('utf8');
+      for (const key of keys) if (await verifyReport(c.host, json, sig.toString('utf8'), key.split(' ').slice(0, 2).join(' '))) return null;
+      sigProblem = `status.json.sig is not ${c.host}'s agentKey signature of this status.json`;
+    }
+  }
+  const byCommit = await verifyHost(c.host, commit, raw, keys, signers, now);
+  if (byCommit === null) return null;
+  return sigProblem ? `${sigProblem}; ${byCommit}` : byCommit;
+}
+
+/** The newest first-parent commit that touched each report folder in `dirs` (one walk, stopped once every folder is found). */
+function latestCommits(repo: ReadRepo, tip: string, dirs: Set<string>): Promise<Map<string, string>> {
   return new Promise((resolve, reject) => {
     const found = new Map<string, string>();
     const child = spawn('git', ['log', '--first-parent', '--no-renames', '--format=commit %H', '--name-only', tip, '--', `${STATE_ROOT}/`], { cwd: repo.dir, env: gitEnvironment(), stdio: ['ignore', 'pipe', 'ignore'] });
@@ -200,11 +239,11 @@ function latestCommits(repo: ReadRepo, tip: string, hosts: Set<string>): Promise
       for (const line of lines) {
         if (line.startsWith('commit ')) current = line.slice(7);
         else if (line) {
-          const host = hostOfPath(line);
-          if (host && hosts.has(host) && !found.has(host)) found.set(host, current);
+          const dir = folderOfPath(line);
+          if (dir && dirs.has(dir) && !found.has(dir)) found.set(dir, current);
         }
       }
-      if (found.size === hosts.size) child.kill();
+      if (found.size === dirs.size) child.kill();
     });
     child.on('error', reject);
     child.on('close', () => resolve(found));

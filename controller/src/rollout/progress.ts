@@ -111,8 +111,8 @@ export function gateFor(progress: RolloutProgress, ringName: string): GateDecisi
 function hostProgress(host: string, sourced: SourcedReport | undefined, commit: string, ring: Ring, now: Date): HostProgress {
   if (!sourced) return { host, state: 'unreported', applied: null };
   const doc = sourced.doc;
-  const applied = doc.applied ?? null;
-  if (!sourced.verified) return { host, state: 'unverified', detail: sourced.reason, applied };
+  const applied = doc?.applied ?? null;
+  if (!sourced.verified || !doc) return { host, state: 'unverified', detail: sourced.reason ?? 'no readable report', applied };
   if (applied === commit) {
     const appliedAt = appliedAtOf(doc);
     if (FAILED_RESULTS.has(doc.result) || failingCheck(doc)) return { host, state: 'failed', appliedAt, detail: whyFailed(doc), applied };

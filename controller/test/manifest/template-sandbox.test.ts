@@ -58,6 +58,18 @@ describe('template sandbox: no way from a template to JavaScript', () => {
     expect(fn).toMatch(/a function has no attributes in a template \(tried 'name'\)/);
   });
 
+  it("reads an Ansible role's private __var, and still no __dunder__ of it", () => {
+    const fleet = createFleet({
+      'hosts/web/host.yml': 'os: linux\nvars:\n  __site_dir: /etc/site\n',
+      'hosts/web/a.yml': 'resources:\n  - file: /etc/x\n    template: x.j2\n',
+      'hosts/web/x.j2': '{{ __site_dir }} {{ vars.__site_dir }}\n',
+    });
+    const { diagnostics } = validateFleet(fleet.dir);
+    expect(diagnostics.map(formatDiagnostic)).toEqual([]);
+    expect(errorsFor('{{ vars.__defineGetter__ }}\n')[0]).toMatch(/'__defineGetter__' cannot be used in a template/);
+    expect(errorsFor('{{ vars.conf.__class__ }}\n')[0]).toMatch(/'__class__' cannot be used in a template/);
+  });
+
   it('refuses a __proto__ key and an assignment to a reserved name', () => {
     expect(errorsFor('{% set x = {"__proto__": vars.names} %}{{ x }}\n')[0]).toMatch(/x\.j2:1:\d+: '__proto__' cannot be a key in a template/);
     expect(errorsFor('{% set __proto__ = range %}{{ constructor }}\n')[0]).toMatch(/'__proto__' cannot be used in a template/);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/tmp.js';
-import { allowedSigners, createOrigin, git, sshKey } from '../agent/support/origin.js';
+import { allowedSigners, createOrigin, git, publicKey, sshKey } from '../agent/support/origin.js';
 import type { SigningKey } from '../agent/support/origin.js';
 import { agentOnce, writeConfig } from '../agent/support/agent.js';
 
@@ -29,8 +29,11 @@ describe('canary branches', () => {
     const dir = tempDir();
     const key = sshKey(dir, 'alice');
     const signers = allowedSigners(path.join(dir, 'allowed'), [key]);
-    const origin = createOrigin(dir, { 'hosts/can/host.yml': 'os: linux\n', 'hosts/can/motd.yml': motd('main 0') }, key);
-    const { config, root } = writeConfig({ host: 'can', repo: origin.url, dir, allowedSigners: signers });
+    // The device signs its reports with its own key, declared in its host.yml.
+    const device = sshKey(dir, 'device-can');
+    const hostYml = (extra = '') => `os: linux\nagentKey: ${publicKey(device)}\n${extra}`;
+    const origin = createOrigin(dir, { 'hosts/can/host.yml': hostYml(), 'hosts/can/motd.yml': motd('main 0') }, key);
+    const { config, root } = writeConfig({ host: 'can', repo: origin.url, dir, allowedSigners: signers, extra: { signingKey: device.key } });
     const motdNow = () => readFileSync(path.join(root, 'etc/motd'), 'utf8');
     const run = () => {
       const r = agentOnce(config);
@@ -39,7 +42,7 @@ describe('canary branches', () => {
     expect(run().exitCode).toBe(0);
 
     // The fleet branch sends the host to its testing branch, which carries one more commit.
-    const c1 = origin.commit({ 'hosts/can/host.yml': 'os: linux\nbranch: testing-can\n' }, { message: 'can: follow testing-can' });
+    const c1 = origin.commit({ 'hosts/can/host.yml': hostYml('branch: testing-can\n') }, { message: 'can: follow testing-can' });
     git(origin.work, 'branch', '-q', '-f', 'testing-can', c1);
     const t1 = commitOn(origin.work, 'testing-can', key, { 'hosts/can/motd.yml': motd('testing 1') }, 'try motd');
     expect(run().last).toMatchObject({ applied: t1, result: 'changed' });
@@ -68,7 +71,7 @@ describe('canary branches', () => {
     expect(motdNow()).toBe('testing 2\n');
 
     // The canary work is done: branch: goes, the host follows the fleet branch again.
-    const c3 = origin.commit({ 'hosts/can/host.yml': 'os: linux\n', 'hosts/can/motd.yml': motd('main 3') }, { message: 'back to main' });
+    const c3 = origin.commit({ 'hosts/can/host.yml': hostYml(), 'hosts/can/motd.yml': motd('main 3') }, { message: 'back to main' });
     expect(run().last).toMatchObject({ applied: c3 });
     expect(motdNow()).toBe('main 3\n');
   });

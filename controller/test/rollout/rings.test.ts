@@ -1,5 +1,6 @@
-// Several real agents (one per host, each its own --root and state) against
-// one real remote with signed commits and a real health check: a good commit
+// Several real agents (one per host, each its own --root, state and SSH key
+// signing its status reports) against one real remote with signed commits
+// and a real health check: a good commit
 // walks through the rings in order, each ring waiting for the one before on
 // the status branch; a commit that breaks the canary's check halts the
 // rollout at the canary and the later rings hold, saying why; a newer good
@@ -8,18 +9,19 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/tmp.js';
-import { allowedSigners, createOrigin, sshKey } from '../agent/support/origin.js';
+import { allowedSigners, createOrigin, publicKey, sshKey } from '../agent/support/origin.js';
+import type { SigningKey } from '../agent/support/origin.js';
 import { agentOnce, writeConfig } from '../agent/support/agent.js';
 import { converge } from '../helpers/cli.js';
 
 const RINGS = 'rings:\n  - canary\n  - name: servers\n    successThreshold: 50%\n  - laptops\n';
 
-function hostFiles(host: string, ring: string | null, root: string, content: string): Record<string, string> {
+function hostFiles(host: string, ring: string | null, device: SigningKey, root: string, content: string): Record<string, string> {
   // Checks probe the real system, so the agents run with root / and manage a file in this test's folder.
   const file = path.join(root, 'app.conf');
   const check = host === 'canary' ? `checks:\n  - command: grep -q ok ${file}\n    name: app\n    within: 0s\n` : '';
   return {
-    [`hosts/${host}/host.yml`]: `os: linux\n${ring ? `ring: ${ring}\n` : ''}${check}`,
+    [`hosts/${host}/host.yml`]: `os: linux\nagentKey: ${publicKey(device)}\n${ring ? `ring: ${ring}\n` : ''}${check}`,
     [`hosts/${host}/app.yml`]: `resources:\n  - directory: ${root}\n  - file: ${file}\n    content: "${content}\\n"\n`,
   };
 }
@@ -31,14 +33,16 @@ describe('rings', () => {
     const signers = allowedSigners(path.join(dir, 'allowed'), [key]);
     const hosts = { canary: 'canary', s1: 'servers', s2: 'servers', laptop: null } as const;
     const roots = Object.fromEntries(Object.keys(hosts).map((h) => [h, path.join(dir, `root-${h}`)]));
+    // Each device signs its reports with its own key, declared in its host.yml: only those reports count.
+    const devices = Object.fromEntries(Object.keys(hosts).map((h) => [h, sshKey(dir, `device-${h}`)]));
     const fleet = (content: string) => ({
       'hosts/_fleet.yml': RINGS,
-      ...Object.assign({}, ...Object.entries(hosts).map(([h, ring]) => hostFiles(h, ring, roots[h]!, content))),
+      ...Object.assign({}, ...Object.entries(hosts).map(([h, ring]) => hostFiles(h, ring, devices[h]!, roots[h]!, content))),
     });
     const origin = createOrigin(dir, fleet('ok v0'), key);
     const config = Object.fromEntries(
       Object.keys(hosts).map((h) => {
-        const { config: file } = writeConfig({ host: h, repo: origin.url, dir, allowedSigners: signers });
+        const { config: file } = writeConfig({ host: h, repo: origin.url, dir, allowedSigners: signers, extra: { signingKey: devices[h]!.key } });
         writeFileSync(file, readFileSync(file, 'utf8').replace(/^root: .*$/m, 'root: /'));
         return [h, file];
       }),

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/tmp.js';
-import { allowedSigners, createOrigin, sshKey } from '../agent/support/origin.js';
+import { allowedSigners, createOrigin, publicKey, sshKey } from '../agent/support/origin.js';
 import { agentOnce, writeConfig } from '../agent/support/agent.js';
 
 const motd = (text: string) => `resources:\n  - file: /etc/motd\n    content: "${text}\\n"\n`;
@@ -18,8 +18,11 @@ describe('maintenance windows in the agent', () => {
     const dir = tempDir();
     const key = sshKey(dir, 'alice');
     const signers = allowedSigners(path.join(dir, 'allowed'), [key]);
-    const origin = createOrigin(dir, { 'hosts/w/host.yml': 'os: linux\n', 'hosts/w/motd.yml': motd('v0') }, key);
-    const { config, root } = writeConfig({ host: 'w', repo: origin.url, dir, allowedSigners: signers });
+    // The device signs its reports with its own key, declared in its host.yml.
+    const device = sshKey(dir, 'device-w');
+    const agentKey = `agentKey: ${publicKey(device)}\n`;
+    const origin = createOrigin(dir, { 'hosts/w/host.yml': `os: linux\n${agentKey}`, 'hosts/w/motd.yml': motd('v0') }, key);
+    const { config, root } = writeConfig({ host: 'w', repo: origin.url, dir, allowedSigners: signers, extra: { signingKey: device.key } });
     const motdFile = path.join(root, 'etc/motd');
     const run = () => {
       const r = agentOnce(config);
@@ -30,7 +33,7 @@ describe('maintenance windows in the agent', () => {
 
     // Closed now: it opens in 12 hours (UTC), for one hour.
     const later = new Date(Date.now() + 12 * 3_600_000);
-    const closed = `os: linux\nwindow:\n  start: "${hhmm(later)}"\n  length: 1h\n  timeZone: UTC\n  healOutsideWindow: false\n`;
+    const closed = `os: linux\n${agentKey}window:\n  start: "${hhmm(later)}"\n  length: 1h\n  timeZone: UTC\n  healOutsideWindow: false\n`;
     const c1 = origin.commit({ 'hosts/w/host.yml': closed, 'hosts/w/motd.yml': motd('v1') });
     const pending = run();
     expect(pending).toMatchObject({ result: 'pending', commit: c1, mode: 'plan' });
@@ -50,7 +53,7 @@ describe('maintenance windows in the agent', () => {
     const earlier = new Date(Date.now() - 3_600_000);
     const flag = path.join(dir, 'busy');
     writeFileSync(flag, '');
-    const open = `os: linux\nwindow:\n  start: "${hhmm(earlier)}"\n  length: 3h\n  timeZone: UTC\n  deferIf:\n    - command: test -e ${flag}\n  maxDefer: 1h\n`;
+    const open = `os: linux\n${agentKey}window:\n  start: "${hhmm(earlier)}"\n  length: 3h\n  timeZone: UTC\n  deferIf:\n    - command: test -e ${flag}\n  maxDefer: 1h\n`;
     const c2 = origin.commit({ 'hosts/w/host.yml': open, 'hosts/w/motd.yml': motd('v2') });
     const deferred = run();
     expect(deferred).toMatchObject({ result: 'deferred', commit: c2 });

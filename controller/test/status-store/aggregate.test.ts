@@ -6,7 +6,7 @@
 // the lease.
 import { beforeAll, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { describeWith } from '../helpers/components.js';
@@ -35,9 +35,30 @@ interface Setup {
   hosts: SimHost[];
   branch: AggregateBranch;
   allowedSigners: string;
+  /** Each host's key pair, when the hosts sign (setup's `signed`). */
+  keys: Record<string, { key: string; pub: string }>;
 }
 
-async function setup(container: string, names: string[], extra: Partial<StatusStoreConfig> = {}): Promise<Setup> {
+/** The fleet branch `main` on `remote`, declaring each host's agentKey in hosts/<host>/host.yml. */
+function fleetBranch(remote: string, agentKeys: Record<string, string>): void {
+  const work = tempDir();
+  git(work, 'init', '-q', '-b', 'main');
+  for (const [host, pub] of Object.entries(agentKeys)) {
+    mkdirSync(path.join(work, 'hosts', host), { recursive: true });
+    writeFileSync(path.join(work, 'hosts', host, 'host.yml'), `agentKey: ${pub}\n`);
+  }
+  git(work, 'add', '-A');
+  git(work, 'commit', '-qm', 'fleet');
+  git(work, 'push', '-q', remote, 'main');
+}
+
+/**
+ * A container, a bare remote and an aggregator; with `signed`, every host and
+ * `signed`'s extra names get a key, the hosts sign their reports with
+ * `signWith[host]`'s key (default their own; null: unsigned) and main declares
+ * each one's own key as its agentKey.
+ */
+async function setup(container: string, names: string[], extra: Partial<StatusStoreConfig> = {}, signed?: { extra?: string[]; signWith?: Record<string, string | null> }): Promise<Setup> {
   await makeContainer(azurite, container);
   const dir = tempDir();
   const remote = path.join(dir, 'fleet.git');
@@ -46,9 +67,15 @@ async function setup(container: string, names: string[], extra: Partial<StatusSt
   const allowedSigners = path.join(dir, 'allowed_signers');
   writeFileSync(allowedSigners, `converge@aggregator ${pub}\n`);
   const config = keyConfig(azurite, container, dir, { signingKey: key, ...extra });
-  const hosts = await Promise.all(names.map((n) => simHost(path.join(dir, n), hostConfig(azurite, container, n, dir), n)));
+  const keys = Object.fromEntries(signed ? [...names, ...(signed.extra ?? [])].map((n) => [n, sshKey(dir, `${n}-key`)]) : []);
+  if (signed) fleetBranch(remote, Object.fromEntries(Object.entries(keys).map(([n, k]) => [n, k.pub])));
+  const signingKey = (n: string) => {
+    const by = signed?.signWith && n in signed.signWith ? signed.signWith[n] : n;
+    return signed && by ? { signingKey: keys[by]!.key } : {};
+  };
+  const hosts = await Promise.all(names.map((n) => simHost(path.join(dir, n), hostConfig(azurite, container, n, dir, signingKey(n)), n)));
   const branch = await AggregateBranch.open(path.join(dir, 'work'), { url: `file://${remote}`, branch: 'status', signingKey: key, shardAbove: config.shardAbove });
-  return { remote, config, hosts, branch, allowedSigners };
+  return { remote, config, hosts, branch, allowedSigners, keys };
 }
 
 const pass = async (s: Setup) => aggregateOnce(await openContainer(s.config), s.branch);
@@ -118,17 +145,14 @@ describeWith(azuriteAvailable())('the status aggregator', () => {
     expect(events.length).toBe(written.length);
   });
 
-  // SKIPPED after merging main: `converge status` now reads through helper 14's verified reader (report/status-verify.ts),
-  // which lists only state/<host>/ and judges hosts by their commits, not through status-files.ts; wiring
-  // statusFiles() and status.json.sig into it is the follow-up named in /work/notes/issue-17.md.
-  it.skip('past shardAbove hosts: state/_<shard>/<host>/ and state/index.json, which converge status reads beside hosts that push directly', async () => {
-    const s = await setup('sharded', ['armitage', 'atom', 'motoko'], { shardAbove: 2 });
+  it('past shardAbove hosts: state/_<shard>/<host>/ and state/index.json, which converge status reads, verified, beside a host that pushes directly', async () => {
+    const s = await setup('sharded', ['armitage', 'atom', 'motoko'], { shardAbove: 2 }, { extra: ['count-zero'] });
     for (const h of s.hosts) await report(h);
-    // count-zero still pushes straight to the status branch (a fleet part-way through switching).
+    // count-zero still pushes straight to the status branch, signing its commits (a fleet part-way through switching).
     const outbox = await Outbox.open(tempDir());
     const doc = { version: 1, host: 'count-zero', reportId: 'cz-1', result: 'converged', event: 'count-zero: converged', endedAt: new Date().toISOString(), applied: null };
     await outbox.add({ id: 'cz-1', statusJson: JSON.stringify(doc), statusMarkdown: '# count-zero\n', message: 'count-zero: converged\n', at: doc.endedAt });
-    await (await StatusBranch.open(tempDir(), { url: `file://${s.remote}`, branch: 'status', host: 'count-zero' })).deliver(await outbox.list(), async () => undefined);
+    await (await StatusBranch.open(tempDir(), { url: `file://${s.remote}`, branch: 'status', host: 'count-zero', signingKey: s.keys['count-zero']!.key })).deliver(await outbox.list(), async () => undefined);
     await pass(s);
     const files = git(s.remote, 'ls-tree', '-r', '--name-only', 'status').split('\n').filter((f) => f.endsWith('status.json'));
     expect(files.sort()).toEqual([`state/${shardOf('armitage')}/armitage/status.json`, `state/${shardOf('atom')}/atom/status.json`, `state/${shardOf('motoko')}/motoko/status.json`, 'state/count-zero/status.json'].sort());
@@ -136,21 +160,49 @@ describeWith(azuriteAvailable())('the status aggregator', () => {
     expect(index.sharded).toBe(true);
     expect(Object.keys(index.hosts)).toEqual(['armitage', 'atom', 'motoko']);
     const fleet = await readFleetStatus({ url: `file://${s.remote}`, branch: 'main', statusBranch: 'status' });
-    expect(fleet.hosts.map((h) => h.host)).toEqual(['armitage', 'atom', 'count-zero', 'motoko']);
+    // The aggregated three by their status.json.sig (the commit is the aggregator's), count-zero by its signed commit.
+    expect(fleet.hosts.map((h) => [h.host, h.verified, h.reason])).toEqual([['armitage', true, null], ['atom', true, null], ['count-zero', true, null], ['motoko', true, null]]);
   });
 
-  // SKIPPED after merging main, as above: the verified reader shows such a report as unverified instead.
-  it.skip('a report placed in another host\'s folder is not shown as that host', async () => {
-    const s = await setup('misplaced', ['atom']);
-    await report(s.hosts[0]!);
+  it('an aggregated report whose status.json.sig is another host\'s, or missing, or over other bytes is unverified; the aggregator\'s commit never vouches for a host', async () => {
+    const s = await setup('forged-sig', ['atom', 'motoko', 'wintermute', 'armitage'], {}, { signWith: { atom: 'motoko', wintermute: null } });
+    for (const h of s.hosts) await report(h);
+    await pass(s);
+    const read = async () => Object.fromEntries((await readFleetStatus({ url: `file://${s.remote}`, branch: 'main', statusBranch: 'status' })).hosts.map((h) => [h.host, [h.verified, h.reason]]));
+    const before = await read();
+    expect(before.motoko).toEqual([true, null]);
+    expect(before.armitage).toEqual([true, null]);
+    expect(before.atom![0]).toBe(false);
+    expect(before.atom![1]).toMatch(/^status\.json\.sig is not atom's agentKey signature of this status\.json; the last change \([0-9a-f]{7}\) is signed by a key that is not atom's agentKey$/);
+    expect(before.wintermute![0]).toBe(false);
+    expect(before.wintermute![1]).toMatch(/^the last change \([0-9a-f]{7}\) is signed by a key that is not wintermute's agentKey$/);
+    // armitage's valid signature, kept beside changed bytes, no longer vouches for them.
+    const work = tempDir();
+    git(work, 'clone', '-q', '-b', 'status', s.remote, '.');
+    const file = path.join(work, 'state/armitage/status.json');
+    writeFileSync(file, git(work, 'show', 'HEAD:state/armitage/status.json').replace('"changed"', '"converged"'));
+    git(work, 'commit', '-qam', 'edited');
+    git(work, 'push', '-q', 'origin', 'status');
+    const after = await read();
+    expect(after.armitage![0]).toBe(false);
+    expect(after.armitage![1]).toMatch(/^status\.json\.sig is not armitage's agentKey signature of this status\.json; the last change \([0-9a-f]{7}\) is unsigned$/);
+    expect(after.motoko).toEqual([true, null]);
+  });
+
+  it('a report placed in another host\'s folder is not shown as that host', async () => {
+    const s = await setup('misplaced', ['atom', 'motoko'], {}, {});
+    for (const h of s.hosts) await report(h);
     await pass(s);
     const work = tempDir();
     git(work, 'clone', '-q', '-b', 'status', s.remote, '.');
-    writeFileSync(path.join(work, 'state/atom/status.json'), JSON.stringify({ version: 1, host: 'motoko', reportId: 'x', result: 'converged', event: 'forged', endedAt: new Date().toISOString() }));
+    // motoko's own, validly signed report and signature, copied into atom's folder.
+    for (const f of ['status.json', 'status.json.sig']) writeFileSync(path.join(work, 'state/atom', f), git(work, 'show', `HEAD:state/motoko/${f}`));
     git(work, 'commit', '-qam', 'forged');
     git(work, 'push', '-q', 'origin', 'status');
     const fleet = await readFleetStatus({ url: `file://${s.remote}`, branch: 'main', statusBranch: 'status' });
-    expect(fleet.hosts.map((h) => h.host)).toEqual([]);
+    expect(fleet.hosts.map((h) => [h.host, h.verified])).toEqual([['atom', false], ['motoko', true]]);
+    expect(fleet.hosts[0]!.reason).toMatch(/^status\.json names another host \(motoko\); status\.json\.sig is not atom's agentKey signature/);
+    expect(fleet.hosts[0]!.result).toBe('changed');
   });
 
   it('two aggregators racing for the lease: one wins each round; run as commands, one commits and the other stands aside', async () => {

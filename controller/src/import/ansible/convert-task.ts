@@ -1,7 +1,10 @@
 // One Ansible task → converge resources, or the reason it cannot be one.
 // Templates and files are referenced where the role keeps them (copied
-// verbatim); `{{ name }}` of a role var in a task's own strings becomes
-// `{{ vars.name }}`.
+// verbatim); a task's own strings keep Ansible's bare names, which converge's
+// templates read the same way, except a role var named host, vars or facts
+// (converge's own objects), which becomes `{{ vars.host }}`.
+import { targetFacts } from './target.js';
+
 export interface TaskContext {
   /** Role var names (defaults/main.yml, vars/main.yml). */
   vars: ReadonlySet<string>;
@@ -33,9 +36,12 @@ function parseKv(text: string): Record<string, unknown> {
   return out;
 }
 
-/** Role vars in a task's string as converge vars (`{{ x }}` → `{{ vars.x }}`). */
+/** converge's own template objects: a role var of one of these names is only reachable as `vars.NAME`. */
+const OWN = new Set(['host', 'vars', 'facts']);
+
+/** A role var in a task's string that a converge template would not see by its bare name (`{{ host }}` → `{{ vars.host }}`). */
 export function rewriteVars(value: string, vars: ReadonlySet<string>): string {
-  return value.replace(/(\{\{-?\s*)([a-z_][a-z0-9_]*)/gi, (all, open: string, name: string) => (vars.has(name) ? `${open}vars.${name}` : all));
+  return value.replace(/(\{\{-?\s*)([a-z_][a-z0-9_]*)/gi, (all, open: string, name: string) => (vars.has(name) && OWN.has(name) ? `${open}vars.${name}` : all));
 }
 
 // a YAML 1.1 number is the octal mode already read (0644 → 420); a string is written as it is ("0644", "u=rw" is refused by the schema)
@@ -61,13 +67,14 @@ export function convertTask(module: string, args: Record<string, unknown>, ctx: 
   switch (module) {
     case 'template':
       if (!args.src || !args.dest) return { unsupported: 'template needs src and dest' };
-      return { resources: [{ file: s(args.dest), template: `files/templates/${s(args.src)}`, ...attrs(args) }] };
+      // a src named by facts (memcached-{{ ansible_facts.os_family }}.conf.j2) is the target's file, so validate finds it
+      return { resources: [{ file: s(args.dest), template: `files/templates/${targetFacts(s(args.src))}`, ...attrs(args) }] };
     case 'copy':
       if (!args.dest) return { unsupported: 'copy needs dest' };
       if (args.remote_src) return { unsupported: 'copy with remote_src copies on the machine: a command resource, by hand' };
       if (args.content !== undefined) return { resources: [{ file: s(args.dest), content: s(args.content), ...attrs(args) }] };
       if (!args.src || String(args.src).endsWith('/')) return { unsupported: 'copy of a directory (src ending in /): list its files as file resources' };
-      return { resources: [{ file: s(args.dest), source: `files/files/${s(args.src)}`, ...attrs(args) }] };
+      return { resources: [{ file: s(args.dest), source: `files/files/${targetFacts(s(args.src))}`, ...attrs(args) }] };
     case 'file': {
       const p = args.path ?? args.dest ?? args.name;
       if (!p) return { unsupported: 'file needs path' };

@@ -9,6 +9,7 @@ import { LineCounter, parseDocument, isMap, isSeq } from 'yaml';
 import type { Node } from 'yaml';
 import { convertTask, moduleOf, rewriteVars } from './convert-task.js';
 import { convertWhen } from './when.js';
+import { FAMILY_FILES, targetFacts } from './target.js';
 import { ConvergeError } from '../../platform/errors.js';
 
 /** A task that was not converted. */
@@ -23,6 +24,8 @@ export interface ConvertedRole {
   vars: Record<string, unknown>;
   resources: Record<string, unknown>[];
   unconverted: Unconverted[];
+  /** Tasks whose `when:` is false on the target (Ansible skips them there too): listed, not converted. */
+  skipped: Unconverted[];
   /** Tasks read (loop items counted once). */
   tasks: number;
 }
@@ -40,7 +43,8 @@ export function convertRole(dir: string): ConvertedRole {
   for (const file of FAMILY_FILES) Object.assign(vars, { ...readVars(dir, `vars/${file}.yml`), ...vars });
   const names = new Set(Object.keys(vars));
   const unconverted: Unconverted[] = [];
-  const report = (t: Task, why: string) => unconverted.push({ file: t.file, line: t.line, task: String(t.body.name ?? Object.keys(t.body)[0] ?? 'task'), why });
+  const skipped: Unconverted[] = [];
+  const report = (t: Task, why: string, into = unconverted) => into.push({ file: t.file, line: t.line, task: String(t.body.name ?? Object.keys(t.body)[0] ?? 'task'), why });
 
   const resources: Record<string, unknown>[] = [];
   const ids = new Set<string>();
@@ -102,9 +106,17 @@ export function convertRole(dir: string): ConvertedRole {
       report(t, when.unsupported);
       continue;
     }
+    if ('skipped' in when) {
+      report(t, when.skipped, skipped);
+      continue;
+    }
     const items = loopItems(t.body, vars);
     if (items && 'unsupported' in items) {
       report(t, items.unsupported);
+      continue;
+    }
+    if (items && m.module === 'template' && readsItem(dir, m.args.src)) {
+      report(t, `template ${String(m.args.src)} reads item: converge renders a template once per file, without the loop's item`);
       continue;
     }
     const notify: string[] = [];
@@ -139,13 +151,12 @@ export function convertRole(dir: string): ConvertedRole {
       }
     }
   }
-  for (const r of handlerResources) if (!ids.has(idOf(r))) resources.push(r);
-  return { vars: rewriteDeep(vars, names) as Record<string, unknown>, resources, unconverted, tasks: tasks.length };
+  // a handler runs only when a task notifies it: one nothing converted notifies is not a resource
+  const notified = new Set(resources.flatMap((r) => (Array.isArray(r.notify) ? (r.notify as string[]) : [])));
+  for (const r of handlerResources) if (!ids.has(idOf(r)) && notified.has(idOf(r))) resources.push(r);
+  return { vars: rewriteDeep(vars, names) as Record<string, unknown>, resources, unconverted, skipped, tasks: tasks.length };
 }
 
-/** The target machine converge imports for: Debian (the fleet's Linux), as Ansible's facts would name it. */
-const FAMILY_FILES = ['Debian'];
-const TARGET_FACTS: Record<string, string> = { ansible_os_family: 'Debian', ansible_distribution: 'Debian', ansible_system: 'Linux', ansible_distribution_major_version: '12', ansible_distribution_release: 'bookworm' };
 
 /** The vars of an `include_vars` of an OS-specific file, for the target facts; null when it is not one. */
 function osVars(dir: string, args: Record<string, unknown>, task: Record<string, unknown>): Record<string, unknown> | null {
@@ -153,14 +164,19 @@ function osVars(dir: string, args: Record<string, unknown>, task: Record<string,
   const raw = args.file ?? args._raw ?? args.name ?? (typeof task['ansible.builtin.include_vars'] === 'string' ? task['ansible.builtin.include_vars'] : undefined) ?? (typeof task.include_vars === 'string' ? task.include_vars : undefined);
   if (typeof raw === 'string') candidates.push(raw);
   for (const x of list(task.with_first_found)) candidates.push(x);
-  const facts = (s: string) => s.replace(/\{\{\s*(?:ansible_facts\.|ansible_facts\[['"])?([a-z_]+)(?:['"]\])?\s*\}\}/g, (all, name: string) => TARGET_FACTS[name.startsWith('ansible_') ? name : `ansible_${name}`] ?? all);
   for (const c of candidates) {
-    const file = facts(c);
+    const file = targetFacts(c);
     if (file.includes('{{')) continue;
     const found = readVars(dir, path.posix.join('vars', file));
     if (Object.keys(found).length) return found;
   }
   return null;
+}
+
+/** Whether a role template (templates/SRC) names the loop's `item` inside a {{ }} or {% %}. */
+function readsItem(dir: string, src: unknown): boolean {
+  const file = path.join(dir, 'templates', targetFacts(String(src ?? '')));
+  return existsSync(file) && /\{[{%](?:(?![}%]\}).)*\bitem\b/s.test(readFileSync(file, 'utf8'));
 }
 
 function idOf(r: Record<string, unknown>): string {

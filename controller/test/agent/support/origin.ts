@@ -2,7 +2,7 @@
 // by a working clone where tests commit and push, signed with real SSH keys
 // or not at all. Also readers for what agents pushed to the status branch.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GIT_ENV } from '../../helpers/fleet.js';
 
@@ -18,6 +18,11 @@ export function sshKey(dir: string, name: string, principal = `${name}@example.i
   const key = path.join(dir, name);
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]);
   return { key, pub: `${key}.pub`, principal };
+}
+
+/** A key's public line (`ssh-ed25519 AAAA… name`), as a host.yml declares it in `agentKey:`. */
+export function publicKey(k: SigningKey): string {
+  return readFileSync(k.pub, 'utf8').trim();
 }
 
 /** An allowed-signers file trusting `keys`. */
