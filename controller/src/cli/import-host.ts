@@ -35,7 +35,7 @@ export async function importHostCommand(flags: ImportHostFlags): Promise<number>
   const runner = createRunner('linux');
   const resources: ImportedResource[] = [];
   const files = new Map<string, Buffer>();
-  if (flags.users) resources.push(...readAccounts(local));
+  if (flags.users) resources.push(...readAccounts(local, root));
   if (flags.packages) resources.push(...(await readPackages(runner)));
   const fromPaths = readPaths(paths, root, createUserDb(root));
   resources.push(...fromPaths.resources);

@@ -170,6 +170,27 @@ export function withParent<T>(root: string, local: string, options: ChaseOptions
   }
 }
 
+/**
+ * Hold `local` (made with `mode` when missing and a mode is given) only when no one but root can change it or any
+ * folder above it: what another process opens there by name (nft -f) is then
+ * what converge put there. Throws UnsafePathError naming the folder otherwise.
+ */
+export function chaseRootOnlyDir(root: string, local: string, mode?: number): SafeDir {
+  if (safePathStrategy() === 'plain') return chaseDir(root, local, mode === undefined ? {} : { create: mode }); // Windows: the folder's ACL is the guard (install-root.ts)
+  const parts = path.relative(root, local).split(path.sep).filter(Boolean);
+  for (let i = 0; i <= parts.length; i++) {
+    const dir = chaseDir(root, path.join(root, ...parts.slice(0, i)), mode === undefined ? {} : { create: mode });
+    if (dir.controller !== null) {
+      closeDir(dir);
+      const who = dir.controller === 'anyone' ? 'users other than root can write to it' : `uid ${dir.controller} controls it`;
+      throw new UnsafePathError(shownPath(root, dir.local), `${who}, and converge keeps ${shownPath(root, local)} only where root alone can change it`);
+    }
+    if (i === parts.length) return dir;
+    closeDir(dir);
+  }
+  throw new ConvergeError('internal', `cannot reach ${local}`);
+}
+
 /** Windows: the path as it is (created when asked), no descriptor held. */
 function plainDir(root: string, local: string, options: ChaseOptions): SafeDir {
   if (options.create !== undefined) mkdirSync(local, { recursive: true, mode: options.create });

@@ -37,8 +37,8 @@ export async function readPackages(runner: Runner): Promise<ImportedResource[]> 
 }
 
 /** Local accounts of people and services (ids 1000-59999), and their own groups. Passwords are never read. */
-export function readAccounts(local: (p: string) => string): ImportedResource[] {
-  const files = readAccountFiles({ local });
+export function readAccounts(local: (p: string) => string, root = '/'): ImportedResource[] {
+  const files = readAccountFiles({ local, root });
   if (!files) return [];
   const human = (id: number) => id >= 1000 && id < 60000;
   const users = files.users.filter((u) => human(u.uid));

@@ -3,12 +3,14 @@
 // the state directory could use without the key beside it, which is as
 // protected as the backups). With it a content change is told apart: the
 // file still holds what converge wrote, so the vault moved (a rotation, not
-// drift), or it does not, so someone edited it (drift).
+// drift), or it does not, so someone edited it (drift). The folder is reached
+// through the safe walk and must be root's alone: a key a local user planted
+// would let them forge "converge wrote this".
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Context } from '../types.js';
-import { writeFileAtomic } from '../../platform/fs-atomic.js';
+import { chaseRootOnlyDir, closeDir } from '../../platform/safe-path.js';
+import { readFileAt, syncDirAt, writeFileAt } from '../../platform/safe-ops.js';
 import { errnoOf } from '../../platform/errors.js';
 
 export interface Ledger {
@@ -24,24 +26,23 @@ type LedgerContext = Pick<Context, 'cache' | 'stateDir' | 'host'>;
 export async function openLedger(ctx: LedgerContext): Promise<Ledger> {
   const cached = ctx.cache.get('envFile:ledger') as Ledger | undefined;
   if (cached) return cached;
-  const dir = path.join(ctx.stateDir, 'secrets');
-  const keyFile = path.join(dir, 'hmac.key');
-  const file = path.join(dir, `${ctx.host.name}.ledger.json`);
-  let key = await readOptional(keyFile);
-  const digests = parseDigests(await readOptional(file));
+  const dir = path.join(path.resolve(ctx.stateDir), 'secrets');
+  const keyFile = 'hmac.key';
+  const file = `${ctx.host.name}.ledger.json`;
+  let key = readOptional(dir, keyFile);
+  const digests = parseDigests(readOptional(dir, file));
   const hmac = (k: Buffer, bytes: Uint8Array) => createHmac('sha256', k).update(bytes).digest('hex');
   const ledger: Ledger = {
     isLastWritten: (name, bytes) => key !== null && Object.hasOwn(digests, name) && digests[name] === hmac(key, bytes),
     async record(name, bytes) {
       if (!key) {
-        await mkdir(dir, { recursive: true, mode: 0o700 });
         key = randomBytes(32);
-        await writeFileAtomic(keyFile, key, { mode: 0o600 });
+        writeAt(dir, keyFile, key);
       }
       const digest = hmac(key, bytes);
       if (digests[name] === digest) return;
       digests[name] = digest;
-      await writeFileAtomic(file, JSON.stringify(digests, Object.keys(digests).sort(), 1) + '\n', { mode: 0o600 });
+      writeAt(dir, file, JSON.stringify(digests, Object.keys(digests).sort(), 1) + '\n');
     },
   };
   ctx.cache.set('envFile:ledger', ledger);
@@ -58,11 +59,30 @@ function parseDigests(bytes: Buffer | null): Record<string, string> {
   }
 }
 
-async function readOptional(file: string): Promise<Buffer | null> {
+function readOptional(local: string, name: string): Buffer | null {
+  let dir;
   try {
-    return await readFile(file);
+    dir = chaseRootOnlyDir('/', local);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return null; // no folder yet: made on the first write, not by a plan
+    throw error;
+  }
+  try {
+    return readFileAt(dir, name);
   } catch (error) {
     if (errnoOf(error) === 'ENOENT') return null;
     throw error;
+  } finally {
+    closeDir(dir);
+  }
+}
+
+function writeAt(local: string, name: string, data: string | Uint8Array): void {
+  const dir = chaseRootOnlyDir('/', local, 0o700);
+  try {
+    writeFileAt(dir, name, data, { mode: 0o600 });
+    syncDirAt(dir);
+  } finally {
+    closeDir(dir);
   }
 }

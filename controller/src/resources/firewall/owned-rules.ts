@@ -4,13 +4,16 @@
 // listed them) is kept in the state directory; a rule of converge's that the
 // firewall lists differently now was changed by hand (drift) and is loaded
 // again. Applying one resource loads its section and keeps every other
-// section as it was last loaded.
-import { mkdirSync, readFileSync } from 'node:fs';
+// section as it was last loaded. That folder is reached through the safe walk
+// and must be root's alone: a file a local user could write there would be
+// loaded into the firewall as root.
 import path from 'node:path';
 import type { Context, Provider } from '../types.js';
 import type { FirewallDesired, FirewallSpec } from './schema.js';
 import { portsOf } from './schema.js';
-import { writeFileAtomicSync } from '../../platform/fs-atomic.js';
+import { chaseRootOnlyDir, closeDir } from '../../platform/safe-path.js';
+import type { SafeDir } from '../../platform/safe-path.js';
+import { readFileAt, syncDirAt, writeFileAt } from '../../platform/safe-ops.js';
 import { underRoot } from '../shared/os-skip.js';
 import { ConvergeError, errnoOf } from '../../platform/errors.js';
 import { unifiedDiff } from '../shared/content-diff.js';
@@ -43,23 +46,30 @@ export interface OwnedObserved {
 
 /** The provider for a firewall converge owns through `backend`. */
 export function ownedRulesProvider(backend: RuleBackend): Provider<FirewallDesired, OwnedObserved> {
-  const stateFile = (ctx: Pick<Context, 'stateDir'>) => path.join(ctx.stateDir, 'firewall', `${backend.name}.json`);
-  const readLoaded = (ctx: Pick<Context, 'stateDir'>): Loaded => {
+  const stateName = `${backend.name}.json`;
+  const readLoaded = (ctx: Pick<Context, 'stateDir'>): Loaded => withStateDir(ctx, (dir) => {
+    if (!dir) return { sections: {}, live: {} };
     try {
-      const parsed = JSON.parse(readFileSync(stateFile(ctx), 'utf8')) as Partial<Loaded>;
+      const parsed = JSON.parse(readFileAt(dir, stateName).toString('utf8')) as Partial<Loaded>;
       return { sections: parsed.sections ?? {}, live: parsed.live ?? {} };
     } catch (error) {
       if (errnoOf(error) === 'ENOENT') return { sections: {}, live: {} };
-      throw new ConvergeError('io', `cannot read ${stateFile(ctx)}; remove it and converge loads every rule again`, { cause: error });
+      throw new ConvergeError('io', `cannot read ${path.join(dir.local, stateName)}; remove it and converge loads every rule again`, { cause: error });
     }
-  };
+  });
   const load = async (ctx: Context, sections: Record<string, string>) => {
-    const dir = path.dirname(stateFile(ctx));
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const file = path.join(dir, `${backend.name}.rules`);
-    writeFileAtomicSync(file, backend.script(sections), { mode: 0o600 });
-    await backend.load(ctx, file);
-    writeFileAtomicSync(stateFile(ctx), JSON.stringify({ sections, live: await backend.list(ctx) } satisfies Loaded, null, 1), { mode: 0o600 });
+    const dir = stateDir(ctx, 0o700);
+    try {
+      const rules = `${backend.name}.rules`;
+      writeFileAt(dir, rules, backend.script(sections), { mode: 0o600 });
+      syncDirAt(dir);
+      // nft/pfctl open the file by name: only root can change entries of this folder, so the name stays the file just written
+      await backend.load(ctx, path.join(dir.local, rules));
+      writeFileAt(dir, stateName, JSON.stringify({ sections, live: await backend.list(ctx) } satisfies Loaded, null, 1), { mode: 0o600 });
+      syncDirAt(dir);
+    } finally {
+      closeDir(dir);
+    }
   };
   return {
     async desire(spec, ctx) {
@@ -99,6 +109,27 @@ export function ownedRulesProvider(backend: RuleBackend): Provider<FirewallDesir
       await load(ctx, rest);
     },
   };
+}
+
+/** `<stateDir>/firewall` held open (made with `mode` when given); refused unless root alone can change it and every folder above. */
+function stateDir(ctx: Pick<Context, 'stateDir'>, mode?: number): SafeDir {
+  return chaseRootOnlyDir('/', path.join(path.resolve(ctx.stateDir), 'firewall'), mode);
+}
+
+/** Run `fn` on the held state folder, or on null when it does not exist yet (a plan makes nothing). */
+function withStateDir<T>(ctx: Pick<Context, 'stateDir'>, fn: (dir: SafeDir | null) => T): T {
+  let dir: SafeDir;
+  try {
+    dir = stateDir(ctx);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return fn(null);
+    throw error;
+  }
+  try {
+    return fn(dir);
+  } finally {
+    closeDir(dir);
+  }
 }
 
 /** "tcp/19999 from 100.64.0.0/10, 127.0.0.1 only". */

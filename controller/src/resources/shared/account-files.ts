@@ -1,10 +1,11 @@
 // The account database of a POSIX root as shadow utils keep it (etc/passwd,
 // etc/group, etc/shadow), read straight from the files under the managed root,
 // so a --root sandbox is observed the way `useradd --prefix` writes it. The
-// files are read leniently: a line that does not parse is skipped.
-import { readFileSync } from 'node:fs';
+// files are read leniently: a line that does not parse is skipped. They are
+// read through the safe walk (posix-path.ts): a link a local user planted in a
+// sandbox's etc/ fails the resource instead of reading another root's files.
 import type { Context } from '../types.js';
-import { errnoOf } from '../../platform/errors.js';
+import { readPathIfFile } from './posix-path.js';
 
 /** One line of etc/passwd. */
 export interface PasswdEntry {
@@ -32,8 +33,9 @@ export interface AccountFiles {
 }
 
 /** The account files under ctx.root, or null when that root has no etc/passwd (an empty sandbox). */
-export function readAccountFiles(ctx: Pick<Context, 'local'>): AccountFiles | null {
-  const passwd = readOptional(ctx.local('/etc/passwd'));
+export function readAccountFiles(ctx: Pick<Context, 'local' | 'root'>): AccountFiles | null {
+  const readOptional = (file: string) => readPathIfFile(ctx.local(file), ctx)?.toString('utf8') ?? null;
+  const passwd = readOptional('/etc/passwd');
   if (passwd === null) return null;
   const users: PasswdEntry[] = [];
   for (const line of lines(passwd)) {
@@ -42,13 +44,13 @@ export function readAccountFiles(ctx: Pick<Context, 'local'>): AccountFiles | nu
     users.push({ name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), comment: f[4]!, home: f[5]!, shell: f.slice(6).join(':') });
   }
   const groups: GroupEntry[] = [];
-  for (const line of lines(readOptional(ctx.local('/etc/group')) ?? '')) {
+  for (const line of lines(readOptional('/etc/group') ?? '')) {
     const f = line.split(':');
     if (f.length < 4 || !/^\d+$/.test(f[2]!)) continue;
     groups.push({ name: f[0]!, gid: Number(f[2]), members: f[3]!.split(',').filter(Boolean) });
   }
   const shadow = new Map<string, string>();
-  for (const line of lines(readOptional(ctx.local('/etc/shadow')) ?? '')) {
+  for (const line of lines(readOptional('/etc/shadow') ?? '')) {
     const f = line.split(':');
     if (f.length >= 2) shadow.set(f[0]!, f[1]!);
   }
@@ -67,13 +69,4 @@ export function isLockedField(field: string | undefined): boolean {
 
 function lines(text: string): string[] {
   return text.split('\n').filter((l) => l && !l.startsWith('#'));
-}
-
-function readOptional(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return null;
-    throw error;
-  }
 }
