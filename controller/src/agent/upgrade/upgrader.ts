@@ -1,0 +1,208 @@
+// The agent's side of upgrading itself (Linux, systemd). The old agent builds
+// the new release beside its own, writes upgrade/pending, arms the guard,
+// switches the links and exits for its service to start the new one. The new
+// agent applies the commit as usual and then confirms: pending removed, guard
+// disarmed, old releases pruned. At start, any agent reconciles a pending
+// upgrade and reports a switch back the guard made.
+import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import process from 'node:process';
+import type { Logger } from '../../platform/logger.js';
+import { installRoot } from '../../platform/install-root.js';
+import { messageOf } from '../../platform/errors.js';
+import { gitEnvironment, remoteAccess } from '../../source/git.js';
+import { agentId } from './agent-id.js';
+import { exec } from './exec.js';
+import { guardScript } from './guard-sh.js';
+import { SYSTEMD_RESTART, systemdArm, systemdDisarm } from './guard-systemd.js';
+import { linkTarget, switchLink } from './links.js';
+import type { Pending } from './pending.js';
+import { clearPending, clearRolledBack, readPending, readRolledBack, writePending } from './pending.js';
+import { pruneReleases } from './prune.js';
+import { reconcile } from './reconcile.js';
+import type { Layout, ReleaseInfo } from './release.js';
+import { layout, readRelease } from './release.js';
+import { buildRelease } from './release-build.js';
+import { ensureRuntime, runtimePinsAt } from './runtime-install.js';
+
+/** Starts of a new release without a confirmation before the guard switches back. */
+const MAX_STARTS = 3;
+/** The exit code of an agent that switched to a new release: any code makes systemd start it again (Restart=always). */
+export const RESTART_EXIT_CODE = 75;
+
+export interface UpgradeSettings {
+  enabled: boolean;
+  deadlineMs: number;
+  /** The fleet repository (its credentials let git fetch the blobs of the partial clone). */
+  repo: string;
+}
+
+/** What the agent does at start. */
+export interface StartOutcome {
+  /** The guard switched back from an upgrade to this commit: refuse it and report it. */
+  rolledBack?: { commit: string; why: string };
+}
+
+export class Upgrader {
+  /** The commit whose upgrade this (new) agent confirms once applied. */
+  private confirming: string | null = null;
+
+  private constructor(
+    private readonly release: ReleaseInfo,
+    private readonly l: Layout,
+    private readonly gitDir: string,
+    private readonly settings: UpgradeSettings,
+    private readonly log: Logger,
+  ) {}
+
+  /** The upgrader of the running release; null (said once in the log) when this agent does not upgrade itself. */
+  static open(settings: UpgradeSettings, gitDir: string, log: Logger, dir: string = installRoot()): Upgrader | null {
+    const ulog = log.child({ component: 'upgrade' });
+    if (!settings.enabled) {
+      ulog.info({}, 'self-upgrade is off (selfUpgrade: false in the config): commits that change the agent are applied by this agent');
+      return null;
+    }
+    let release: ReleaseInfo | null;
+    try {
+      release = readRelease(dir);
+    } catch (error) {
+      ulog.warn({ err: messageOf(error), dir }, 'self-upgrade is off: release.json is not readable');
+      return null;
+    }
+    if (!release) {
+      ulog.info({ dir }, 'self-upgrade is off: no release.json beside the agent (not installed by a bootstrap script)');
+      return null;
+    }
+    if (process.platform !== 'linux') {
+      ulog.info({}, 'self-upgrade runs on Linux only for now: this agent applies commits that change it as any other');
+      return null;
+    }
+    return new Upgrader(release, layout(release.prefix), gitDir, settings, ulog);
+  }
+
+  private get running(): string {
+    return `releases/${this.release.id}`;
+  }
+
+  /** Reconcile an upgrade left pending, and take the outcome of a switch back. */
+  async start(applied: string | null): Promise<StartOutcome> {
+    const outcome: StartOutcome = {};
+    const back = await readRolledBack(this.l);
+    if (back) outcome.rolledBack = back;
+    const pending = await readPending(this.l);
+    const r = reconcile(pending, await linkTarget(this.l.agentLink), this.running, applied);
+    if (r.kind === 'retry') {
+      this.log.warn({ commit: r.pending.commit, to: r.pending.to }, 'an upgrade did not switch (the agent stopped before it): trying it again');
+      await this.disarm();
+      await clearPending(this.l);
+    } else if (r.kind === 'confirm-after-apply') {
+      this.log.info({ commit: r.pending.commit, from: r.pending.from, deadline: r.pending.deadline }, 'running the new release: confirming once the commit is applied');
+      this.confirming = r.pending.commit;
+    } else if (r.kind === 'confirm-now') {
+      this.confirming = r.pending.commit;
+      await this.confirm(r.pending.commit);
+    } else if (r.kind === 'leave') {
+      this.log.warn({ pending: r.pending, running: this.running }, 'an upgrade is pending for another release: the guard decides');
+    }
+    return outcome;
+  }
+
+  /** The switch back is reported: forget it. */
+  async reported(): Promise<void> {
+    await clearRolledBack(this.l);
+  }
+
+  /** True when `commit` builds a different agent than the running one. */
+  async changesAgent(commit: string): Promise<boolean> {
+    return (await agentId(this.gitDir, commit)) !== this.release.id;
+  }
+
+  /** Build the release of `commit`, arm the guard and switch to it; the caller then exits for the service to restart it. */
+  async upgrade(commit: string): Promise<void> {
+    const id = await agentId(this.gitDir, commit);
+    const from = this.running;
+    const fromRuntime = (await linkTarget(this.l.runtimeLink)) ?? this.release.runtime ?? 'runtime-external';
+    this.log.info({ commit, from, to: `releases/${id}` }, 'the commit changes the agent: building the new release');
+    const runtime = await ensureRuntime(this.l, fromRuntime, this.release.runtimePin, await runtimePinsAt(this.gitDir, commit));
+    const node = runtime.target === fromRuntime ? process.execPath : path.join(this.l.prefix, runtime.target, 'bin', 'node');
+    const gitEnv = { ...process.env, ...gitEnvironment(remoteAccess(this.settings.repo).env) };
+    const built = await buildRelease({ layout: this.l, gitDir: this.gitDir, gitEnv, commit, id, node, npm: await findNpm(node), runtime: runtime.target, runtimePin: runtime.pin, at: (p) => testHold(this.l, p) });
+    const to = `releases/${built.id}`;
+    const version = await exec(node, [path.join(this.l.releases, built.id, 'controller/bin/converge.js'), '--version'], { timeoutMs: 60_000 });
+    const deadline = Date.now() + this.settings.deadlineMs;
+    const pending: Pending = { commit, from, to, fromRuntime, toRuntime: runtime.target, deadline: new Date(deadline).toISOString(), startedAt: new Date().toISOString() };
+    await mkdir(this.l.upgrade, { recursive: true });
+    await this.writeGuard(pending, deadline);
+    await writePending(this.l, pending);
+    try {
+      await this.arm();
+    } catch (error) {
+      // Without a guard there is no switch: nothing changed.
+      await clearPending(this.l);
+      throw error;
+    }
+    await testHold(this.l, 'pending');
+    if (runtime.target !== fromRuntime) await switchLink(runtime.target, this.l.runtimeLink);
+    await switchLink(to, this.l.agentLink);
+    this.log.info({ commit, from, to, version: version.trim(), runtime: runtime.target, deadline: pending.deadline }, 'switched to the new release: restarting on it (switched back unless it reports the commit applied by the deadline)');
+    await testHold(this.l, 'switched');
+  }
+
+  /** After the new agent recorded its report of `commit`: the upgrade is done. */
+  async applied(commit: string): Promise<void> {
+    if (this.confirming === commit) await this.confirm(commit);
+  }
+
+  private async confirm(commit: string): Promise<void> {
+    await clearPending(this.l);
+    await this.disarm();
+    this.confirming = null;
+    const removed = await pruneReleases(this.l, this.running).catch((error: unknown) => {
+      this.log.warn({ err: messageOf(error) }, 'could not prune old releases');
+      return [];
+    });
+    this.log.info({ commit, release: this.running, pruned: removed }, 'upgrade confirmed');
+  }
+
+  private async writeGuard(p: Pending, deadline: number): Promise<void> {
+    const text = guardScript({ prefix: this.l.prefix, from: p.from, to: p.to, fromRuntime: p.fromRuntime, toRuntime: p.toRuntime, commit: p.commit, deadline: deadline / 1000, maxStarts: MAX_STARTS, restart: SYSTEMD_RESTART, mvNoFollow: 'mv -T' });
+    const tmp = `${this.l.guard}.new`;
+    await writeFile(tmp, text, { mode: 0o755 });
+    await chmod(tmp, 0o755);
+    await exec('mv', ['-f', tmp, this.l.guard]);
+  }
+
+  private async arm(): Promise<void> {
+    const commands = systemdArm(this.l, this.settings.deadlineMs / 1000);
+    for (const [i, argv] of commands.entries()) {
+      const last = i === commands.length - 1;
+      await exec(argv[0]!, argv.slice(1)).catch((error: unknown) => {
+        if (last) throw error; // the timer itself must be there
+      });
+    }
+  }
+
+  private async disarm(): Promise<void> {
+    for (const argv of systemdDisarm()) await exec(argv[0]!, argv.slice(1)).catch(() => undefined);
+  }
+}
+
+/** npm beside the node that builds (a runtime from the npm package has none), else the one on PATH. */
+async function findNpm(node: string): Promise<string | null> {
+  const beside = path.join(path.dirname(node), 'npm');
+  if (await access(beside).then(() => true, () => false)) return beside;
+  const found = await exec('sh', ['-c', 'command -v npm']).catch(() => '');
+  return found.trim() || null;
+}
+
+/**
+ * Test hook (the kill -9 tests of the upgrade, never set by an install): with
+ * CONVERGE_TEST_UPGRADE_HOLD=<point>, the agent writes upgrade/held-<point> and
+ * waits there for the test to kill it.
+ */
+async function testHold(l: Layout, point: string): Promise<void> {
+  if (process.env.CONVERGE_TEST_UPGRADE_HOLD !== point) return;
+  await mkdir(l.upgrade, { recursive: true });
+  await writeFile(path.join(l.upgrade, `held-${point}`), `${process.pid}\n`);
+  await new Promise<never>(() => setInterval(() => undefined, 1 << 30));
+}

@@ -1,0 +1,118 @@
+// The upgrade guard for real: the sh script the old agent writes, run with
+// /bin/sh against a real install prefix in a temp folder (links, pending,
+// starts), checked by shellcheck; the decisions an agent takes at start.
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { tempDir } from '../helpers/tmp.js';
+import { describeWith, runs } from '../helpers/components.js';
+import { guardScript } from '../../src/agent/upgrade/guard-sh.js';
+import { reconcile } from '../../src/agent/upgrade/reconcile.js';
+import type { Pending } from '../../src/agent/upgrade/pending.js';
+import { systemdArm } from '../../src/agent/upgrade/guard-systemd.js';
+import { layout } from '../../src/agent/upgrade/release.js';
+import { systemdUnit } from '../../src/platform/agent-service/systemd.js';
+
+const COMMIT = 'c0ffee0123456789c0ffee0123456789c0ffee01';
+
+function install(deadline = Math.floor(Date.now() / 1000) + 600) {
+  const prefix = path.join(tempDir(), 'opt converge'); // a space: every value is quoted
+  for (const d of ['releases/aaaaaaaaaaaa', 'releases/bbbbbbbbbbbb', 'runtimes/node-v24', 'runtime-external', 'upgrade']) mkdirSync(path.join(prefix, d), { recursive: true });
+  symlinkSync('releases/bbbbbbbbbbbb', path.join(prefix, 'agent'));
+  symlinkSync('runtimes/node-v24', path.join(prefix, 'runtime'));
+  const restarted = path.join(prefix, 'restarted');
+  const script = guardScript({ prefix, from: 'releases/aaaaaaaaaaaa', to: 'releases/bbbbbbbbbbbb', fromRuntime: 'runtime-external', toRuntime: 'runtimes/node-v24', commit: COMMIT, deadline, maxStarts: 3, restart: [`echo restarted >> '${restarted}'`], mvNoFollow: 'mv -T' });
+  writeFileSync(path.join(prefix, 'upgrade/guard.sh'), script);
+  writeFileSync(path.join(prefix, 'upgrade/pending'), JSON.stringify({ commit: COMMIT }));
+  const guard = (mode: string) => spawnSync('/bin/sh', [path.join(prefix, 'upgrade/guard.sh'), mode], { encoding: 'utf8' });
+  return { prefix, guard, script, restarted, link: (l: string) => readlinkSync(path.join(prefix, l)) };
+}
+
+describeWith(runs('shellcheck', ['--version']))('the guard script', () => {
+  it('passes shellcheck', () => {
+    const { prefix } = install();
+    const r = spawnSync('shellcheck', ['-s', 'sh', path.join(prefix, 'upgrade/guard.sh')], { encoding: 'utf8' });
+    expect(r.status, r.stdout).toBe(0);
+  });
+});
+
+describe('the guard at start (ExecStartPre)', () => {
+  it('lets the new release start three times, then switches both links back before the fourth and writes why', () => {
+    const g = install();
+    for (let i = 0; i < 3; i++) expect(g.guard('start').status).toBe(0);
+    expect(g.link('agent')).toBe('releases/bbbbbbbbbbbb');
+    const fourth = g.guard('start');
+    expect(fourth.status).toBe(0);
+    expect(g.link('agent')).toBe('releases/aaaaaaaaaaaa');
+    expect(g.link('runtime')).toBe('runtime-external');
+    expect(readFileSync(path.join(g.prefix, 'upgrade/rolled-back'), 'utf8')).toBe(`${COMMIT}\nthe new agent started 3 times without reporting the commit applied\n`);
+    expect(existsSync(path.join(g.prefix, 'upgrade/pending'))).toBe(false);
+    // Start mode restarts nothing: the unit goes on to ExecStart, which now runs the previous release.
+    expect(existsSync(g.restarted)).toBe(false);
+  });
+
+  it('switches back at a start after the deadline (a reboot lost the timer)', () => {
+    const g = install(Math.floor(Date.now() / 1000) - 1);
+    g.guard('start');
+    expect(g.link('agent')).toBe('releases/aaaaaaaaaaaa');
+    expect(readFileSync(path.join(g.prefix, 'upgrade/rolled-back'), 'utf8')).toContain('did not report the commit applied by the deadline');
+  });
+
+  it('does nothing once the new agent confirmed (pending gone), or for another upgrade', () => {
+    const g = install();
+    writeFileSync(path.join(g.prefix, 'upgrade/pending'), JSON.stringify({ commit: 'another' }));
+    for (let i = 0; i < 5; i++) g.guard('start');
+    expect(g.link('agent')).toBe('releases/bbbbbbbbbbbb');
+    g.guard('timer');
+    expect(g.link('agent')).toBe('releases/bbbbbbbbbbbb');
+    expect(existsSync(path.join(g.prefix, 'upgrade/rolled-back'))).toBe(false);
+  });
+
+  it('only clears when the links never switched (the old agent died before the switch)', () => {
+    const g = install();
+    spawnSync('ln', ['-sfn', 'releases/aaaaaaaaaaaa', path.join(g.prefix, 'agent')]);
+    g.guard('timer');
+    expect(existsSync(path.join(g.prefix, 'upgrade/pending'))).toBe(false);
+    expect(existsSync(path.join(g.prefix, 'upgrade/rolled-back'))).toBe(false);
+    expect(existsSync(g.restarted)).toBe(false);
+  });
+});
+
+describe('the guard at the deadline (timer)', () => {
+  it('switches back and restarts the agent', () => {
+    const g = install();
+    expect(g.guard('timer').status).toBe(0);
+    expect(g.link('agent')).toBe('releases/aaaaaaaaaaaa');
+    expect(readFileSync(g.restarted, 'utf8')).toBe('restarted\n');
+    expect(readFileSync(path.join(g.prefix, 'upgrade/rolled-back'), 'utf8').split('\n')[0]).toBe(COMMIT);
+  });
+
+  it('refuses values it would have to interpret', () => {
+    expect(() => guardScript({ prefix: '/opt/converge', from: 'releases/a; rm -rf /', to: 'releases/b', fromRuntime: 'x', toRuntime: 'x', commit: COMMIT, deadline: 0, maxStarts: 3, restart: [], mvNoFollow: 'mv -T' })).toThrow(/not a plain relative path/);
+    const { script, prefix } = install();
+    expect(script).toContain(`P='${prefix}'\n`);
+  });
+});
+
+describe('systemd pieces', () => {
+  it('arms a transient timer at the deadline and the unit runs the guard before each start', () => {
+    const l = layout('/opt/converge');
+    expect(systemdArm(l, 600).at(-1)).toEqual(['systemd-run', '--unit=converge-upgrade-guard', '--on-active=600s', '--timer-property=AccuracySec=1s', '--description=converge: switch the agent back unless its upgrade is confirmed', '/bin/sh', '/opt/converge/upgrade/guard.sh', 'timer']);
+    const unit = systemdUnit({ node: '/opt/converge/runtime/bin/node', entry: '/opt/converge/agent/controller/bin/converge.js', config: '/etc/converge/config.yml' });
+    expect(unit).toContain(`ExecStartPre=-/bin/sh -c "[ ! -f '/opt/converge/upgrade/guard.sh' ] || exec /bin/sh '/opt/converge/upgrade/guard.sh' start"`);
+    // An agent not installed by a bootstrap script has no guard line.
+    expect(systemdUnit({ node: '/usr/bin/node', entry: '/srv/converge/bin/converge.js', config: '/etc/c.yml' })).not.toContain('ExecStartPre');
+  });
+});
+
+describe('reconcile at start', () => {
+  const p: Pending = { commit: COMMIT, from: 'releases/aaaaaaaaaaaa', to: 'releases/bbbbbbbbbbbb', fromRuntime: 'runtime-external', toRuntime: 'runtime-external', deadline: '', startedAt: '' };
+  it('decides from the links which side of the switch the agent died on', () => {
+    expect(reconcile(null, 'releases/aaaaaaaaaaaa', 'releases/aaaaaaaaaaaa', null).kind).toBe('none');
+    expect(reconcile(p, 'releases/aaaaaaaaaaaa', 'releases/aaaaaaaaaaaa', 'old').kind).toBe('retry');
+    expect(reconcile(p, 'releases/bbbbbbbbbbbb', 'releases/bbbbbbbbbbbb', 'old').kind).toBe('confirm-after-apply');
+    expect(reconcile(p, 'releases/bbbbbbbbbbbb', 'releases/bbbbbbbbbbbb', COMMIT).kind).toBe('confirm-now');
+    expect(reconcile(p, 'releases/bbbbbbbbbbbb', 'releases/aaaaaaaaaaaa', 'old').kind).toBe('leave');
+  });
+});
