@@ -88,7 +88,11 @@ describe('the LaunchDaemon', () => {
     expect(r.stdout).toContain('/Library/Logs/converge/agent.log   644  7     10240 *    J');
     const o = parsePlist(agentPlist(defaultAgentCommand('macos')))!;
     expect(o).toMatchObject({ Label: 'dev.converge.agent', RunAtLoad: true, KeepAlive: true, ThrottleInterval: 30, StandardOutPath: '/Library/Logs/converge/agent.log' });
-    expect(o.ProgramArguments).toEqual(['/usr/local/converge/runtime/bin/node', '/usr/local/converge/agent/controller/bin/converge.js', 'agent', '--config', '/etc/converge/config.yml']);
+    // The self-upgrade guard's start-up check runs first (nothing when no upgrade is under way), then the agent.
+    expect(o.ProgramArguments).toEqual(['/bin/sh', '-c', `[ ! -f '/usr/local/converge/upgrade/guard.sh' ] || /bin/sh '/usr/local/converge/upgrade/guard.sh' start; exec "$0" "$@"`, '/usr/local/converge/runtime/bin/node', '/usr/local/converge/agent/controller/bin/converge.js', 'agent', '--config', '/etc/converge/config.yml']);
+    const argv = o.ProgramArguments as string[];
+    const echoed = spawnSync(argv[0]!, [argv[1]!, argv[2]!.replace('exec "$0" "$@"', 'echo "$0" "$@"'), ...argv.slice(3)], { encoding: 'utf8' });
+    expect(echoed.stdout).toBe('/usr/local/converge/runtime/bin/node /usr/local/converge/agent/controller/bin/converge.js agent --config /etc/converge/config.yml\n');
   });
 
   describeWith(runs('xmllint', ['--version']))('checked by xmllint', () => {

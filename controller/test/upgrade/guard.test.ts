@@ -13,6 +13,10 @@ import type { Pending } from '../../src/agent/upgrade/pending.js';
 import { systemdArm } from '../../src/agent/upgrade/guard-systemd.js';
 import { layout } from '../../src/agent/upgrade/release.js';
 import { systemdUnit } from '../../src/platform/agent-service/systemd.js';
+import { describeStep } from '../../src/platform/agent-service/steps.js';
+import { LAUNCHD_MV, LAUNCHD_RESTART, launchdArm, launchdGuardPlist } from '../../src/agent/upgrade/guard-launchd.js';
+import { parsePlist } from '../../src/resources/launchd/plist-build.js';
+import { PROJECT_ROOT } from '../helpers/cli.js';
 
 const COMMIT = 'c0ffee0123456789c0ffee0123456789c0ffee01';
 
@@ -114,5 +118,36 @@ describe('reconcile at start', () => {
     expect(reconcile(p, 'releases/bbbbbbbbbbbb', 'releases/bbbbbbbbbbbb', 'old').kind).toBe('confirm-after-apply');
     expect(reconcile(p, 'releases/bbbbbbbbbbbb', 'releases/bbbbbbbbbbbb', COMMIT).kind).toBe('confirm-now');
     expect(reconcile(p, 'releases/bbbbbbbbbbbb', 'releases/aaaaaaaaaaaa', 'old').kind).toBe('leave');
+  });
+});
+
+describe('the guard on macOS (a plan: no launchd here)', () => {
+  it('a LaunchDaemon at the deadline runs guard.sh timer and unloads itself; arming replaces an earlier one', () => {
+    const l = layout('/usr/local/converge');
+    const deadline = new Date(2026, 11, 2, 4, 30, 20);
+    const text = launchdGuardPlist(l, deadline);
+    const o = parsePlist(text) as Record<string, unknown>;
+    expect(o.Label).toBe('dev.converge.upgrade-guard');
+    // launchd fires on whole minutes: the first one at or after the deadline.
+    expect(o.StartCalendarInterval).toEqual({ Month: 12, Day: 2, Hour: 4, Minute: 31 });
+    expect(o.ProgramArguments).toEqual(['/bin/sh', '-c', "/bin/sh '/usr/local/converge/upgrade/guard.sh' timer; launchctl bootout system/dev.converge.upgrade-guard"]);
+    expect(launchdArm(l, deadline).map(describeStep)).toEqual([
+      'run: launchctl bootout system/dev.converge.upgrade-guard  # stop an earlier upgrade guard, if loaded',
+      'remove /Library/LaunchDaemons/dev.converge.upgrade-guard.plist',
+      'write /Library/LaunchDaemons/dev.converge.upgrade-guard.plist (mode 0644)',
+      'run: launchctl bootstrap system /Library/LaunchDaemons/dev.converge.upgrade-guard.plist  # switch the agent back at the deadline unless its upgrade is confirmed',
+    ]);
+    const script = guardScript({ prefix: l.prefix, from: 'releases/aaaaaaaaaaaa', to: 'releases/bbbbbbbbbbbb', fromRuntime: 'runtimes/a', toRuntime: 'runtimes/b', commit: COMMIT, deadline: deadline.getTime() / 1000, maxStarts: 3, restart: LAUNCHD_RESTART, mvNoFollow: LAUNCHD_MV });
+    expect(script).toContain('ln -sfn "$1" "$2.guard-new" && mv -h "$2.guard-new" "$2"');
+    expect(script).toContain('launchctl kickstart -k system/dev.converge.agent');
+  });
+
+  describeWith(runs('xmllint', ['--version']))('checked by xmllint', () => {
+    it("is valid against Apple's plist DTD", () => {
+      const file = path.join(tempDir(), 'guard.plist');
+      writeFileSync(file, launchdGuardPlist(layout('/usr/local/converge'), new Date()));
+      const r = spawnSync('xmllint', ['--noout', '--nonet', '--dtdvalid', path.join(PROJECT_ROOT, 'controller/test/fixtures/macos/PropertyList-1.0.dtd'), file], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    });
   });
 });

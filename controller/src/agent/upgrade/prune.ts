@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Layout, ReleaseInfo } from './release.js';
 import { readRelease } from './release.js';
 
-/** Remove all but the current release and the `keep` newest others; return the ids removed. */
+/** Remove all but the current release (its id, the folder name) and the `keep` newest others; return the ids removed. */
 export async function pruneReleases(l: Layout, current: string, keep = 2): Promise<string[]> {
   const names = (await readdir(l.releases).catch(() => [] as string[])).filter((n) => !n.startsWith('.'));
   const infos = names.map((name) => ({ name, info: safeRead(path.join(l.releases, name)) }));
@@ -21,7 +21,7 @@ export async function pruneReleases(l: Layout, current: string, keep = 2): Promi
   const keptInfos = infos.filter((r) => kept.has(r.name)).map((r) => r.info);
   const hashes = new Set(keptInfos.map((i) => i?.lockHash));
   if (keptInfos.every((i) => i?.lockHash)) {
-    for (const name of await readdir(l.build).catch(() => [] as string[])) if (!name.startsWith('.') && !hashes.has(name)) await rm(path.join(l.build, name), { recursive: true, force: true });
+    for (const name of await readdir(l.build).catch(() => [] as string[])) if (/^[0-9a-f]{16}$/.test(name) && !hashes.has(name)) await rm(path.join(l.build, name), { recursive: true, force: true });
   }
   return removed;
 }

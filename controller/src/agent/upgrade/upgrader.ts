@@ -157,7 +157,7 @@ export class Upgrader {
     await clearPending(this.l);
     await this.disarm();
     this.confirming = null;
-    const removed = await pruneReleases(this.l, this.running).catch((error: unknown) => {
+    const removed = await pruneReleases(this.l, this.release.id).catch((error: unknown) => {
       this.log.warn({ err: messageOf(error) }, 'could not prune old releases');
       return [];
     });

@@ -34,3 +34,14 @@ export function defaultAgentCommand(os: OS): AgentCommand {
 export function agentArgv(c: AgentCommand): string[] {
   return [c.node, c.entry, 'agent', '--config', c.config];
 }
+
+/** The install prefix of a bootstrap-installed agent (`<prefix>/agent/controller/bin/converge.js`), or null: only there does the agent upgrade itself. */
+export function installPrefix(entry: string): string | null {
+  const tail = '/agent/controller/bin/converge.js';
+  return entry.endsWith(tail) && entry.length > tail.length ? entry.slice(0, -tail.length) : null;
+}
+
+/** sh quoting of one word. */
+export function shWord(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}

@@ -2,7 +2,7 @@
 // respawns), logs in /Library/Logs/converge rotated by newsyslog.
 import { build } from 'plist';
 import type { AgentCommand } from './definition.js';
-import { agentArgv } from './definition.js';
+import { agentArgv, installPrefix, shWord } from './definition.js';
 import type { Step } from './steps.js';
 
 export const AGENT_LABEL = 'dev.converge.agent';
@@ -10,11 +10,23 @@ export const DAEMON_PLIST = `/Library/LaunchDaemons/${AGENT_LABEL}.plist`;
 export const LOG_DIR = '/Library/Logs/converge';
 export const NEWSYSLOG_CONF = '/etc/newsyslog.d/converge.conf';
 
+/**
+ * The agent's argv; for a bootstrap install, wrapped in sh that first runs the
+ * self-upgrade guard's start-up check (counts the new release's starts,
+ * switches back after too many or past the deadline), then execs the agent.
+ */
+function startArgv(c: AgentCommand): string[] {
+  const prefix = installPrefix(c.entry);
+  if (!prefix) return agentArgv(c);
+  const guard = shWord(`${prefix}/upgrade/guard.sh`);
+  return ['/bin/sh', '-c', `[ ! -f ${guard} ] || /bin/sh ${guard} start; exec "$0" "$@"`, ...agentArgv(c)];
+}
+
 /** The LaunchDaemon plist object. */
 export function agentPlistObject(c: AgentCommand): Record<string, unknown> {
   return {
     Label: AGENT_LABEL,
-    ProgramArguments: agentArgv(c),
+    ProgramArguments: startArgv(c),
     RunAtLoad: true,
     KeepAlive: true,
     ThrottleInterval: 30,

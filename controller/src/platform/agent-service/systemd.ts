@@ -1,7 +1,7 @@
 // The agent on Linux: a systemd unit, enabled at boot, restarted whenever it
 // exits (10 s apart, never giving up), logs in the journal.
 import type { AgentCommand } from './definition.js';
-import { agentArgv } from './definition.js';
+import { agentArgv, installPrefix, shWord } from './definition.js';
 import type { Step } from './steps.js';
 
 export const UNIT_NAME = 'converge-agent.service';
@@ -10,12 +10,6 @@ export const UNIT_PATH = `/etc/systemd/system/${UNIT_NAME}`;
 /** systemd quoting: every argument double-quoted, with \ and " escaped and % doubled. */
 function systemdArg(a: string): string {
   return /^[A-Za-z0-9_./:=@+,-]+$/.test(a) ? a : `"${a.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/%/g, '%%')}"`;
-}
-
-/** The install prefix of a bootstrap-installed agent (`<prefix>/agent/controller/bin/converge.js`), or null. */
-export function installPrefix(entry: string): string | null {
-  const tail = '/agent/controller/bin/converge.js';
-  return entry.endsWith(tail) && entry.length > tail.length ? entry.slice(0, -tail.length) : null;
 }
 
 /**
@@ -27,7 +21,7 @@ function guardPre(c: AgentCommand): string[] {
   const prefix = installPrefix(c.entry);
   if (!prefix) return [];
   const guard = `${prefix}/upgrade/guard.sh`;
-  const q = `'${guard.replace(/'/g, `'\\''`)}'`;
+  const q = shWord(guard);
   return [`ExecStartPre=-${['/bin/sh', '-c', `[ ! -f ${q} ] || exec /bin/sh ${q} start`].map(systemdArg).join(' ')}`];
 }
 
@@ -46,6 +40,8 @@ export function systemdUnit(c: AgentCommand): string {
     ...guardPre(c),
     `ExecStart=${agentArgv(c).map(systemdArg).join(' ')}`,
     'Restart=always',
+    // 75: the agent switched to a new release of itself and exits to be started on it; not a failure.
+    'SuccessExitStatus=75',
     'RestartSec=10s',
     'KillMode=mixed',
     'TimeoutStopSec=60s',
