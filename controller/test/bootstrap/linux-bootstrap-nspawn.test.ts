@@ -4,11 +4,9 @@
 // installed, enabled and started by systemd, a first converge that applies
 // the lab host and commits its report to the status branch.
 import { expect, it } from 'vitest';
-import { copyFileSync, cpSync, existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { tempDir } from '../helpers/tmp.js';
 import { fleetRemote } from '../helpers/fleet-remote.js';
+import { machineNpm } from '../helpers/machine-npm.js';
 import { describeWith } from '../helpers/components.js';
 import { nspawnAvailable, useTestMachine } from '../helpers/nspawn.js';
 
@@ -21,19 +19,10 @@ describeWith(available)('linux.sh on a fresh machine', () => {
     const m = machine();
     const dir = tempDir();
     const { remote } = fleetRemote(dir, { labFile: '/etc/lab.conf' });
-    // npm is not in the fresh machine: the host's, read-only, run with the machine's node
-    const npmDir = path.join(dir, 'npm');
-    cpSync(path.join(execFileSync('npm', ['root', '-g'], { encoding: 'utf8' }).trim(), 'npm'), npmDir, { recursive: true });
-    // The machine trusts what this one trusts (a TLS-inspecting proxy in front of the npm registry, say).
-    const env: Record<string, string> = { npm_config_cache: '/root/.npm', npm_config_update_notifier: 'false' };
-    const ca = process.env.NODE_EXTRA_CA_CERTS;
-    if (ca && existsSync(ca)) {
-      copyFileSync(ca, path.join(dir, 'extra-ca.crt'));
-      env.NODE_EXTRA_CA_CERTS = m.inside(path.join(dir, 'extra-ca.crt'));
-    }
+    const { npmCli, env } = machineNpm(m, dir);
     m.sh(`apt-get install -y -qq git >/dev/null && git clone -q --bare ${m.inside(remote)} /srv/fleet.git`);
 
-    const r = m.exec(['bash', '/project/scripts/bootstrap/linux.sh', '--host', 'lab', '--repo', 'file:///srv/fleet.git', '--allow-unsigned', '--node', '/usr/bin/node', '--npm', `${m.inside(npmDir)}/bin/npm-cli.js`, '--wait', '5'], {
+    const r = m.exec(['bash', '/project/scripts/bootstrap/linux.sh', '--host', 'lab', '--repo', 'file:///srv/fleet.git', '--allow-unsigned', '--node', '/usr/bin/node', '--npm', npmCli, '--wait', '5'], {
       timeoutMs: 900_000,
       env,
     });

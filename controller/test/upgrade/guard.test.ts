@@ -17,6 +17,8 @@ import { describeStep } from '../../src/platform/agent-service/steps.js';
 import { LAUNCHD_MV, LAUNCHD_RESTART, launchdArm, launchdGuardPlist } from '../../src/agent/upgrade/guard-launchd.js';
 import { parsePlist } from '../../src/resources/launchd/plist-build.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
+import { powershellSyntaxErrors } from '../helpers/powershell-syntax.js';
+import { windowsArm, windowsDisarm, windowsGuardScript } from '../../src/agent/upgrade/guard-windows.js';
 
 const COMMIT = 'c0ffee0123456789c0ffee0123456789c0ffee01';
 
@@ -149,5 +151,26 @@ describe('the guard on macOS (a plan: no launchd here)', () => {
       const r = spawnSync('xmllint', ['--noout', '--nonet', '--dtdvalid', path.join(PROJECT_ROOT, 'controller/test/fixtures/macos/PropertyList-1.0.dtd'), file], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
     });
+  });
+});
+
+describe('the guard on Windows (a plan: no Windows here)', () => {
+  const l = layout('C:/ProgramData/converge');
+  it('guard.ps1 is valid PowerShell with the values quoted, and refuses values it would interpret', async () => {
+    const script = windowsGuardScript({ prefix: "C:\\ProgramData\\it's converge", from: 'releases\\aaaaaaaaaaaa', to: 'releases\\bbbbbbbbbbbb', fromRuntime: 'runtimes\\node-v24', toRuntime: 'runtimes\\node-v24', commit: COMMIT, deadline: new Date(1_800_000_000_000), serviceExe: 'C:\\ProgramData\\converge\\service\\converge-agent.exe' });
+    expect(await powershellSyntaxErrors(script)).toEqual([]);
+    expect(script).toContain("$P = 'C:\\ProgramData\\it''s converge'");
+    expect(script).toContain('$Deadline = [DateTimeOffset]::FromUnixTimeSeconds(1800000000)');
+    expect(() => windowsGuardScript({ prefix: 'C:/x', from: "releases/a'; Remove-Item C:/ -Recurse; '", to: 'releases/b', fromRuntime: 'x', toRuntime: 'x', commit: COMMIT, deadline: new Date(), serviceExe: 'x' })).toThrow(/not a plain relative path/);
+  });
+
+  it('arms a one-time task at the deadline and a boot task, replaced by the next upgrade', () => {
+    const arm = windowsArm(l, new Date(2026, 11, 2, 4, 30, 20));
+    expect(arm[0]).toEqual(['schtasks', '/create', '/f', '/tn', 'converge-upgrade-guard', '/sc', 'once', '/sd', '12/02/2026', '/st', '04:31', '/ru', 'SYSTEM', '/rl', 'HIGHEST', '/tr', 'powershell.exe -NoProfile -ExecutionPolicy Bypass -File "C:/ProgramData/converge/upgrade/guard.ps1" timer']);
+    expect(arm[1]).toContain('onstart');
+    expect(windowsDisarm()).toEqual([
+      ['schtasks', '/delete', '/f', '/tn', 'converge-upgrade-guard'],
+      ['schtasks', '/delete', '/f', '/tn', 'converge-upgrade-guard-boot'],
+    ]);
   });
 });

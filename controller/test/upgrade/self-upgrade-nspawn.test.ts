@@ -4,14 +4,15 @@
 // release: a good one comes up and confirms; one whose agent crashes at start
 // is switched back by the guard (not by the new agent), refused and reported;
 // kill -9 at any point of an upgrade leaves a working agent.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fleetRemote } from '../helpers/fleet-remote.js';
+import { machineNpm } from '../helpers/machine-npm.js';
 import { describeWith } from '../helpers/components.js';
-import { bootTestMachine, nspawnAvailable } from '../helpers/nspawn.js';
+import { nspawnAvailable, useTestMachine } from '../helpers/nspawn.js';
 import type { Machine } from '../helpers/nspawn.js';
 
 const available = nspawnAvailable() && process.getuid?.() === 0;
@@ -51,27 +52,21 @@ describeWith(available)('the agent upgrades itself (systemd)', () => {
   const waitStatus = (subject: string, timeoutMs: number) => until(m, `status "${subject}"`, `git -C /srv/fleet.git log --format=%s status | grep -F '${subject}'`, timeoutMs);
   const active = () => m.exec(['systemctl', 'is-active', 'converge-agent.service']).stdout.trim();
 
-  beforeAll(async () => {
-    m = await bootTestMachine(available, 'systemd-nspawn and debootstrap (as root)');
+  /** Installed with linux.sh, as on a device; the fleet remote is /srv/fleet.git, a work tree to commit in /root/work. */
+  function install(machine: Machine): void {
+    m = machine;
     // beforeAll: a temp folder of the whole file, removed in afterAll
     dir = mkdtempSync(path.join(os.tmpdir(), 'converge-test-upgrade-'));
     const { remote } = fleetRemote(dir, { labFile: '/etc/lab.conf' });
-    const npmDir = path.join(dir, 'npm');
-    cpSync(path.join(execFileSync('npm', ['root', '-g'], { encoding: 'utf8' }).trim(), 'npm'), npmDir, { recursive: true });
-    const env: Record<string, string> = { npm_config_cache: '/root/.npm', npm_config_update_notifier: 'false' };
-    const ca = process.env.NODE_EXTRA_CA_CERTS;
-    if (ca && existsSync(ca)) {
-      copyFileSync(ca, path.join(dir, 'extra-ca.crt'));
-      env.NODE_EXTRA_CA_CERTS = m.inside(path.join(dir, 'extra-ca.crt'));
-    }
+    const { npmCli, env } = machineNpm(m, dir);
     m.sh(`apt-get install -y -qq git >/dev/null && git clone -q --bare ${m.inside(remote)} /srv/fleet.git && git clone -q /srv/fleet.git /root/work && git -C /root/work config user.email t@example.com && git -C /root/work config user.name test`);
-    const r = m.exec(['bash', '/project/scripts/bootstrap/linux.sh', '--host', 'lab', '--repo', 'file:///srv/fleet.git', '--allow-unsigned', '--node', '/usr/bin/node', '--npm', `${m.inside(npmDir)}/bin/npm-cli.js`, '--wait', '5', '--no-start'], { timeoutMs: 900_000, env });
+    const r = m.exec(['bash', '/project/scripts/bootstrap/linux.sh', '--host', 'lab', '--repo', 'file:///srv/fleet.git', '--allow-unsigned', '--node', '/usr/bin/node', '--npm', npmCli, '--wait', '5', '--no-start'], { timeoutMs: 900_000, env });
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     // A short poll and deadline for the test; the service picks them up at start.
     m.sh("printf 'poll: 2s\\ninterval: 1h\\nupgradeDeadline: 60s\\n' >> /etc/converge/config.yml && systemctl start converge-agent.service");
-  }, 1_200_000);
-  afterAll(async () => {
-    await m?.stop();
+  }
+  useTestMachine(available, { needs: 'systemd-nspawn and debootstrap (as root)', setup: install });
+  afterAll(() => {
     if (dir && !process.env.KEEP_TMP) rmSync(dir, { recursive: true, force: true });
   });
 
