@@ -10,7 +10,7 @@ import { git } from './fleet.js';
 export function fleetRemote(dir: string, options: { labFile?: string } = {}): { remote: string; work: string } {
   const work = path.join(dir, 'fleet');
   mkdirSync(path.join(work, 'controller'), { recursive: true });
-  for (const p of ['src', 'bin', 'build.mjs']) cpSync(path.join(PROJECT_ROOT, 'controller', p), path.join(work, 'controller', p), { recursive: true });
+  for (const p of ['src', 'bin', 'build.mjs', 'runtime.json']) cpSync(path.join(PROJECT_ROOT, 'controller', p), path.join(work, 'controller', p), { recursive: true });
   for (const p of ['package.json', 'package-lock.json', '.npmrc']) cpSync(path.join(PROJECT_ROOT, p), path.join(work, p));
   mkdirSync(path.join(work, 'hosts/lab'), { recursive: true });
   writeFileSync(path.join(work, 'hosts/lab/host.yml'), 'os: linux\n');
