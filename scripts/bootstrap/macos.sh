@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# converge bootstrap for macOS: a private Node.js runtime (pinned, SHA256
-# checked), the agent from the fleet repository's controller/ (runtime
-# dependencies only, switched into place atomically), /etc/converge/config.yml
+# converge bootstrap for macOS: a private Node.js runtime and the npm that
+# builds the agent (both pinned in the fleet repository's controller/runtime.json,
+# downloaded from the npm registry, SHA-256 checked), the agent from the fleet
+# repository's controller/ (runtime dependencies only, switched into place atomically), /etc/converge/config.yml
 # from the arguments, an ed25519 deploy key, the LaunchDaemon, a first
 # converge. Written for the bash 3.2 macOS ships. Running it again upgrades or repairs; it never duplicates.
 #
@@ -15,15 +16,12 @@ main() {
   set -euo pipefail
   umask 022
 
-  local NODE_VERSION=20.20.2
-  # SHA256 of the official archives (nodejs.org/dist/v20.20.2/SHASUMS256.txt).
-  local SHA_X64=8be6f5e4bb128c82774f8a0b8d7a1cc1365a7977d9657cece0ca647b3fe04e61
-  local SHA_ARM64=466e05f3477c20dfb723054dfebffe55bc74660ee77f612166fca121dacb65b6
-
   local HOST='' REPO='' BRANCH=main STATUS_REPO='' STATUS_BRANCH=status
   local PREFIX=/usr/local/converge CONFIG_DIR=/etc/converge STATE_DIR=/var/lib/converge
-  local NODE='' NPM='' NODE_ARCHIVE='' SIGNERS='' ALLOW_UNSIGNED=0 WAIT=1800 DRY_RUN=0 START=1 SERVICE_ROOT=/ ROOT=''
+  local NODE='' NPM='' NODE_ARCHIVE='' NPM_ARCHIVE='' SIGNERS='' ALLOW_UNSIGNED=0 WAIT=1800 DRY_RUN=0 START=1 SERVICE_ROOT=/ ROOT=''
   local TS_KEY_FILE='' TS_KEY_SECRET='' KEY_VAULT='' TS_STATE='' FIRST_CODE=0 TS_CLI=tailscale
+  # the fleet repository's checkout (WORK/src) at COMMIT; PINS is its controller/runtime.json
+  local WORK='' COMMIT='' PINS='' DRY_TMP=''
 
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -38,6 +36,7 @@ main() {
       --node) NODE=$2; shift 2 ;;
       --node-archive) NODE_ARCHIVE=$2; shift 2 ;;
       --npm) NPM=$2; shift 2 ;;
+      --npm-archive) NPM_ARCHIVE=$2; shift 2 ;;
       --allowed-signers) SIGNERS=$2; shift 2 ;;
       --allow-unsigned) ALLOW_UNSIGNED=1; shift ;;
       --wait) WAIT=$2; shift 2 ;;
@@ -72,12 +71,14 @@ main() {
   if [ "$DRY_RUN" = 0 ] && ! /usr/bin/xcode-select -p >/dev/null 2>&1; then
     die 'git needs the Command Line Tools: run xcode-select --install, then this script again'
   fi
-  step '1/9 Node.js runtime'
-  install_node
-  step '2/9 deploy key'
+  step '1/9 deploy key'
   ensure_key
-  step '3/9 access to the fleet repository'
+  step '2/9 access to the fleet repository'
   wait_for_access
+  step '3/9 Node.js runtime and npm (pinned in controller/runtime.json of the fleet repository)'
+  fetch_source
+  install_node
+  install_npm
   step '4/9 agent'
   install_agent
   step '5/9 tailnet'
@@ -106,8 +107,9 @@ macos.sh --host NAME --repo URL [options]
   --status-branch B       status branch (status)
   --allowed-signers FILE  SSH allowed-signers for fleet commits (or --allow-unsigned, labs only)
   --node PATH             use this Node.js (>= 20.19) instead of downloading the pinned one
-  --node-archive FILE     the pinned Node.js archive, already downloaded (offline)
-  --npm PATH              npm to build the agent with (default: the one beside Node.js; a .js is run with it)
+  --node-archive FILE     the pinned Node.js package tarball, already downloaded (offline)
+  --npm PATH              npm to build the agent with (default: the pinned one; a .js is run with Node.js)
+  --npm-archive FILE      the pinned npm tarball, already downloaded (offline)
   --prefix DIR            /usr/local/converge  --config-dir DIR  /etc/converge
   --state-dir DIR         /var/lib/converge --wait SECONDS    1800 (for the deploy key)
   --no-start              install, converge once, but do not start the service
@@ -156,6 +158,78 @@ node_arch() {
   esac
 }
 
+# Clone the fleet branch (controller/ and the lockfile only) into WORK/src: the
+# runtime pin and the agent come from the same commit. A dry run clones into a
+# temporary folder when the repository is readable already, and removes it.
+fetch_source() {
+  if [ "$DRY_RUN" = 1 ]; then
+    DRY_TMP=$(mktemp -d "${TMPDIR:-/tmp}/converge-dry-run-XXXXXX")
+    # shellcheck disable=SC2064 # the path now: main's locals are gone when the trap runs
+    trap "rm -rf '$DRY_TMP'" EXIT
+    WORK=$DRY_TMP
+    if ! git clone --quiet --depth 1 --branch "$BRANCH" --no-checkout "$REPO" "$WORK/src" >/dev/null 2>&1; then
+      say "would read the pins from controller/runtime.json of $REPO ($BRANCH) once it is readable"
+      WORK=''
+      return
+    fi
+  else
+    mkdir -p "$PREFIX/releases"
+    WORK=$(mktemp -d "$PREFIX/releases/.new-XXXXXX")
+    git clone --quiet --depth 1 --branch "$BRANCH" --no-checkout "$REPO" "$WORK/src"
+  fi
+  git -C "$WORK/src" sparse-checkout set --no-cone /controller/ /package.json /package-lock.json /.npmrc
+  git -C "$WORK/src" checkout --quiet "$BRANCH"
+  COMMIT=$(git -C "$WORK/src" rev-parse --short=12 HEAD)
+  PINS="$WORK/src/controller/runtime.json"
+  [ -f "$PINS" ] || die "$REPO ($BRANCH) has no controller/runtime.json: the Node.js pin comes from there"
+  say "pins: controller/runtime.json of $COMMIT"
+}
+
+# One value of runtime.json (`pin node npm darwin-arm64 version`), checked against what it must
+# look like: it goes into paths and commands. python3 comes with the Command
+# Line Tools git needs; plutil (macOS 12+) reads JSON too.
+pin() {
+  local value pattern last
+  for last; do :; done
+  value=$(/usr/bin/env python3 -c 'import json, sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2:]: v = v[k]
+print(v)' "$PINS" "$@" 2>/dev/null || /usr/bin/plutil -extract "$(IFS=.; echo "$*")" raw -o - "$PINS" 2>/dev/null) \
+    || die "controller/runtime.json of $COMMIT has no $(IFS=.; echo "$*")"
+  case "$last" in
+    version) pattern='^[0-9]+[.][0-9]+[.][0-9]+$' ;;
+    sha256) pattern='^[0-9a-f]{64}$' ;;
+    tarball) pattern='^https://[A-Za-z0-9./_-]+[.]tgz$' ;;
+    *) pattern='^[a-z0-9-]+$' ;;
+  esac
+  printf '%s' "$value" | grep -Eq "$pattern" || die "controller/runtime.json of $COMMIT: $(IFS=.; echo "$*") is '$value', not a $last"
+  printf '%s\n' "$value"
+}
+
+# Download (or take the given archive), check SHA-256, extract into runtimes/NAME.
+install_tarball() {
+  local name=$1 url=$2 want=$3 archive=$4 dest="$PREFIX/runtimes/$1"
+  if [ -z "$archive" ]; then
+    archive="$PREFIX/runtimes/.download-$name.tgz"
+    run mkdir -p "$PREFIX/runtimes"
+    run curl -fsSL --retry 3 -o "$archive" "$url"
+  fi
+  if [ "$DRY_RUN" = 1 ] && [ ! -f "$archive" ]; then
+    say "would check that $archive has SHA-256 $want"
+  else
+    local got; got=$(shasum -a 256 "$archive" | cut -d' ' -f1)
+    [ "$got" = "$want" ] || die "$archive has SHA-256 $got, not the pinned $want: not using it"
+    say "$archive has the pinned SHA-256"
+  fi
+  local tmp="$PREFIX/runtimes/.extract-$name"
+  run rm -rf "$tmp"
+  run mkdir -p "$tmp"
+  run tar -xzf "$archive" -C "$tmp" --strip-components=1
+  run xattr -dr com.apple.quarantine "$tmp"
+  run mv "$tmp" "$dest"
+  [ "$archive" = "$4" ] || run rm -f "$archive"
+}
+
 install_node() {
   if [ -n "$NODE" ]; then
     [ -x "$NODE" ] || die "--node $NODE is not an executable"
@@ -166,32 +240,34 @@ install_node() {
     say "using $NODE ($("$NODE" --version))"
     return
   fi
-  local arch; arch=$(node_arch)
-  local name="node-v$NODE_VERSION-darwin-$arch"
-  local want=$SHA_X64; [ "$arch" = arm64 ] && want=$SHA_ARM64
+  [ -n "$WORK" ] || return 0
+  local key; key="darwin-$(node_arch)"
+  local version; version=$(pin node npm "$key" version)
+  local name="node-v$version-$key"
   if [ -x "$PREFIX/runtimes/$name/bin/node" ]; then
-    say "Node.js $NODE_VERSION already installed"
+    say "Node.js $version already installed"
   else
-    local archive=$NODE_ARCHIVE
-    if [ -z "$archive" ]; then
-      archive="$PREFIX/runtimes/.download-$name.tar.gz"
-      run mkdir -p "$PREFIX/runtimes"
-      run curl -fsSL --retry 3 -o "$archive" "https://nodejs.org/dist/v$NODE_VERSION/$name.tar.gz"
-    fi
-    if [ "$DRY_RUN" = 1 ]; then
-      say "would check that $archive has SHA256 $want"
-    else
-      local got; got=$(shasum -a 256 "$archive" | cut -d' ' -f1)
-      [ "$got" = "$want" ] || die "$archive has SHA256 $got, not the pinned $want: not using it"
-    fi
-    local tmp="$PREFIX/runtimes/.extract-$name"
-    run rm -rf "$tmp"
-    run mkdir -p "$tmp"
-    run tar -xzf "$archive" -C "$tmp" --strip-components=1
-    run xattr -dr com.apple.quarantine "$tmp"
-    run mv "$tmp" "$PREFIX/runtimes/$name"
+    local package tarball sha
+    package=$(pin node npm "$key" package)
+    tarball=$(pin node npm "$key" tarball)
+    sha=$(pin node npm "$key" sha256)
+    say "Node.js $version: $package from the npm registry"
+    install_tarball "$name" "$tarball" "$sha" "$NODE_ARCHIVE"
   fi
   switch_link "runtimes/$name" "$PREFIX/runtime"
+}
+
+# The npm CLI that builds the agent (the Node.js packages carry none).
+install_npm() {
+  if [ -n "$NPM" ] || [ -z "$WORK" ]; then return 0; fi
+  local version; version=$(pin npm version)
+  NPM="$PREFIX/runtimes/npm-v$version/bin/npm-cli.js"
+  if [ -f "$NPM" ]; then say "npm $version already installed"; return; fi
+  local tarball sha
+  tarball=$(pin npm tarball)
+  sha=$(pin npm sha256)
+  say "npm $version from the npm registry"
+  install_tarball "npm-v$version" "$tarball" "$sha" "$NPM_ARCHIVE"
 }
 
 ensure_key() {
@@ -225,32 +301,22 @@ wait_for_access() {
 }
 
 install_agent() {
-  local npm=$NPM
-  if [ -z "$npm" ]; then
-    npm="$(dirname "$(resolve "$PREFIX/runtime/bin/node" 2>/dev/null || echo "$NODE")")/npm"
-    [ -x "$npm" ] || npm=$(command -v npm || true)
-  fi
   if [ "$DRY_RUN" = 1 ]; then
-    say "would fetch controller/ of $REPO ($BRANCH) into $PREFIX/releases/<commit>, npm ci, build, keep runtime dependencies only, and point $PREFIX/agent at it"
+    say "would build controller/ of $REPO ($BRANCH) into $PREFIX/releases/${COMMIT:-<commit>} with ${NPM:-the pinned npm}: npm ci, build, keep runtime dependencies only, and point $PREFIX/agent at it"
     return
   fi
-  [ -n "$npm" ] || die "no npm next to the Node.js runtime (pass --npm PATH)"
-  run mkdir -p "$PREFIX/releases"
-  local work; work=$(mktemp -d "$PREFIX/releases/.new-XXXXXX")
-  git clone --quiet --depth 1 --branch "$BRANCH" --no-checkout "$REPO" "$work/src"
-  git -C "$work/src" sparse-checkout set --no-cone /controller/ /package.json /package-lock.json /.npmrc
-  git -C "$work/src" checkout --quiet "$BRANCH"
-  local commit; commit=$(git -C "$work/src" rev-parse --short=12 HEAD)
-  local release="$PREFIX/releases/$commit"
+  [ -n "$NPM" ] || die "no npm to build the agent with (pass --npm PATH)"
+  local npm=$NPM
+  local release="$PREFIX/releases/$COMMIT"
   if [ -f "$release/.complete" ]; then
-    say "agent $commit already installed"
-    rm -rf "$work"
+    say "agent $COMMIT already installed"
+    rm -rf "$WORK"
   else
-    say "building agent $commit"
+    say "building agent $COMMIT"
     local esbuild
-    esbuild=$(cd "$work/src" && "$PREFIX/runtime/bin/node" -p 'require("./package.json").devDependencies.esbuild')
+    esbuild=$(cd "$WORK/src" && "$PREFIX/runtime/bin/node" -p 'require("./package.json").devDependencies.esbuild')
     (
-      cd "$work/src"
+      cd "$WORK/src"
       # npm scripts (esbuild's install step) run `node`: the runtime's, first on PATH
       PATH="$PREFIX/runtime/bin:$PATH"
       export PATH
@@ -260,11 +326,11 @@ install_agent() {
       npm_run "$npm" prune --omit=dev --no-audit --no-fund --loglevel=error
     )
     rm -rf "$release"
-    mv "$work/src" "$release"
-    rm -rf "$work"
+    mv "$WORK/src" "$release"
+    rm -rf "$WORK"
     touch "$release/.complete"
   fi
-  switch_link "releases/$commit" "$PREFIX/agent"
+  switch_link "releases/$COMMIT" "$PREFIX/agent"
   # keep the three newest releases (the current one always)
   local current; current=$(readlink "$PREFIX/agent")
   # shellcheck disable=SC2012 # release names are commit ids: ls is safe and orders by time

@@ -1,6 +1,8 @@
 # converge bootstrap for Windows (Windows PowerShell 5.1, as Administrator):
-# a private Node.js runtime (pinned, SHA256 checked), the agent from the fleet
-# repository's controller/ (runtime dependencies only, switched into place),
+# a private Node.js runtime and the npm that builds the agent (both pinned in
+# the fleet repository's controller/runtime.json, downloaded from the npm
+# registry, SHA-256 checked), the agent from the fleet repository's controller/
+# (runtime dependencies only, switched into place),
 # %ProgramData%\converge\config.yml from the arguments, an ed25519 deploy key
 # readable only by SYSTEM and Administrators, the agent as a Windows service
 # (WinSW, pinned and hash-checked by converge install-service), a first
@@ -11,7 +13,7 @@
 #
 # Everything is inside Main, called on the last line: a truncated download
 # defines half a function and runs nothing. Needs Git for Windows (git.exe on
-# PATH) and the OpenSSH client that Windows 10/11 include.
+# PATH), and the OpenSSH client and tar.exe that Windows 10/11 include.
 
 function Main {
   param(
@@ -24,6 +26,7 @@ function Main {
     [string]$StateDir = "$env:ProgramData\converge\state",
     [string]$Node = '',
     [string]$NodeArchive = '',
+    [string]$NpmArchive = '',
     [string]$AllowedSigners = '',
     [switch]$AllowUnsigned,
     [int]$Wait = 1800,
@@ -35,9 +38,6 @@ function Main {
   )
   $ErrorActionPreference = 'Stop'
   $ProgressPreference = 'SilentlyContinue'
-  $NodeVersion = '20.20.2'
-  # SHA256 of node-v20.20.2-win-x64.zip (nodejs.org/dist/v20.20.2/SHASUMS256.txt).
-  $NodeSha256 = 'dc3700fdd57a63eedb8fd7e3c7baaa32e6a740a1b904167ff4204bc68ed8bf77'
 
   if ($HostName -notmatch '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$') { throw "-HostName must be a lowercase DNS label, not '$HostName'" }
   if ($TailscaleAuthKeySecret -and -not $KeyVault) { throw '-TailscaleAuthKeySecret needs -KeyVault NAME (the vault that holds it)' }
@@ -50,7 +50,8 @@ function Main {
 
   $Config = Join-Path $Prefix 'config.yml'
   $Key = Join-Path $Prefix 'deploy_key'
-  $RuntimeNode = Join-Path $Prefix 'runtime\node.exe'
+  # the layout of the npm package, as on Linux and macOS: runtimes\node-v<version>-win-x64\bin\node.exe
+  $RuntimeNode = Join-Path $Prefix 'runtime\bin\node.exe'
   $Entry = Join-Path $Prefix 'agent\controller\bin\converge.js'
   $KnownHosts = Join-Path $Prefix 'known_hosts'
   $env:GIT_SSH_COMMAND = "ssh -i `"$Key`" -o IdentitiesOnly=yes -o UserKnownHostsFile=`"$KnownHosts`" -o StrictHostKeyChecking=accept-new -o BatchMode=yes"
@@ -96,39 +97,7 @@ function Main {
   Step '0/9 %ProgramData%\converge for SYSTEM and Administrators only'
   Protect-Prefix
 
-  Step '1/9 Node.js runtime'
-  if ($Node) {
-    $version = & $Node -p 'process.versions.node'
-    $parts = $version.Split('.')
-    if ([int]$parts[0] -lt 20 -or ([int]$parts[0] -eq 20 -and [int]$parts[1] -lt 19)) { throw "-Node $Node is $version, older than 20.19" }
-    Set-Link (Join-Path $Prefix 'runtime') (Split-Path -Parent (Resolve-Path -LiteralPath $Node).Path)
-  } else {
-    $name = "node-v$NodeVersion-win-x64"
-    $dest = Join-Path $Prefix "runtimes\$name"
-    if (Test-Path -LiteralPath (Join-Path $dest 'node.exe')) {
-      Say "Node.js $NodeVersion already installed"
-    } else {
-      $archive = $NodeArchive
-      if (-not $archive) {
-        $archive = Join-Path $env:TEMP "$name.zip"
-        if ($DryRun) { Say "would download https://nodejs.org/dist/v$NodeVersion/$name.zip" }
-        else { Invoke-WebRequest -UseBasicParsing -Uri "https://nodejs.org/dist/v$NodeVersion/$name.zip" -OutFile $archive }
-      }
-      if ($DryRun) { Say "would check that $archive has SHA256 $NodeSha256" }
-      else {
-        $got = (Get-FileHash -LiteralPath $archive -Algorithm SHA256).Hash.ToLowerInvariant()
-        if ($got -ne $NodeSha256) { throw "$archive has SHA256 $got, not the pinned $NodeSha256: not using it" }
-        $tmp = Join-Path $Prefix "runtimes\.extract-$name"
-        if (Test-Path -LiteralPath $tmp) { Remove-Item -LiteralPath $tmp -Recurse -Force }
-        Expand-Archive -LiteralPath $archive -DestinationPath $tmp
-        Move-Item -LiteralPath (Join-Path $tmp $name) -Destination $dest
-        Remove-Item -LiteralPath $tmp -Recurse -Force
-      }
-    }
-    Set-Link (Join-Path $Prefix 'runtime') $dest
-  }
-
-  Step '2/9 deploy key'
+  Step '1/9 deploy key'
   if (-not $DryRun) { New-Item -ItemType Directory -Force -Path $Prefix | Out-Null }
   if (Test-Path -LiteralPath $Key) { Say "keeping the deploy key $Key" }
   else { Invoke-Step 'ssh-keygen.exe' @('-q', '-t', 'ed25519', '-N', '""', '-C', "converge@$HostName", '-f', $Key) }
@@ -142,7 +111,7 @@ function Main {
     Say ('  agentKey: ' + (((Get-Content -LiteralPath "$Key.pub" -Raw).Trim() -split ' ')[0..1] -join ' ') + " converge@$HostName")
   }
 
-  Step '3/9 access to the fleet repository'
+  Step '2/9 access to the fleet repository'
   if ($DryRun) { Say "would wait (up to $Wait s) until: git ls-remote $Repo refs/heads/$Branch" }
   else {
     $waited = 0
@@ -157,30 +126,123 @@ function Main {
     Say "$Repo is readable"
   }
 
-  Step '4/9 agent'
-  if ($DryRun) { Say "would fetch controller/ of $Repo ($Branch) into $Prefix\releases\<commit>, npm ci, build, keep runtime dependencies only, and point $Prefix\agent at it" }
-  else {
-    $releases = Join-Path $Prefix 'releases'
+  # One value of runtime.json (`Get-Pin node.npm.win-x64.version`), checked against what it must look like: it goes into paths and commands.
+  function Get-Pin([string]$Name) {
+    $value = $Pins
+    foreach ($part in $Name.Split('.')) {
+      if ($null -eq $value -or -not ($value.PSObject.Properties.Name -contains $part)) { throw "controller/runtime.json of $Commit has no $Name" }
+      $value = $value.$part
+    }
+    $pattern = switch -Regex ($Name) {
+      'version$' { '^\d+\.\d+\.\d+$' }
+      'sha256$' { '^[0-9a-f]{64}$' }
+      'tarball$' { '^https://[A-Za-z0-9./_-]+\.tgz$' }
+      default { '^[a-z0-9-]+$' }
+    }
+    if (-not ("$value" -cmatch $pattern)) { throw "controller/runtime.json of ${Commit}: $Name is '$value', not a $($Name.Split('.')[-1])" }
+    "$value"
+  }
+  # Download (or take the given archive), check SHA-256, extract into runtimes\<name> (tar.exe, --strip-components=1).
+  function Install-Tarball([string]$Name, [string]$Url, [string]$Want, [string]$Archive) {
+    $runtimes = Join-Path $Prefix 'runtimes'
+    $given = [bool]$Archive
+    if (-not $given) {
+      $Archive = Join-Path $runtimes ".download-$Name.tgz"
+      if ($DryRun) { Say "would download $Url to $Archive" }
+      else { New-Item -ItemType Directory -Force -Path $runtimes | Out-Null; Invoke-WebRequest -UseBasicParsing -Uri $Url -OutFile $Archive }
+    }
+    if ($DryRun -and -not (Test-Path -LiteralPath $Archive)) { Say "would check that $Archive has SHA-256 $Want" }
+    else {
+      $got = (Get-FileHash -LiteralPath $Archive -Algorithm SHA256).Hash.ToLowerInvariant()
+      if ($got -ne $Want) { throw "$Archive has SHA-256 $got, not the pinned ${Want}: not using it" }
+      Say "$Archive has the pinned SHA-256"
+    }
+    $tmp = Join-Path $runtimes ".extract-$Name"
+    if ($DryRun) { Say "would extract it into $(Join-Path $runtimes $Name)"; return }
+    if (Test-Path -LiteralPath $tmp) { Remove-Item -LiteralPath $tmp -Recurse -Force }
+    New-Item -ItemType Directory -Force -Path $tmp | Out-Null
+    Invoke-Step "$env:SystemRoot\System32\tar.exe" @('-xzf', $Archive, '-C', $tmp, '--strip-components=1')
+    Move-Item -LiteralPath $tmp -Destination (Join-Path $runtimes $Name)
+    if (-not $given) { Remove-Item -LiteralPath $Archive -Force }
+  }
+
+  Step '3/9 Node.js runtime and npm (pinned in controller/runtime.json of the fleet repository)'
+  # The fleet branch (controller/ and the lockfile only): the pin and the agent come from the same commit.
+  # A dry run clones into a temporary folder when the repository is readable already, and removes it.
+  $releases = Join-Path $Prefix 'releases'
+  $Commit = '<commit>'
+  $Pins = $null
+  if ($DryRun) {
+    $work = Join-Path $env:TEMP ('converge-dry-run-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    & git.exe clone --quiet --depth 1 --branch $Branch --no-checkout $Repo $work *> $null
+    if ($LASTEXITCODE -ne 0) { $work = $null; Say "would read the pins from controller/runtime.json of $Repo ($Branch) once it is readable" }
+  } else {
     New-Item -ItemType Directory -Force -Path $releases | Out-Null
     $work = Join-Path $releases ('.new-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-    Invoke-Step 'git.exe' @('clone', '--quiet', '--depth', '1', '--branch', $Branch, '--no-checkout', $Repo, $work)
-    Invoke-Step 'git.exe' @('-C', $work, 'sparse-checkout', 'set', '--no-cone', '/controller/', '/package.json', '/package-lock.json', '/.npmrc')
-    Invoke-Step 'git.exe' @('-C', $work, 'checkout', '--quiet', $Branch)
-    $commit = (& git.exe -C $work rev-parse '--short=12' HEAD).Trim()
-    $release = Join-Path $releases $commit
+    & git.exe clone --quiet --depth 1 --branch $Branch --no-checkout $Repo $work
+    if ($LASTEXITCODE -ne 0) { throw "git clone $Repo failed with exit code $LASTEXITCODE" }
+  }
+  if ($work) {
+    & git.exe -C $work sparse-checkout set --no-cone /controller/ /package.json /package-lock.json /.npmrc
+    & git.exe -C $work checkout --quiet $Branch
+    if ($LASTEXITCODE -ne 0) { throw "git checkout $Branch failed with exit code $LASTEXITCODE" }
+    $Commit = (& git.exe -C $work rev-parse '--short=12' HEAD).Trim()
+    $pinFile = Join-Path $work 'controller\runtime.json'
+    if (-not (Test-Path -LiteralPath $pinFile)) { throw "$Repo ($Branch) has no controller/runtime.json: the Node.js pin comes from there" }
+    $Pins = Get-Content -Raw -LiteralPath $pinFile | ConvertFrom-Json
+    Say "pins: controller/runtime.json of $Commit"
+  }
+  if ($Node) {
+    $version = & $Node -p 'process.versions.node'
+    $parts = $version.Split('.')
+    if ([int]$parts[0] -lt 20 -or ([int]$parts[0] -eq 20 -and [int]$parts[1] -lt 19)) { throw "-Node $Node is $version, older than 20.19" }
+    if (-not $DryRun) { New-Item -ItemType Directory -Force -Path (Join-Path $Prefix 'runtime-external') | Out-Null }
+    Set-Link (Join-Path $Prefix 'runtime-external\bin') (Split-Path -Parent (Resolve-Path -LiteralPath $Node).Path)
+    Set-Link (Join-Path $Prefix 'runtime') (Join-Path $Prefix 'runtime-external')
+  } elseif ($Pins) {
+    if ($env:PROCESSOR_ARCHITECTURE -ne 'AMD64') { throw "controller/runtime.json pins Node.js for win-x64 only, not $($env:PROCESSOR_ARCHITECTURE): pass -Node PATH" }
+    $version = Get-Pin 'node.npm.win-x64.version'
+    $name = "node-v$version-win-x64"
+    $dest = Join-Path $Prefix "runtimes\$name"
+    if (Test-Path -LiteralPath (Join-Path $dest 'bin\node.exe')) { Say "Node.js $version already installed" }
+    else {
+      Say "Node.js ${version}: $(Get-Pin 'node.npm.win-x64.package') from the npm registry"
+      Install-Tarball $name (Get-Pin 'node.npm.win-x64.tarball') (Get-Pin 'node.npm.win-x64.sha256') $NodeArchive
+    }
+    Set-Link (Join-Path $Prefix 'runtime') $dest
+  }
+  # The npm CLI that builds the agent (the Node.js packages carry none), run with the runtime's node.exe.
+  $npmCli = '<the pinned npm>'
+  if ($Pins) {
+    $npmVersion = Get-Pin 'npm.version'
+    $npmCli = Join-Path $Prefix "runtimes\npm-v$npmVersion\bin\npm-cli.js"
+    if (Test-Path -LiteralPath $npmCli) { Say "npm $npmVersion already installed" }
+    else {
+      Say "npm $npmVersion from the npm registry"
+      Install-Tarball "npm-v$npmVersion" (Get-Pin 'npm.tarball') (Get-Pin 'npm.sha256') $NpmArchive
+    }
+  }
+  if ($DryRun -and $work) { Remove-Item -LiteralPath $work -Recurse -Force }
+
+  Step '4/9 agent'
+  if ($DryRun) { Say "would build controller/ of $Repo ($Branch) into $Prefix\releases\$Commit with ${npmCli}: npm ci, build, keep runtime dependencies only, and point $Prefix\agent at it" }
+  else {
+    $release = Join-Path $releases $Commit
     if (Test-Path -LiteralPath (Join-Path $release '.complete')) {
-      Say "agent $commit already installed"
+      Say "agent $Commit already installed"
       Remove-Item -LiteralPath $work -Recurse -Force
     } else {
-      $npm = Join-Path (Split-Path -Parent $RuntimeNode) 'npm.cmd'
       $esbuild = (& $RuntimeNode -p "require('$($work.Replace('\', '/'))/package.json').devDependencies.esbuild").Trim()
       Push-Location $work
+      # npm scripts (esbuild's install step) run `node`: the runtime's, first on PATH
+      $savedPath = $env:Path
+      $env:Path = (Split-Path -Parent $RuntimeNode) + ';' + $env:Path
       try {
-        Invoke-Step $npm @('ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error')
-        Invoke-Step $npm @('install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', "esbuild@$esbuild")
+        Invoke-Step $RuntimeNode @($npmCli, 'ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error')
+        Invoke-Step $RuntimeNode @($npmCli, 'install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', "esbuild@$esbuild")
         Invoke-Step $RuntimeNode @('controller\build.mjs')
-        Invoke-Step $npm @('prune', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error')
-      } finally { Pop-Location }
+        Invoke-Step $RuntimeNode @($npmCli, 'prune', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error')
+      } finally { $env:Path = $savedPath; Pop-Location }
       if (Test-Path -LiteralPath $release) { Remove-Item -LiteralPath $release -Recurse -Force }
       Move-Item -LiteralPath $work -Destination $release
       New-Item -ItemType File -Path (Join-Path $release '.complete') | Out-Null

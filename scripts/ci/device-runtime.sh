@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 pin() { node -p "require('./controller/runtime.json').node$1"; }
-version=$(pin .version)
+version=$(pin ".npm['linux-x64'].version")
 package=$(pin ".npm['linux-x64'].package")
 sha=$(pin ".npm['linux-x64'].sha256")
 dir=$(mktemp -d "${TMPDIR:-/tmp}/converge-runtime-XXXXXX")

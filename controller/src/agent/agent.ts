@@ -66,6 +66,8 @@ export interface AgentOptions {
   scrubber: Scrubber;
   /** Told each event as it is queued, and the outcome of pushes (the --once output). */
   onEvent?(line: string): void;
+  /** The clock maintenance windows are read on (default the system's; tests inject one). */
+  now?: () => Date;
 }
 
 export class Agent {
@@ -113,13 +115,14 @@ export class Agent {
     private readonly rootLog: Logger,
     private readonly onEvent: (line: string) => void,
     private readonly upgrader: Upgrader | null,
+    private readonly now: () => Date,
   ) {
     this.log = rootLog.child({ component: 'agent', host: config.host });
     this.gate = RolloutGate.forAgent(config, source.cloneDir, rootLog);
   }
 
   /** Take the agent lock (one agent per state directory) and open the clone, the queue and the listeners. */
-  static async open({ config, log, scrubber, onEvent }: AgentOptions): Promise<Agent> {
+  static async open({ config, log, scrubber, onEvent, now }: AgentOptions): Promise<Agent> {
     const agentLock = await acquireLock(path.join(config.stateDir, 'agent'), { command: `converge agent ${config.host}`, waitMs: 0 });
     try {
       shareSshConnections(path.join(config.stateDir, 'agent'));
@@ -141,7 +144,7 @@ export class Agent {
       const listeners = await createRunListeners(config, log, scrubber);
       const reporter = await Reporter.open(config, log, scrubber, listeners.listeners);
       const upgrader = Upgrader.open({ enabled: config.selfUpgrade, deadlineMs: durationMs(config.upgradeDeadline), repo: config.repo }, source.cloneDir, log);
-      return new Agent(config, state, source, reporter, secrets, scrubber, listeners, agentLock, log, onEvent ?? (() => undefined), upgrader);
+      return new Agent(config, state, source, reporter, secrets, scrubber, listeners, agentLock, log, onEvent ?? (() => undefined), upgrader, now ?? (() => new Date()));
     } catch (error) {
       await agentLock.release();
       throw error;
@@ -428,7 +431,7 @@ export class Agent {
     // A host on its own testing branch is canary work: rings gate the fleet branch only.
     const gate = ev.branch ? { kind: 'open' as const } : await this.gate.check(ev.commit, this.state);
     if (gate.kind === 'held') return this.wait(ev.commit, 'held', gate.note, reason, ev.signer, ev.loaded);
-    const window = await windowGate(ev.loaded.window, ev.commit, this.state, new Date(), createRunner(ev.loaded.host.os));
+    const window = await windowGate(ev.loaded.window, ev.commit, this.state, this.now(), createRunner(ev.loaded.host.os));
     if (window.kind !== 'open') return this.wait(ev.commit, window.kind, window.note, reason, ev.signer, ev.loaded);
     if (window.note) this.log.warn({ commit: ev.commit }, window.note);
     if (this.upgrader && (await this.upgrader.changesAgent(ev.commit))) return this.selfUpgrade(this.upgrader, ev.commit, reason, ev.signer);
@@ -497,7 +500,7 @@ export class Agent {
       await this.record({ report, reason, newCommit: false });
       return report;
     }
-    const outsideWindow = loaded.window?.healOutsideWindow === false && !windowState(loaded.window, new Date()).open;
+    const outsideWindow = loaded.window?.healOutsideWindow === false && !windowState(loaded.window, this.now()).open;
     const checkOnly = this.config.mode === 'monitor' || (reason === 'drift' && !this.config.selfHeal) || outsideWindow;
     const scope = drifted ? this.healScope(commit, loaded, drifted) : undefined;
     if (scope?.ids.size === 0) return null;

@@ -4,7 +4,7 @@
 // (`9,812/10,000 applied, 3 failed, 185 pending`), one `converge/ring/<ring>`
 // per ring, and `converge/<host>` only for canaries and failures (capped). The
 // aggregator posts them after a pass, and only what changed since it last did.
-import type { StatusIndex } from '../report/status-paths.js';
+import type { IndexEntry, StatusIndex } from '../report/status-paths.js';
 import type { GitHubClient } from './client.js';
 import type { RepoRef } from './repository.js';
 import type { CommitState } from './commit-status.js';
@@ -47,6 +47,29 @@ export function countsText(c: Counts): string {
   return `${n(c.applied)}/${n(c.total)} applied, ${n(c.failed)} failed, ${n(c.pending)} pending`;
 }
 
+/** Why a ring's hosts have not applied `head`, from what they report waiting on: `halted in ring canary`, `held: waiting for ring canary`. */
+export function ringWhy(index: StatusIndex, head: string): Map<string, string> {
+  const votes = new Map<string, Map<string, number>>();
+  for (const entry of Object.values(index.hosts)) {
+    const why = entry.ring && entry.applied !== head && entry.waiting && head.startsWith(entry.waiting.commit) ? shortWhy(entry.waiting) : null;
+    if (!why) continue;
+    const ring = votes.get(entry.ring!) ?? new Map<string, number>();
+    ring.set(why, (ring.get(why) ?? 0) + 1);
+    votes.set(entry.ring!, ring);
+  }
+  const rank = (why: string) => (why.startsWith('halted') ? 2 : why.startsWith('held') ? 1 : 0);
+  return new Map([...votes].map(([ring, v]) => [ring, [...v].sort(([a, x], [b, y]) => rank(b) - rank(a) || y - x || a.localeCompare(b))[0]![0]]));
+}
+
+function shortWhy(w: NonNullable<IndexEntry['waiting']>): string {
+  if (w.result === 'pending') return 'pending: outside its maintenance window';
+  if (w.result === 'deferred') return 'deferred: a deferIf check holds';
+  const halted = /^rollout halted in ring ([\w.-]+)/.exec(w.reason);
+  if (halted) return `halted in ring ${halted[1]}`;
+  const waiting = /^waiting for ring ([\w.-]+)/.exec(w.reason);
+  return waiting ? `held: waiting for ring ${waiting[1]}` : `held: ${w.reason.split(':')[0]!.slice(0, 60)}`;
+}
+
 /** failure when any host failed; pending while hosts have not applied it; success when all have. */
 export function stateOf(c: Counts): CommitState {
   return c.failed > 0 ? 'failure' : c.pending > 0 ? 'pending' : 'success';
@@ -68,9 +91,11 @@ export class FleetStatusPoster {
   /** Post what changed on `head` since the last call; the number of API calls made. */
   async post(head: string, index: StatusIndex, expected?: number): Promise<number> {
     const { fleet, rings } = fleetCounts(index, head, expected);
+    const why = ringWhy(index, head);
+    const ringText = (ring: string, c: Counts) => (stateOf(c) === 'pending' && why.has(ring) ? `${countsText(c)} — ${why.get(ring)}` : countsText(c));
     const wanted: { context: string; state: CommitState; description: string }[] = [
       { context: 'converge/fleet', state: stateOf(fleet), description: countsText(fleet) },
-      ...[...rings].sort(([a], [b]) => a.localeCompare(b)).map(([ring, c]) => ({ context: `converge/ring/${ring}`, state: stateOf(c), description: countsText(c) })),
+      ...[...rings].sort(([a], [b]) => a.localeCompare(b)).map(([ring, c]) => ({ context: `converge/ring/${ring}`, state: stateOf(c), description: ringText(ring, c) })),
     ];
     const hostStatuses = Object.entries(index.hosts)
       .filter(([, e]) => FAILED.has(e.result) || e.ring === CANARY_RING)

@@ -69,7 +69,7 @@ function checkRoles(repo: string): Diagnostic[] {
       out.push(...diagnostics);
       if (!yaml || yaml.value == null) continue;
       const top = ResourceFileTop.safeParse(yaml.value, { reportInput: true });
-      if (!top.success) out.push(...zodDiagnostics(top.error, yaml, [], { what: 'a role file', knownKeys: () => ['resources', 'vars'] }));
+      if (!top.success) out.push(...zodDiagnostics(top.error, yaml, [], { what: 'a role file', knownKeys: () => ['resources', 'vars', 'window'] }));
     }
   }
   return out;

@@ -39,10 +39,11 @@ export const HostFile = z.strictObject({
 });
 export type HostFile = z.infer<typeof HostFile>;
 
-/** Top level of any other manifest file: resources, and in a role, default vars. */
+/** Top level of any other manifest file: resources, and in a role, default vars and a maintenance window. */
 export const ResourceFileTop = z.strictObject({
   // `resources:` with every entry commented out is null: a file with nothing in it yet, like an empty one.
   resources: z.array(z.unknown(), { error: 'resources must be a list' }).nullable().optional(),
   vars: z.record(z.string(), z.unknown(), { error: 'vars must be a mapping' }).optional(),
+  window: MaintenanceWindow.optional(),
 });
 export type ResourceFileTop = z.infer<typeof ResourceFileTop>;

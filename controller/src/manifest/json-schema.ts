@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { HostFile } from './host-schema.js';
 import { FleetFile } from './fleet-schema.js';
+import { MaintenanceWindow } from './window-schema.js';
 import { resourceTypes } from '../resources/registry.js';
 import { SecretsMap } from '../secrets/schema.js';
 import { AgentConfig } from '../agent/config-schema.js';
@@ -13,6 +14,7 @@ export function jsonSchemas(): Record<string, unknown> {
   const resourcesFile = z.strictObject({
     resources: z.array(resource).optional().describe('the resources of this host or role'),
     vars: z.record(z.string(), z.unknown()).optional().describe('in a role: default vars (host.yml vars win)'),
+    window: MaintenanceWindow.optional().describe("in a role: the maintenance window of its hosts (host.yml's window: wins)"),
   });
   const schemas: Record<string, z.ZodType> = {
     'host.schema.json': HostFile,

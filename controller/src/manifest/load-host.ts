@@ -3,6 +3,7 @@
 // file:line:column; a host with any diagnostic yields no resources at all.
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import type { Diagnostic, SourceLocation } from './diagnostics.js';
 import { formatLocation } from './diagnostics.js';
@@ -50,7 +51,7 @@ export interface LoadedHost {
   files: string[];
   /** Health checks run after each converge (host.yml `checks:`), templated. */
   checks?: LoadedCheck[];
-  /** host.yml `window:`: when new commits may be applied. */
+  /** `window:` of host.yml, else of its roles: when new commits may be applied. */
   window?: MaintenanceWindow;
 }
 
@@ -126,14 +127,19 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
     if (yaml.value === null || yaml.value === undefined) continue; // an empty file is allowed
     const top = ResourceFileTop.safeParse(yaml.value, { reportInput: true });
     if (!top.success) {
-      diagnostics.push(...zodDiagnostics(top.error, yaml, [], { what: 'a resource file', knownKeys: () => (isRole ? ['resources', 'vars'] : ['resources']) }));
+      diagnostics.push(...zodDiagnostics(top.error, yaml, [], { what: 'a resource file', knownKeys: () => (isRole ? ['resources', 'vars', 'window'] : ['resources']) }));
       continue;
     }
     if (!isRole && top.data.vars !== undefined) {
       diagnostics.push({ ...locate(yaml, ['vars'], true), message: `vars belong in ${hostFileRel}; only role files may set default vars` });
     }
+    if (!isRole && top.data.window !== undefined) {
+      diagnostics.push({ ...locate(yaml, ['window'], true), message: `window belongs in ${hostFileRel} (or a role file)` });
+    }
     parsed.push({ rel, yaml, top: top.data, isRole });
   }
+
+  const window = hostSpec.window ?? roleWindow(parsed.filter((x) => x.isRole), hostFileRel, diagnostics);
 
   // Vars: role defaults (in role order) < host vars, then rendered.
   const origins = new Map<string, Origin>();
@@ -244,7 +250,7 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
   }
   if (diagnostics.length > 0) return { host: null, diagnostics };
   for (const f of templates.filesRead) files.push(f);
-  return { host: { repo, host, prune: hostSpec.prune, paths, resources: graph.order, graph, files: [...new Set(files)], checks, ...(hostSpec.window ? { window: hostSpec.window } : {}) }, diagnostics };
+  return { host: { repo, host, prune: hostSpec.prune, paths, resources: graph.order, graph, files: [...new Set(files)], checks, ...(window ? { window } : {}) }, diagnostics };
 }
 
 /** Template and normalise host.yml `checks:`; problems become diagnostics at the check. */
@@ -550,4 +556,16 @@ function shapeKeys(type: ResourceType, at: readonly PropertyKey[] = []): string[
   for (const part of at) node = step(node, part);
   node = step(node, null);
   return Object.keys(node?._zod?.def?.shape ?? {});
+}
+
+/** The window the host's roles set: one, or the same one in several; two different ones are an error unless host.yml chooses. */
+function roleWindow(roleFiles: { rel: string; yaml: YamlFile; top: ResourceFileTop }[], hostFileRel: string, diagnostics: Diagnostic[]): MaintenanceWindow | undefined {
+  const withWindow = roleFiles.filter((f) => f.top.window !== undefined);
+  const first = withWindow[0];
+  if (!first) return undefined;
+  for (const other of withWindow.slice(1)) {
+    if (isDeepStrictEqual(other.top.window, first.top.window)) continue;
+    diagnostics.push({ ...locate(other.yaml, ['window'], true), message: `a second maintenance window for this host: ${first.rel} sets another one (${formatLocation(locate(first.yaml, ['window'], true))}); set window: in ${hostFileRel} to choose` });
+  }
+  return first.top.window;
 }

@@ -73,6 +73,8 @@ export interface IndexEntry {
   etag: string;
   /** The host's rollout ring, when its report names one. */
   ring?: string;
+  /** A newer commit the host holds (its report's `waiting`): which, held/pending/deferred, and why. */
+  waiting?: { commit: string; result: string; reason: string };
 }
 
 /** state/index.json: every aggregated host, so a reader finds 10,000 hosts in one blob. */

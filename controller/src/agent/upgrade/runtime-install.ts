@@ -9,8 +9,9 @@ import { z } from 'zod';
 import { exec } from './exec.js';
 import type { Layout } from './release.js';
 
-const Pin = z.object({ package: z.string(), tarball: z.url(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
-export const RuntimePins = z.object({ node: z.object({ version: z.string().regex(/^\d+\.\d+\.\d+$/), npm: z.record(z.string(), Pin) }) });
+const Pin = z.object({ package: z.string(), version: z.string().regex(/^\d+\.\d+\.\d+$/), tarball: z.url(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+const NpmPin = z.object({ version: z.string().regex(/^\d+\.\d+\.\d+$/), tarball: z.url(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+export const RuntimePins = z.object({ node: z.object({ npm: z.record(z.string(), Pin) }), npm: NpmPin.optional() });
 export type RuntimePins = z.infer<typeof RuntimePins>;
 
 /** The runtime pins of `commit` (controller/runtime.json), or null when it has none. */
@@ -27,18 +28,38 @@ export function platformKey(platform: NodeJS.Platform = process.platform, arch: 
 
 /** The runtime link target for the new release, installing it first when the pin changed. */
 export async function ensureRuntime(l: Layout, current: string, currentPin: string | undefined, pins: RuntimePins | null, download: (url: string) => Promise<Uint8Array> = fetchBytes): Promise<{ target: string; pin?: string }> {
-  if (!pins || current === 'runtime-external' || pins.node.version === currentPin) return { target: current, pin: currentPin };
+  if (!pins || current === 'runtime-external') return { target: current, pin: currentPin };
   const key = platformKey();
   const pin = pins.node.npm[key];
   if (!pin) throw new Error(`controller/runtime.json pins no Node.js for ${key}`);
-  const name = `node-v${pins.node.version}-${key}`;
+  if (pin.version === currentPin) return { target: current, pin: currentPin };
+  const name = `node-v${pin.version}-${key}`;
   const dir = path.join(l.runtimes, name);
   const target = `runtimes/${name}`;
   const installed = await access(path.join(dir, 'bin', 'node')).then(() => true, () => false);
-  if (installed) return { target, pin: pins.node.version };
+  if (installed) return { target, pin: pin.version };
+  await installTarball(l, name, pin, path.join('bin', 'node'), download);
+  return { target, pin: pin.version };
+}
+
+/**
+ * The npm CLI pinned beside the runtime (`runtimes/npm-v<version>/bin/npm-cli.js`),
+ * installed first when missing; null when the commit pins none.
+ */
+export async function ensureNpm(l: Layout, pins: RuntimePins | null, download: (url: string) => Promise<Uint8Array> = fetchBytes): Promise<string | null> {
+  if (!pins?.npm) return null;
+  const name = `npm-v${pins.npm.version}`;
+  const cli = path.join(l.runtimes, name, 'bin', 'npm-cli.js');
+  if (!(await access(cli).then(() => true, () => false))) await installTarball(l, name, pins.npm, path.join('bin', 'npm-cli.js'), download);
+  return cli;
+}
+
+/** Download a pinned tarball, check its SHA-256, extract it beside the other runtimes as `name` (temp folder, renamed when whole). */
+async function installTarball(l: Layout, name: string, pin: { tarball: string; sha256: string }, entry: string, download: (url: string) => Promise<Uint8Array>): Promise<void> {
   const bytes = await download(pin.tarball);
   const sum = createHash('sha256').update(bytes).digest('hex');
   if (sum !== pin.sha256) throw new Error(`${pin.tarball} has SHA-256 ${sum}, not the pinned ${pin.sha256}: not installing it`);
+  const dir = path.join(l.runtimes, name);
   await mkdir(l.runtimes, { recursive: true });
   const tmp = path.join(l.runtimes, `.new-${name}-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
@@ -48,14 +69,14 @@ export async function ensureRuntime(l: Layout, current: string, currentPin: stri
     await writeFile(archive, bytes);
     await exec('tar', ['-xzf', archive, '-C', tmp, '--strip-components=1']);
     await rm(archive);
-    await exec(path.join(tmp, 'bin', 'node'), ['--version']);
+    if (entry.endsWith('node')) await exec(path.join(tmp, entry), ['--version']);
+    else await access(path.join(tmp, entry));
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
     throw error;
   }
-  return { target, pin: pins.node.version };
 }
 
 async function fetchBytes(url: string): Promise<Uint8Array> {

@@ -23,7 +23,7 @@ import { reconcile } from './reconcile.js';
 import type { Layout, ReleaseInfo } from './release.js';
 import { layout, readRelease } from './release.js';
 import { buildRelease } from './release-build.js';
-import { ensureRuntime, runtimePinsAt } from './runtime-install.js';
+import { ensureNpm, ensureRuntime, runtimePinsAt } from './runtime-install.js';
 
 /** Starts of a new release without a confirmation before the guard switches back. */
 const MAX_STARTS = 3;
@@ -123,10 +123,11 @@ export class Upgrader {
     const from = this.running;
     const fromRuntime = (await linkTarget(this.l.runtimeLink)) ?? this.release.runtime ?? 'runtime-external';
     this.log.info({ commit, from, to: `releases/${id}` }, 'the commit changes the agent: building the new release');
-    const runtime = await ensureRuntime(this.l, fromRuntime, this.release.runtimePin, await runtimePinsAt(this.gitDir, commit));
+    const pins = await runtimePinsAt(this.gitDir, commit);
+    const runtime = await ensureRuntime(this.l, fromRuntime, this.release.runtimePin, pins);
     const node = runtime.target === fromRuntime ? process.execPath : path.join(this.l.prefix, runtime.target, 'bin', 'node');
     const gitEnv = { ...process.env, ...gitEnvironment(remoteAccess(this.settings.repo).env) };
-    const built = await buildRelease({ layout: this.l, gitDir: this.gitDir, gitEnv, commit, id, node, npm: await findNpm(node), runtime: runtime.target, runtimePin: runtime.pin, at: (p) => testHold(this.l, p) });
+    const built = await buildRelease({ layout: this.l, gitDir: this.gitDir, gitEnv, commit, id, node, npm: await findNpm(node, () => ensureNpm(this.l, pins)), runtime: runtime.target, runtimePin: runtime.pin, at: (p) => testHold(this.l, p) });
     const to = `releases/${built.id}`;
     const version = await exec(node, [path.join(this.l.releases, built.id, 'controller/bin/converge.js'), '--version'], { timeoutMs: 60_000 });
     const deadline = Date.now() + this.settings.deadlineMs;
@@ -188,9 +189,13 @@ export class Upgrader {
 }
 
 /** npm beside the node that builds (a runtime from the npm package has none), else the one on PATH. */
-async function findNpm(node: string): Promise<string | null> {
+/** npm beside the runtime's node, else the npm the commit pins (installed when missing), else one on PATH. */
+async function findNpm(node: string, pinned: () => Promise<string | null>): Promise<string | null> {
   const beside = path.join(path.dirname(node), 'npm');
   if (await access(beside).then(() => true, () => false)) return beside;
+  // offline, say: the pin is needed only when the lockfile changed, so a failed download is not fatal here
+  const cli = await pinned().catch(() => null);
+  if (cli) return cli;
   const found = await exec('sh', ['-c', 'command -v npm']).catch(() => '');
   return found.trim() || null;
 }

@@ -24,7 +24,7 @@ export function deployKeyEnv(configDir: string, sep = '/'): Record<string, strin
 /** Defaults per OS, as the bootstrap scripts install them. */
 export function defaultAgentCommand(os: OS): AgentCommand {
   if (os === 'windows') {
-    return { node: 'C:\\ProgramData\\converge\\runtime\\node.exe', entry: 'C:\\ProgramData\\converge\\agent\\controller\\bin\\converge.js', config: 'C:\\ProgramData\\converge\\config.yml' };
+    return { node: 'C:\\ProgramData\\converge\\runtime\\bin\\node.exe', entry: 'C:\\ProgramData\\converge\\agent\\controller\\bin\\converge.js', config: 'C:\\ProgramData\\converge\\config.yml' };
   }
   const prefix = os === 'macos' ? '/usr/local/converge' : '/opt/converge';
   return { node: `${prefix}/runtime/bin/node`, entry: `${prefix}/agent/controller/bin/converge.js`, config: '/etc/converge/config.yml' };

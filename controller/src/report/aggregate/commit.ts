@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Changed } from './collect.js';
-import type { StatusIndex } from '../status-paths.js';
+import type { IndexEntry, StatusIndex } from '../status-paths.js';
 import { INDEX_PATH, hostStatusDir, parseIndex } from '../status-paths.js';
 import { gitAt, gitMessage, remoteError, safeUrl } from '../../source/git.js';
 import { removeStaleLocks } from '../../source/clone.js';
@@ -95,7 +95,7 @@ export class AggregateBranch {
         chunks.push(Buffer.from(`M 100644 inline ${dir}/status.json.sig\n`));
         data(c.envelope.signature);
       } else chunks.push(Buffer.from(`D ${dir}/status.json.sig\n`));
-      next.hosts[c.host] = { dir, etag: c.etag, ...summary(c) };
+      next.hosts[c.host] = { dir, etag: c.etag, ...indexSummary(c) };
     }
     if (sharded && !index.sharded) for (const [host, e] of Object.entries(next.hosts)) next.hosts[host] = { ...e, dir: hostStatusDir(host, true) };
     chunks.push(Buffer.from(`M 100644 inline ${INDEX_PATH}\n`));
@@ -155,7 +155,8 @@ function oneLine(text: string): string {
   return (text.split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 500);
 }
 
-function summary(c: Changed): { reportId: string; result: string; endedAt: string; event: string; applied: string | null; ring?: string } {
+/** A changed report as its index entry reads it: result, commit in force, ring, what it waits on (bounded, one line). */
+export function indexSummary(c: Pick<Changed, 'envelope' | 'events'>): Omit<IndexEntry, 'dir' | 'etag'> {
   let doc: Record<string, unknown> = {};
   try {
     doc = JSON.parse(c.envelope.statusJson) as Record<string, unknown>;
@@ -164,7 +165,15 @@ function summary(c: Changed): { reportId: string; result: string; endedAt: strin
   }
   const text = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
   const ring = typeof doc.ring === 'string' && /^[\w.-]{1,63}$/.test(doc.ring) ? { ring: doc.ring } : {};
-  return { reportId: c.envelope.reportId, result: text(doc.result, 'unknown'), endedAt: text(doc.endedAt, c.envelope.at), event: text(doc.event, c.events.at(-1)?.message ?? ''), applied: typeof doc.applied === 'string' ? doc.applied : null, ...ring };
+  return { reportId: c.envelope.reportId, result: text(doc.result, 'unknown'), endedAt: text(doc.endedAt, c.envelope.at), event: text(doc.event, c.events.at(-1)?.message ?? ''), applied: typeof doc.applied === 'string' ? doc.applied : null, ...ring, ...waitingOf(doc.waiting) };
+}
+
+/** The report's `waiting`, when it is one: a commit id, a waiting result, the reason as one short line. */
+function waitingOf(w: unknown): { waiting?: IndexEntry['waiting'] } {
+  if (!w || typeof w !== 'object') return {};
+  const { commit, result, reason } = w as Record<string, unknown>;
+  if (typeof commit !== 'string' || !/^[0-9a-f]{7,64}$/.test(commit) || !['held', 'pending', 'deferred'].includes(String(result))) return {};
+  return { waiting: { commit, result: String(result), reason: oneLine(typeof reason === 'string' ? reason : '').slice(0, 200) } };
 }
 
 function emptyIndex(): StatusIndex {
