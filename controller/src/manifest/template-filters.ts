@@ -11,6 +11,7 @@ import { isUndefined } from './template-undefined.js';
 import { pyJson } from './template-json.js';
 import { pyYaml } from './template-yaml.js';
 import { pySplit } from './template-python.js';
+import { isFloat, isNumber } from './template-float.js';
 
 type Filter = (this: unknown, value: unknown, ...args: unknown[]) => unknown;
 
@@ -57,7 +58,7 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>, recursive
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const prior = out[k];
-    const isMap = (x: unknown) => x !== null && typeof x === 'object' && !Array.isArray(x);
+    const isMap = (x: unknown) => x !== null && typeof x === 'object' && !Array.isArray(x) && !isNumber(x);
     if (recursive && isMap(prior) && isMap(v)) out[k] = merge(prior as Record<string, unknown>, v as Record<string, unknown>, recursive, listMerge);
     else if (Array.isArray(prior) && Array.isArray(v) && listMerge !== 'replace') {
       if (listMerge === 'keep') out[k] = prior;
@@ -159,7 +160,7 @@ export function addAnsibleFilters(env: nunjucks.Environment): void {
   add('md5', (v) => createHash('md5').update(pyStr(v)).digest('hex'));
   add('sha1', (v) => createHash('sha1').update(pyStr(v)).digest('hex'));
   add('checksum', (v) => createHash('sha1').update(pyStr(v)).digest('hex'));
-  add('type_debug', (v) => (Array.isArray(v) ? 'list' : v === null ? 'NoneType' : typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : 'dict'));
+  add('type_debug', (v) => (Array.isArray(v) ? 'list' : v === null ? 'NoneType' : typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : isNumber(v) ? (isFloat(v) ? 'float' : 'int') : 'dict'));
   add('password_hash', () => {
     throw new Error('password_hash makes a new salt on every run; put the hash itself in a var (or a secret)');
   });
