@@ -90,3 +90,8 @@ export function parseNative(json: string, keepFloats: boolean): unknown {
     return keepFloats ? new PyFloat(n) : n;
   });
 }
+
+/** JSON text with its floats (`1.0`, `1e3`) marked for parseNative, as Python's json.loads tells them from ints. */
+export function markJsonFloats(json: string): string {
+  return json.replace(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g, (m) => (m.startsWith('"') || !/[.eE]/.test(m) ? m : `{${JSON.stringify(FLOAT_KEY)}:"${m}"}`));
+}
