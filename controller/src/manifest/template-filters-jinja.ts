@@ -9,6 +9,7 @@ import { pyCompare, pyEq, pyIn, truthy } from './template-semantics.js';
 import { pyPercent } from './template-percent.js';
 import { isUndefined, Undefined } from './template-undefined.js';
 import { PyFloat } from './template-float.js';
+import { pyJson } from './template-json.js';
 
 type Filter = (this: unknown, value: unknown, ...args: unknown[]) => unknown;
 type Test = (this: unknown, value: unknown, ...args: unknown[]) => unknown;
@@ -178,6 +179,7 @@ export function addJinjaFilters(env: nunjucks.Environment): void {
     return cut.slice(0, Math.max(cut.lastIndexOf(' '), 0)) + pyStr(end);
   }));
   add('attr', (v, name) => attributeOf(v, name));
-  add('tojson', (v) => JSON.stringify(v));
+  // Jinja2's htmlsafe_json_dumps with its default policy: json.dumps(sort_keys=True), then <, >, & and ' escaped.
+  add('tojson', (v) => pyJson(v, { sortKeys: true }).replace(/[<>&']/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
   add('in', (v, c) => pyIn(v, c));
 }

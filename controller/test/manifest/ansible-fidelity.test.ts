@@ -48,7 +48,7 @@ const FLOAT_CASES: Record<string, string> = {
   floatPrint: '{{ [1.0] }} {{ {"a": 2.0} }} {{ ratio }} {{ big }} {{ half }} {{ floats }} {{ conf }} {{ small }} {{ ratio ~ "" }} {{ "%s" % 2.0 }} {{ "%d" % 2.0 }} {{ "%.2f" % ratio }} {{ "{}".format(2.0) }}\n',
   floatFilters: '{{ 3 | float }} {{ "2.50" | float }} {{ "x" | float }} {{ 3 | round }} {{ 2.5 | round }} {{ 3.5 | round }} {{ 2.675 | round(2) }} {{ 2.5 | round(method="ceil") }} {{ 3.0 | int }} {{ [1.0, 2] | max }} {{ [1.0, 2] | min }} {{ floats | sum }} {{ [1, 2] | sum }} {{ -2.0 | abs }} {{ ratio | type_debug }} {{ 2 | type_debug }} {{ (4 / 2) | type_debug }} {{ ratio | string }}\n',
   floatTests: '{{ ratio is float }} {{ ratio is number }} {{ 2 is float }} {{ ratio is integer }} {{ 2 is integer }} {{ (4 / 2) is float }}\n',
-  floatJson: '{{ {"a": 1.0} | to_json }} {{ conf | to_json }} {{ [1e20, 0.5, 2] | to_json }} {{ ratio | to_nice_json }}\n',
+  floatJson: '{{ {"a": 1.0} | to_json }} {{ conf | to_json }} {{ [1e20, 0.5, 2] | to_json }} {{ ratio | to_nice_json }} {{ {"b": 1.0, "a": "<x & \'y\'>"} | tojson }}\n',
   floatParse: '{{ \'{"a": 1.0, "b": [2, 1e3], "c": "1.5"}\' | from_json }} {{ "a: 1.0\\nb: 1e3\\nc: [2, .5]" | from_yaml }} {{ 1.0 | bool }} {{ ratio | bool }} {{ 2.0 | bool }}\n',
   floatYaml: '{{ {"a": 2.0, "b": 1e20, "c": [1.5, 3], "r": ratio} | to_nice_yaml }}{{ conf | to_yaml }}',
 };
