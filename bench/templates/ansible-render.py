@@ -2,11 +2,13 @@
 """Render templates with the real ansible-core (its template module), in one playbook run.
 
 Usage: ansible-render.py CASES.json OUTDIR
-CASES.json is a list of {"name", "src" (absolute path of the .j2), "vars" (a mapping)}.
+CASES.json is a list of {"name", "src" (absolute path of the .j2), "vars" (a mapping)}; "vars_yaml" (YAML
+text, read as Ansible reads YAML: PyYAML, YAML 1.1) adds vars JSON cannot carry, such as the float 1.0.
 Writes OUTDIR/<name> for each case that renders and OUTDIR/<name>.error (Ansible's message)
 for each that fails. Needs ansible-playbook (Debian: apt-get install ansible-core).
 """
 import json, os, subprocess, sys, tempfile
+import yaml
 
 cases = json.load(open(sys.argv[1]))
 out = os.path.abspath(sys.argv[2])
@@ -15,7 +17,8 @@ work = tempfile.mkdtemp(prefix="ansible-render-")
 tasks = []
 for c in cases:
     dest = os.path.join(out, c["name"])
-    tasks.append({"name": c["name"], "ansible.builtin.template": {"src": c["src"], "dest": dest}, "vars": c.get("vars", {}), "ignore_errors": True})
+    task_vars = dict(c.get("vars", {}), **(yaml.safe_load(c["vars_yaml"]) if "vars_yaml" in c else {}))
+    tasks.append({"name": c["name"], "ansible.builtin.template": {"src": c["src"], "dest": dest}, "vars": task_vars, "ignore_errors": True})
 play = [{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}]
 book = os.path.join(work, "play.yml")
 json.dump(play, open(book, "w"))  # JSON is YAML

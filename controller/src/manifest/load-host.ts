@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Diagnostic, SourceLocation } from './diagnostics.js';
 import { formatLocation } from './diagnostics.js';
 import { locate, locateInScalar, nodeAt, parseYamlFile } from './yaml.js';
+import { withYamlFloats } from './yaml-floats.js';
 import type { YamlFile } from './yaml.js';
 import { HOST_NAME, HostFile, ResourceFileTop } from './host-schema.js';
 import type { MaintenanceWindow } from './window-schema.js';
@@ -146,12 +147,12 @@ export function loadHost(repo: string, name: string, options: LoadOptions = {}):
   const rawVars: Record<string, unknown> = {};
   for (const p of parsed.filter((x) => x.isRole)) {
     for (const [k, v] of Object.entries(p.top.vars ?? {})) {
-      rawVars[k] = v;
+      rawVars[k] = withYamlFloats(p.yaml, ['vars', k], v, diagnostics);
       origins.set(k, { yaml: p.yaml, path: ['vars', k] });
     }
   }
   for (const [k, v] of Object.entries(hostSpec.vars)) {
-    rawVars[k] = v;
+    rawVars[k] = withYamlFloats(hostYaml, ['vars', k], v, diagnostics);
     origins.set(k, { yaml: hostYaml, path: ['vars', k] });
   }
   // The machine's facts apply only to a host of the same OS (plan --root of a Windows host on Linux gets placeholders).
@@ -343,7 +344,8 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
       diagnostics.push({ ...at(['vars']), message: 'vars must be a mapping' });
       return null;
     }
-    vars = { ...vars, ...(renderDeep(item.vars, scope.templates, baseContext, problems, ['vars']) as Record<string, unknown>) };
+    const written = withYamlFloats(yaml, [...origin.path, 'vars'], item.vars, diagnostics);
+    vars = { ...vars, ...(renderDeep(written, scope.templates, baseContext, problems, ['vars'], true) as Record<string, unknown>) };
   }
   const context: TemplateContext = { ...baseContext, vars };
   const rendered: Record<string, unknown> = {};
@@ -502,7 +504,7 @@ function renderVars(
     }
     rendering.push(k);
     try {
-      const value = renderDeep(raw[k], templates, { ...base, vars }, problems, [k]);
+      const value = renderDeep(raw[k], templates, { ...base, vars }, problems, [k], true);
       rendered.set(k, value);
       return value;
     } finally {

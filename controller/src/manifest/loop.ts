@@ -11,6 +11,8 @@ import type { TemplateContext, TemplateEngine } from './template.js';
 import { kindOf, zodDiagnostics } from './zod-diagnostics.js';
 import { LoopControl, When } from '../resources/shared/fields.js';
 import { whyExcluded } from './when.js';
+import { withYamlFloats } from './yaml-floats.js';
+import { unwrap } from './template-float.js';
 import type { HostInfo } from '../resources/types.js';
 
 /** Where a resource entry is written. */
@@ -56,15 +58,17 @@ export function expandEntry<R>(entry: unknown, origin: LoopOrigin, scope: LoopSc
   if (when.success && whyExcluded({ os: when.data.os, host: when.data.host }, scope.host)) return [{ resource: scope.load(resource, {}) }];
 
   const problems: RenderProblem[] = [];
-  const items = renderDeep(loop, scope.templates, scope.context, problems, []);
+  const written = withYamlFloats(origin.yaml, [...origin.path, 'loop'], loop, diagnostics);
+  const items = renderDeep(written, scope.templates, scope.context, problems, [], true);
   if (problems.length > 0) {
     for (const p of problems) diagnostics.push(scope.templateDiagnostic(p, { yaml: origin.yaml, path: [...origin.path, 'loop'] }));
     return [];
   }
   if (!Array.isArray(items)) {
-    const hint = isMapping(items) ? ' (for a mapping, loop over "{{ m | dict2items }}")' : '';
-    const given = typeof loop === 'string' && loop !== items ? ` (${JSON.stringify(loop)} gave ${kindOf(items)})` : '';
-    diagnostics.push({ ...at('loop'), message: `loop must be a list, or an expression giving one; found ${kindOf(items)}${given}${hint}` });
+    const found = unwrap(items);
+    const hint = isMapping(found) ? ' (for a mapping, loop over "{{ m | dict2items }}")' : '';
+    const given = typeof loop === 'string' && loop !== items ? ` (${JSON.stringify(loop)} gave ${kindOf(found)})` : '';
+    diagnostics.push({ ...at('loop'), message: `loop must be a list, or an expression giving one; found ${kindOf(found)}${given}${hint}` });
     return [];
   }
   const loopAt = at('loop', true);

@@ -3,7 +3,8 @@
 // output goes through Python's str() with StrictUndefined checked where the
 // value is written (its line and column).
 import nunjucks from 'nunjucks';
-import { iterable, pyAdd, pyCompare, pyConcat, pyDiv, pyEq, pyIn, pyMod, pyMul, truthy } from './template-semantics.js';
+import { iterable, pyAdd, pyCompare, pyConcat, pyDiv, pyEq, pyIn, pyMod, pyMul, pyPow, pySign, pySub, truthy } from './template-semantics.js';
+import { PyFloat } from './template-float.js';
 import { isUndefined } from './template-undefined.js';
 import { pyOutput } from './template-print.js';
 import { charge } from './template-budget.js';
@@ -26,7 +27,8 @@ const nodes = (nunjucks as unknown as { nodes: Record<string, NodeClass & { exte
 // A call of a runtime function, as a node the compiler accepts wherever an expression goes.
 const RuntimeCall = nodes.Group!.extend('RuntimeCall');
 
-function call(fn: string, at: Node, ...args: unknown[]): Node {
+/** A node calling `runtime[fn]` with `args` (nodes, or numbers written as they are). */
+export function call(fn: string, at: Node, ...args: unknown[]): Node {
   const n = new RuntimeCall(at.lineno, at.colno, args);
   n.fn = fn;
   return n;
@@ -36,7 +38,8 @@ function call(fn: string, at: Node, ...args: unknown[]): Node {
 export function installSemantics(): void {
   const runtime = nunjucks.runtime as unknown as Record<string, unknown>;
   if (runtime.pyTruthy) return;
-  Object.assign(runtime, { pySetAttr: setAttribute, pyTruthy: truthy, pyAdd, pyConcat, pyMul, pyMod, pyDiv, pyIn, pyCompare, pyEq, pyIterable: iterable });
+  Object.assign(runtime, { pySetAttr: setAttribute, pyTruthy: truthy, pyAdd, pyConcat, pyMul, pyMod, pyDiv, pyIn, pyCompare, pyEq, pyIterable: iterable, pySub, pyPow, pySign });
+  runtime.pyFloat = (n: number) => new PyFloat(n);
   runtime.pyOr = (a: unknown, b: () => unknown) => (truthy(a) ? a : b());
   runtime.pyAnd = (a: unknown, b: () => unknown) => (truthy(a) ? b() : a);
   runtime.suppressValue = (v: unknown) => {
@@ -67,6 +70,15 @@ export function installSemantics(): void {
   proto.compileMul = withFrame('pyMul', false);
   proto.compileMod = withFrame('pyMod', false);
   proto.compileIn = withFrame('pyIn', false);
+  proto.compileSub = withFrame('pySub', false);
+  proto.compilePow = withFrame('pyPow', false);
+  for (const [name, sign] of [['compileNeg', -1], ['compilePos', 1]] as const) {
+    proto[name] = function (node, frame) {
+      this._emit('runtime.pySign(');
+      this.compile(node.target, frame);
+      this._emit(`, ${sign})`);
+    };
+  }
   for (const [name, floor] of [['compileDiv', false], ['compileFloorDiv', true]] as const) {
     proto[name] = function (node, frame) {
       this._emit('runtime.pyDiv(');

@@ -8,6 +8,8 @@ import { pyRepr, pyStr } from './template-print.js';
 import { pyCompare, pyEq, pyIn, truthy } from './template-semantics.js';
 import { pyPercent } from './template-percent.js';
 import { isUndefined, Undefined } from './template-undefined.js';
+import { PyFloat } from './template-float.js';
+import { pyJson } from './template-json.js';
 
 type Filter = (this: unknown, value: unknown, ...args: unknown[]) => unknown;
 type Test = (this: unknown, value: unknown, ...args: unknown[]) => unknown;
@@ -34,8 +36,8 @@ export function items(value: unknown): unknown[] {
   if (isUndefined(value)) value.fail();
   if (Array.isArray(value)) return value;
   if (typeof value === 'string') return [...value];
-  if (value && typeof value === 'object') return Object.keys(value);
-  throw new TypeError(`'${value === null ? 'NoneType' : typeof value}' object is not iterable`);
+  if (value && typeof value === 'object' && !(value instanceof PyFloat)) return Object.keys(value);
+  throw new TypeError(`'${value === null ? 'NoneType' : value instanceof PyFloat ? 'float' : typeof value}' object is not iterable`);
 }
 
 const given = (v: unknown) => v !== undefined && v !== null;
@@ -66,27 +68,12 @@ function selecting(env: nunjucks.Environment, keep: boolean, byAttribute: boolea
   };
 }
 
-function toInt(value: unknown, dflt: unknown = 0, base: unknown = 10): unknown {
-  if (typeof value === 'number') return Math.trunc(value);
-  if (typeof value === 'boolean') return Number(value);
-  if (typeof value === 'string') {
-    const s = value.trim().replace(/_/g, '');
-    const b = Number(base);
-    if (b === 10 ? /^[+-]?\d+$/.test(s) : s !== '') {
-      const n = parseInt(s.replace(/^0[xob]/i, ''), b);
-      if (!Number.isNaN(n)) return n;
-    }
-    if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return Math.trunc(Number(s));
-  }
-  return dflt;
-}
-
 /** Jinja2's builtin filters, replacing nunjucks' where they differ. */
 export function addJinjaFilters(env: nunjucks.Environment): void {
   const add = (name: string, fn: Filter) => env.addFilter(name, fn as (...args: unknown[]) => unknown);
   add('default', params(['default_value', 'boolean'], (v, dflt = '', boolean = false) => (isUndefined(v) || (truthy(boolean) && !truthy(v)) ? dflt : v)));
   add('d', (env as unknown as { getFilter(n: string): Filter }).getFilter('default'));
-  add('length', (v) => (isUndefined(v) ? v.fail() : typeof v === 'string' || Array.isArray(v) ? v.length : v && typeof v === 'object' ? Object.keys(v).length : (() => { throw new TypeError(`object of type '${typeof v}' has no len()`); })()));
+  add('length', (v) => (isUndefined(v) ? v.fail() : typeof v === 'string' || Array.isArray(v) ? v.length : v && typeof v === 'object' && !(v instanceof PyFloat) ? Object.keys(v).length : (() => { throw new TypeError(`object of type '${v instanceof PyFloat ? 'float' : typeof v}' has no len()`); })()));
   add('count', (v) => items(v).length);
   add('list', (v) => [...items(v)]);
   add('string', (v) => pyStr(v));
@@ -112,25 +99,11 @@ export function addJinjaFilters(env: nunjucks.Environment): void {
     if (count < 0 || parts.length - 1 <= count) return parts.join(pyStr(b));
     return parts.slice(0, count + 1).join(pyStr(b)) + pyStr(a) + parts.slice(count + 1).join(pyStr(a));
   }));
-  add('int', params(['default', 'base'], (v, dflt = 0, base = 10) => toInt(v, dflt, base)));
-  add('float', params(['default'], (v, dflt = 0) => { const n = Number(typeof v === 'string' ? v.trim() : v); return typeof v === 'boolean' || (v !== null && v !== '' && !Number.isNaN(n)) ? n : dflt; }));
-  add('abs', (v) => Math.abs(Number(v)));
-  add('round', params(['precision', 'method'], (v, precision = 0, method = 'common') => {
-    const f = 10 ** Number(precision);
-    const n = Number(v) * f;
-    const r = method === 'ceil' ? Math.ceil(n) : method === 'floor' ? Math.floor(n) : Math.sign(n) * Math.round(Math.abs(n));
-    return r / f;
-  }));
   add('join', params(['d', 'attribute'], (v, sep = '', attribute) =>
     items(v)
       .map((x) => (given(attribute) ? attributeOf(x, attribute) : x))
       .map(pyStr)
       .join(pyStr(sep)),
-  ));
-  add('sum', params(['attribute', 'start'], (v, attribute, start = 0) =>
-    items(v)
-      .map((x) => (given(attribute) ? attributeOf(x, attribute) : x))
-      .reduce<unknown>((a, b) => (a as number) + (b as number), start),
   ));
   add('map', function (v, ...args) {
     const { pos, kw } = splitArgs(args);
@@ -206,6 +179,7 @@ export function addJinjaFilters(env: nunjucks.Environment): void {
     return cut.slice(0, Math.max(cut.lastIndexOf(' '), 0)) + pyStr(end);
   }));
   add('attr', (v, name) => attributeOf(v, name));
-  add('tojson', (v) => JSON.stringify(v));
+  // Jinja2's htmlsafe_json_dumps with its default policy: json.dumps(sort_keys=True), then <, >, & and ' escaped.
+  add('tojson', (v) => pyJson(v, { sortKeys: true }).replace(/[<>&']/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
   add('in', (v, c) => pyIn(v, c));
 }

@@ -3,7 +3,7 @@
 import type nunjucks from 'nunjucks';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { params, items } from './template-filters-jinja.js';
 import { pyStr } from './template-print.js';
 import { pyEq, truthy } from './template-semantics.js';
@@ -11,6 +11,8 @@ import { isUndefined } from './template-undefined.js';
 import { pyJson } from './template-json.js';
 import { pyYaml } from './template-yaml.js';
 import { pySplit } from './template-python.js';
+import { isFloat, isNumber, markJsonFloats, parseNative } from './template-float.js';
+import { asPyYaml } from './yaml-floats.js';
 
 type Filter = (this: unknown, value: unknown, ...args: unknown[]) => unknown;
 
@@ -41,6 +43,7 @@ function comment(text: unknown, style: unknown = 'plain', kw: Record<string, unk
 /** Ansible's `bool`. */
 function toBool(v: unknown): unknown {
   if (v === null || v === undefined || typeof v === 'boolean') return v ?? null;
+  if (isNumber(v)) return Number(v) === 1; // Ansible: `a in ('yes', 'on', '1', 'true', 1)`, where 1.0 == 1
   const x = typeof v === 'string' ? v.toLowerCase() : v;
   return ['yes', 'on', '1', 'true', 1].includes(x as string | number);
 }
@@ -57,7 +60,7 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>, recursive
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const prior = out[k];
-    const isMap = (x: unknown) => x !== null && typeof x === 'object' && !Array.isArray(x);
+    const isMap = (x: unknown) => x !== null && typeof x === 'object' && !Array.isArray(x) && !isNumber(x);
     if (recursive && isMap(prior) && isMap(v)) out[k] = merge(prior as Record<string, unknown>, v as Record<string, unknown>, recursive, listMerge);
     else if (Array.isArray(prior) && Array.isArray(v) && listMerge !== 'replace') {
       if (listMerge === 'keep') out[k] = prior;
@@ -97,8 +100,12 @@ export function addAnsibleFilters(env: nunjucks.Environment): void {
   add('to_nice_json', params(['indent', 'sort_keys'], (v, indent = 4, sortKeys = true) => pyJson(v, { indent: Number(indent), sortKeys: truthy(sortKeys), separators: [',', ': '] })));
   add('to_yaml', params(['indent', 'default_flow_style', 'sort_keys', 'width'], (v, indent = 2, flow = null) => pyYaml(v, { indent: Number(indent), flow: flow === null ? 'auto' : truthy(flow) ? 'flow' : 'block' })));
   add('to_nice_yaml', params(['indent', 'sort_keys', 'width'], (v, indent = 4) => pyYaml(v, { indent: Number(indent), flow: 'block' })));
-  add('from_json', (v) => JSON.parse(pyStr(v)) as unknown);
-  add('from_yaml', (v) => parseYaml(pyStr(v)) as unknown);
+  add('from_json', (v) => parseNative(markJsonFloats(pyStr(v)), true));
+  add('from_yaml', (v) => {
+    const doc = parseDocument(pyStr(v));
+    if (doc.errors.length > 0) throw doc.errors[0]!;
+    return asPyYaml(doc, doc.toJS());
+  });
   add('regex_replace', params(['regex', 'replace', 'ignorecase', 'multiline', 'count'], (v, pattern = '', replacement = '', ic = false, ml = false, count = 0) => {
     let n = 0;
     const max = Number(count);
@@ -159,7 +166,7 @@ export function addAnsibleFilters(env: nunjucks.Environment): void {
   add('md5', (v) => createHash('md5').update(pyStr(v)).digest('hex'));
   add('sha1', (v) => createHash('sha1').update(pyStr(v)).digest('hex'));
   add('checksum', (v) => createHash('sha1').update(pyStr(v)).digest('hex'));
-  add('type_debug', (v) => (Array.isArray(v) ? 'list' : v === null ? 'NoneType' : typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : 'dict'));
+  add('type_debug', (v) => (Array.isArray(v) ? 'list' : v === null ? 'NoneType' : typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : isNumber(v) ? (isFloat(v) ? 'float' : 'int') : 'dict'));
   add('password_hash', () => {
     throw new Error('password_hash makes a new salt on every run; put the hash itself in a var (or a secret)');
   });

@@ -1,6 +1,7 @@
 // Python's json.dumps as Ansible's to_json / to_nice_json call it: `", "` and
 // `": "` separators, non-ASCII escaped, keys sorted when asked.
 import { UndefinedError } from './template-undefined.js';
+import { floatRepr, isFloat, isNumber } from './template-float.js';
 
 export interface JsonOptions {
   indent?: number;
@@ -20,7 +21,11 @@ export function pyJson(value: unknown, options: JsonOptions = {}): string {
   const walk = (v: unknown, depth: number): string => {
     if (v === null || v === undefined) return 'null';
     if (typeof v === 'boolean') return v ? 'true' : 'false';
-    if (typeof v === 'number') return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+    if (isNumber(v)) {
+      const n = Number(v);
+      if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity';
+      return isFloat(v) ? floatRepr(n) : Math.abs(n) >= 1e16 ? BigInt(n).toString() : String(n);
+    }
     if (typeof v === 'string') return pyJsonString(v);
     if (typeof v === 'object' && typeof (v as { fail?: unknown }).fail === 'function') throw new UndefinedError('an undefined value cannot be written as JSON');
     const inner = indent === undefined ? '' : '\n' + ' '.repeat(indent * (depth + 1));

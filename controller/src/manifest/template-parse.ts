@@ -2,6 +2,7 @@
 // `for x in xs if cond`, tests with a bare argument (`is sameas true`,
 // `is divisibleby 3`), and loop bodies whose `{% set %}` stays inside the loop.
 import nunjucks from 'nunjucks';
+import { call } from './template-compile.js';
 
 type Tok = { type: string; value: string; lineno: number; colno: number };
 interface Parser {
@@ -10,7 +11,8 @@ interface Parser {
   skip(type: string): boolean;
   skipSymbol(name: string): boolean;
   fail(message: string, lineno?: number, colno?: number): never;
-  parsePrimary(): Node;
+  parsePrimary(noPostfix?: boolean): Node;
+  parsePostfix(node: Node): Node;
   parseOr(): Node;
   parseExpression(): Node;
   parseCompare(): Node;
@@ -32,11 +34,45 @@ function readsLoop(node: unknown): boolean {
   return Object.values(x).some((v) => (Array.isArray(v) ? v.some(readsLoop) : typeof v === 'object' && v !== null && 'lineno' in v ? readsLoop(v) : false));
 }
 
+/** The whole text of a float literal starting at `tok`: nunjucks' lexer splits `1.5e-3` into `1.5`, `e`, `-`, `3`. */
+function floatText(parser: Parser, tok: Tok): string {
+  let text = tok.value;
+  const adjacent = (t: Tok | null | undefined): t is Tok => !!t && t.lineno === tok.lineno && t.colno === tok.colno + text.length;
+  const take = (t: Tok) => {
+    parser.nextToken();
+    text += t.value;
+  };
+  if (tok.type === L.TOKEN_FLOAT) {
+    const next = parser.peekToken();
+    if (adjacent(next) && next.type === L.TOKEN_SYMBOL && /^[eE]\d*$/.test(next.value)) take(next);
+  }
+  if (/[eE]$/.test(text)) {
+    const sign = parser.peekToken();
+    if (adjacent(sign) && (sign.value === '-' || sign.value === '+')) take(sign);
+    const digits = parser.peekToken();
+    if (adjacent(digits) && digits.type === L.TOKEN_INT) take(digits);
+  }
+  if (!/^\d+(\.\d*)?([eE][-+]?\d+)?$/.test(text)) parser.fail(`'${text}' is not a number: an exponent needs digits (1e3, 1.5e-3)`, tok.lineno, tok.colno);
+  return text;
+}
+
 /** Install once. */
 export function installParser(): void {
   const proto = (nunjucks as unknown as { parser: { Parser: { prototype: Record<string, unknown> } } }).parser.Parser.prototype;
   if (proto.convergeParser) return;
   proto.convergeParser = true;
+
+  // Float literals (`2.0`, `1e3`, `1.5e-3`) make Python floats; nunjucks reads `2.0` as the int 2 and `1e3` as a name.
+  const parsePrimary = proto.parsePrimary as (this: Parser, noPostfix?: boolean) => Node;
+  proto.parsePrimary = function (this: Parser, noPostfix?: boolean): Node {
+    const tok = this.peekToken();
+    const exponentOnly = tok?.type === L.TOKEN_SYMBOL && /^\d+[eE]\d*$/.test(tok.value);
+    if (tok?.type !== L.TOKEN_FLOAT && !exponentOnly) return parsePrimary.call(this, noPostfix);
+    this.nextToken();
+    const text = floatText(this, tok);
+    const node = call('pyFloat', tok as unknown as Parameters<typeof call>[1], Number(text));
+    return noPostfix ? node : this.parsePostfix(node);
+  };
 
   proto.parseFor = function (this: Parser): Node {
     const forTok = this.peekToken();

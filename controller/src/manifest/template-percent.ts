@@ -1,12 +1,14 @@
 // Python's printf-style `'%s:%d' % (a, b)` and `'%(name)s' % d`, used by
 // Ansible templates for padding and number formats.
 import { pyRepr, pyStr } from './template-print.js';
+import { isFloat } from './template-float.js';
 
 const SPEC = /%(?:\(([^)]*)\))?([-+ #0]*)(\d+|\*)?(?:\.(\d+))?([diouxXeEfFgGcrsa%])/g;
 
 function formatOne(value: unknown, flags: string, width: number | undefined, precision: number | undefined, type: string): string {
   let out: string;
   const n = Number(value);
+  if ('oxXc'.includes(type) && isFloat(value)) throw new TypeError(`%${type} format: an integer is required, not float`);
   switch (type) {
     case 'd': case 'i': case 'u': out = String(Math.trunc(n)); break;
     case 'o': out = Math.trunc(n).toString(8); break;

@@ -2,6 +2,7 @@
 // writes: `True`/`False`, `None` (nothing at the top level: Ansible's finalize),
 // lists and dicts in their repr (`['a', 1]`, `{'k': True}`).
 import nunjucks from 'nunjucks';
+import { floatRepr, PyFloat } from './template-float.js';
 
 /** Python's repr() of a string: single quotes unless the text has one and no double quote. */
 export function pyReprString(s: string): string {
@@ -20,13 +21,11 @@ export function pyReprString(s: string): string {
   return quote + out + quote;
 }
 
-/** Python's repr() of a number. */
+/** Python's repr() of a number: a JavaScript number is an int when whole, else a float. */
 function pyNumber(n: number): string {
-  if (Number.isNaN(n)) return 'nan';
-  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
-  if (Number.isInteger(n) && Math.abs(n) >= 1e16) return BigInt(n).toString();
-  const s = String(n);
-  return s.replace(/e([+-])(\d)$/, 'e$10$2');
+  if (!Number.isInteger(n)) return floatRepr(n);
+  if (Math.abs(n) >= 1e16) return BigInt(n).toString();
+  return String(n);
 }
 
 /** Python's repr() of a value (inside a list or dict). */
@@ -35,6 +34,7 @@ export function pyRepr(v: unknown): string {
   if (v === true) return 'True';
   if (v === false) return 'False';
   if (typeof v === 'number') return pyNumber(v);
+  if (v instanceof PyFloat) return floatRepr(v.valueOf());
   if (typeof v === 'string') return pyReprString(v);
   if (v instanceof nunjucks.runtime.SafeString) return pyReprString(String(v));
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;

@@ -2,6 +2,7 @@
 // `.append()` …), with Python's behaviour. A template reaches these and the
 // data itself, never a JavaScript method of the value.
 import { charge } from './template-budget.js';
+import { isNumber, PyFloat } from './template-float.js';
 
 type Method = (...args: unknown[]) => unknown;
 type Kwargs = Record<string, unknown>;
@@ -80,14 +81,15 @@ function applySpec(value: unknown, spec: string, show: (v: unknown) => string): 
   if (!m) throw new Error(`format spec '${spec}' is not supported`);
   const [, fill = ' ', align, , zero, width, , precision, type] = m;
   let out: string;
-  if (type === 'f' || (precision !== undefined && typeof value === 'number')) out = Number(value).toFixed(Number(precision ?? 6));
+  if (type === 'd' && value instanceof PyFloat) throw new Error("Unknown format code 'd' for object of type 'float'");
+  if (type === 'f' || (precision !== undefined && isNumber(value))) out = Number(value).toFixed(Number(precision ?? 6));
   else if (type === 'd') out = String(Math.trunc(Number(value)));
   else if (type === 'x') out = Math.trunc(Number(value)).toString(16);
   else out = show(value);
   const w = Number(width ?? 0);
   if (out.length >= w) return out;
   const pad = (zero ? '0' : fill).repeat(w - out.length);
-  const how = align ?? (typeof value === 'number' ? '>' : '<');
+  const how = align ?? (isNumber(value) ? '>' : '<');
   if (how === '<') return out + pad;
   if (how === '^') {
     const left = Math.floor((w - out.length) / 2);

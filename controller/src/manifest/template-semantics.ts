@@ -9,6 +9,7 @@ import { chargeUnits } from './template-budget.js';
 import { isUndefined, requireDefined, Undefined } from './template-undefined.js';
 import { pyStr } from './template-print.js';
 import { pyPercent } from './template-percent.js';
+import { isFloat, numeric, PyFloat } from './template-float.js';
 
 /** Python's truth of a value. */
 export function truthy(v: unknown): boolean {
@@ -16,7 +17,7 @@ export function truthy(v: unknown): boolean {
   if (v === null || v === undefined) return false;
   if (Array.isArray(v) || typeof v === 'string') return v.length > 0;
   if (v instanceof nunjucks.runtime.SafeString) return String(v).length > 0;
-  if (typeof v === 'number') return v !== 0 && !Number.isNaN(v);
+  if (typeof v === 'number' || v instanceof PyFloat) return Number(v) !== 0 && !Number.isNaN(Number(v));
   if (typeof v === 'object') return Object.keys(v).length > 0;
   return Boolean(v);
 }
@@ -25,12 +26,13 @@ function kind(v: unknown): string {
   if (Array.isArray(v)) return 'list';
   if (v === null || v === undefined) return 'NoneType';
   if (typeof v === 'string' || v instanceof nunjucks.runtime.SafeString) return 'str';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'number' || v instanceof PyFloat) return isFloat(v) ? 'float' : 'int';
   if (typeof v === 'boolean') return 'bool';
   return 'dict';
 }
 
-const isNum = (v: unknown): v is number | boolean => typeof v === 'number' || typeof v === 'boolean';
+const isNum = (v: unknown): v is number | boolean | PyFloat => typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat;
+const eitherFloat = (a: unknown, b: unknown) => isFloat(a) || isFloat(b);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : v instanceof nunjucks.runtime.SafeString ? String(v) : undefined);
 
 /** Python's `==`. */
@@ -40,6 +42,7 @@ export function pyEq(a: unknown, b: unknown): boolean {
   const sa = str(a);
   const sb = str(b);
   if (sa !== undefined || sb !== undefined) return sa === sb;
+  if (isNum(a) || isNum(b)) return false;
   if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null);
   if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => pyEq(x, b[i]));
   if (typeof a === 'object' && typeof b === 'object') {
@@ -87,7 +90,7 @@ export function pyAdd(a: unknown, b: unknown): unknown {
   const sa = str(a);
   const sb = str(b);
   if (sa !== undefined && sb !== undefined) return sa + sb;
-  if (isNum(a) && isNum(b)) return Number(a) + Number(b);
+  if (isNum(a) && isNum(b)) return numeric(Number(a) + Number(b), eitherFloat(a, b));
   throw new TypeError(`unsupported operand type(s) for +: '${kind(a)}' and '${kind(b)}'`);
 }
 
@@ -100,9 +103,9 @@ export function pyConcat(a: unknown, b: unknown): string {
 /** Python's `*`: numbers, or a string or list repeated. */
 export function pyMul(a: unknown, b: unknown): unknown {
   requireDefined(a, b);
-  if (isNum(a) && isNum(b)) return Number(a) * Number(b);
+  if (isNum(a) && isNum(b)) return numeric(Number(a) * Number(b), eitherFloat(a, b));
   const [seq, n] = isNum(a) ? [b, Number(a)] : [a, Number(b)];
-  if (!Number.isInteger(n)) throw new TypeError(`can't multiply sequence by non-int of type '${kind(isNum(a) ? a : b)}'`);
+  if (!Number.isInteger(n) || isFloat(isNum(a) ? a : b)) throw new TypeError(`can't multiply sequence by non-int of type '${kind(isNum(a) ? a : b)}'`);
   const s = str(seq);
   if (s !== undefined) {
     chargeUnits(s.length * Math.max(n, 0));
@@ -123,19 +126,43 @@ export function pyMod(a: unknown, b: unknown): unknown {
   if (isNum(a) && isNum(b)) {
     const x = Number(a);
     const y = Number(b);
-    if (y === 0) throw new Error('integer division or modulo by zero');
-    return ((x % y) + y) % y;
+    if (y === 0) throw new Error(eitherFloat(a, b) ? 'float modulo' : 'integer division or modulo by zero');
+    const r = x % y;
+    // The result has the divisor's sign (Python's), a zero too: -4.0 % 2 is 0.0, 4.0 % -2 is -0.0.
+    return numeric(r === 0 ? (y < 0 ? -0 : 0) : r < 0 !== y < 0 ? r + y : r, eitherFloat(a, b));
   }
   throw new TypeError(`unsupported operand type(s) for %: '${kind(a)}' and '${kind(b)}'`);
 }
 
-/** Python's `/` (true division) and `//` (floor division). */
-export function pyDiv(a: unknown, b: unknown, floor: boolean): number {
+/** Python's `/` (true division, always a float) and `//` (floor division, a float when either side is one). */
+export function pyDiv(a: unknown, b: unknown, floor: boolean): number | PyFloat {
   requireDefined(a, b);
-  if (!isNum(a) || !isNum(b)) throw new TypeError(`unsupported operand type(s) for /: '${kind(a)}' and '${kind(b)}'`);
-  if (Number(b) === 0) throw new Error('division by zero');
+  if (!isNum(a) || !isNum(b)) throw new TypeError(`unsupported operand type(s) for ${floor ? '//' : '/'}: '${kind(a)}' and '${kind(b)}'`);
+  if (Number(b) === 0) throw new Error(floor && !eitherFloat(a, b) ? 'integer division or modulo by zero' : eitherFloat(a, b) ? 'float division by zero' : 'division by zero');
   const q = Number(a) / Number(b);
-  return floor ? Math.floor(q) : q;
+  return floor ? numeric(Math.floor(q), eitherFloat(a, b)) : new PyFloat(q);
+}
+
+/** Python's binary `-`. */
+export function pySub(a: unknown, b: unknown): number | PyFloat {
+  requireDefined(a, b);
+  if (!isNum(a) || !isNum(b)) throw new TypeError(`unsupported operand type(s) for -: '${kind(a)}' and '${kind(b)}'`);
+  return numeric(Number(a) - Number(b), eitherFloat(a, b));
+}
+
+/** Python's `**`: an int for an int to a non-negative int power, else a float. */
+export function pyPow(a: unknown, b: unknown): number | PyFloat {
+  requireDefined(a, b);
+  if (!isNum(a) || !isNum(b)) throw new TypeError(`unsupported operand type(s) for ** or pow(): '${kind(a)}' and '${kind(b)}'`);
+  if (Number(a) === 0 && Number(b) < 0) throw new Error('0.0 cannot be raised to a negative power');
+  return numeric(Number(a) ** Number(b), eitherFloat(a, b) || Number(b) < 0);
+}
+
+/** Python's unary `-` and `+` (`sign` is -1 or 1). */
+export function pySign(v: unknown, sign: number): number | PyFloat {
+  requireDefined(v);
+  if (!isNum(v)) throw new TypeError(`bad operand type for unary ${sign < 0 ? '-' : '+'}: '${kind(v)}'`);
+  return numeric(sign * Number(v), isFloat(v));
 }
 
 /** Python's `in`: a substring, an item of a list, a key of a dict. */
@@ -144,7 +171,7 @@ export function pyIn(key: unknown, container: unknown): boolean {
   const s = str(container);
   if (s !== undefined) return s.includes(pyStr(key));
   if (Array.isArray(container)) return container.some((x) => pyEq(x, key));
-  if (container && typeof container === 'object') return Object.hasOwn(container, String(key));
+  if (container && typeof container === 'object' && !isNum(container)) return Object.hasOwn(container, String(key));
   throw new TypeError(`argument of type '${kind(container)}' is not iterable`);
 }
 
@@ -152,7 +179,7 @@ export function pyIn(key: unknown, container: unknown): boolean {
 export function iterable(v: unknown, names: number): unknown {
   if (isUndefined(v)) v.fail();
   if (v === null || v === undefined) throw new TypeError("'NoneType' object is not iterable");
-  if (typeof v === 'number' || typeof v === 'boolean') throw new TypeError(`'${kind(v)}' object is not iterable`);
+  if (isNum(v)) throw new TypeError(`'${kind(v)}' object is not iterable`);
   if (typeof v === 'string') return [...v];
   if (Array.isArray(v)) return v;
   if (names > 1) throw new TypeError('a dict gives one value per turn, its keys: loop over .items() for key and value (for k, v in d.items())');

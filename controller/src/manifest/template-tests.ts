@@ -5,6 +5,7 @@ import { isUndefined } from './template-undefined.js';
 import { pyCompare, pyEq, pyIn, truthy } from './template-semantics.js';
 import { pyStr } from './template-print.js';
 import { splitArgs } from './template-python.js';
+import { isFloat, isNumber } from './template-float.js';
 
 type Test = (value: unknown, ...args: unknown[]) => boolean;
 
@@ -49,7 +50,7 @@ function version(value: unknown, ...args: unknown[]): boolean {
   return check(compareVersions(value, kw.version ?? pos[0]));
 }
 
-const isMap = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v) && !isUndefined(v);
+const isMap = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v) && !isUndefined(v) && !isNumber(v);
 
 /** Replace nunjucks' tests with Jinja2's and Ansible's. */
 export function addTests(env: nunjucks.Environment): void {
@@ -58,9 +59,9 @@ export function addTests(env: nunjucks.Environment): void {
     undefined: (v) => isUndefined(v),
     none: (v) => v === null,
     string: (v) => typeof v === 'string',
-    number: (v) => typeof v === 'number',
-    integer: (v) => typeof v === 'number' && Number.isInteger(v),
-    float: (v) => typeof v === 'number' && !Number.isInteger(v),
+    number: (v) => isNumber(v),
+    integer: (v) => isNumber(v) && !isFloat(v),
+    float: (v) => isFloat(v),
     boolean: (v) => typeof v === 'boolean',
     true: (v) => v === true,
     false: (v) => v === false,

@@ -3,6 +3,7 @@
 // compared, called or computed with, and that only `is defined`, `default`
 // and friends may look at. Reading an attribute of it gives itself (Ansible's
 // AnsibleUndefined), so `a.b.c | default(x)` works when `a` is missing.
+import { PyFloat } from './template-float.js';
 
 /** Thrown when a template uses an undefined value. */
 export class UndefinedError extends Error {
@@ -47,6 +48,7 @@ export function typeName(value: unknown): string {
   if (Array.isArray(value)) return 'list object';
   if (typeof value === 'string') return 'str object';
   if (typeof value === 'number') return Number.isInteger(value) ? 'int object' : 'float object';
+  if (value instanceof PyFloat) return 'float object';
   if (typeof value === 'boolean') return 'bool object';
   if (value === null) return 'NoneType object';
   return 'dict object';

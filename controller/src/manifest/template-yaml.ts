@@ -4,6 +4,7 @@
 // (lines past 80 columns, multi-line or non-printable strings) is an error
 // here rather than a file that differs.
 import { UndefinedError } from './template-undefined.js';
+import { floatRepr, isFloat, isNumber } from './template-float.js';
 
 export interface YamlOptions {
   indent: number;
@@ -77,7 +78,14 @@ function analyze(s: string): { plain: boolean; flowPlain: boolean; single: boole
 function scalar(v: unknown, column: number, inFlow: boolean): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf';
+  if (isNumber(v)) {
+    const n = Number(v);
+    if (!Number.isFinite(n)) return Number.isNaN(n) ? '.nan' : n > 0 ? '.inf' : '-.inf';
+    if (!isFloat(v)) return Math.abs(n) >= 1e16 ? BigInt(n).toString() : String(n);
+    // PyYAML's represent_float: repr(), lower case, and `1e+20` written `1.0e+20` (a valid YAML float).
+    const text = floatRepr(n);
+    return !text.includes('.') && text.includes('e') ? text.replace('e', '.0e') : text;
+  }
   if (typeof v === 'object' && typeof (v as { fail?: unknown }).fail === 'function') throw new UndefinedError('an undefined value cannot be written as YAML');
   const s = String(v);
   const a = analyze(s);
@@ -88,7 +96,7 @@ function scalar(v: unknown, column: number, inFlow: boolean): string {
   return out;
 }
 
-const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && !isNumber(v);
 const sorted = (m: Record<string, unknown>) => Object.keys(m).sort().map((k) => [k, m[k]] as const);
 const isCollection = (v: unknown) => Array.isArray(v) || isMap(v);
 

@@ -9,6 +9,7 @@ import type { JinjaOptions } from './template-loader.js';
 import path from 'node:path';
 import { addAnsibleFilters } from './template-filters.js';
 import { addJinjaFilters } from './template-filters-jinja.js';
+import { addNumberFilters } from './template-filters-number.js';
 import { addTests, UNDEFINED_TESTS } from './template-tests.js';
 import { isUndefined } from './template-undefined.js';
 import { explainTemplateError, TemplateError } from './template-errors.js';
@@ -18,6 +19,7 @@ import { ansibleNames } from './template-ansible-names.js';
 import { templateGlobals } from './template-globals.js';
 import { Budget, charge, tick, withBudget } from './template-budget.js';
 import type { BudgetLimits } from './template-budget.js';
+import { nativeJson, parseNative } from './template-float.js';
 
 export interface TemplateContext {
   host: { name: string; os: string; arch: string };
@@ -64,6 +66,8 @@ export class TemplateEngine {
       lstripBlocks: options.lstrip_blocks,
     });
     addJinjaFilters(env);
+    addNumberFilters(env);
+    env.addFilter('converge_native', nativeJson);
     addAnsibleFilters(env);
     addTests(env);
     const globals = (env as unknown as { globals: Record<string, unknown> }).globals;
@@ -86,20 +90,21 @@ export class TemplateEngine {
 
   /**
    * Render a string value. A value that is one `{{ expression }}` keeps the
-   * expression's type (a boolean, number or list), as Ansible does.
+   * expression's type (a boolean, number or list), as Ansible does. Its floats are numbers,
+   * or with `keepFloats` (vars, loop items: templates read them again) template floats.
    */
-  renderValue(text: string, context: TemplateContext): unknown {
+  renderValue(text: string, context: TemplateContext, keepFloats = false): unknown {
     if (!isTemplated(text)) return text;
     const whole = /^\{\{\s*([^{}]*?)\s*\}\}$/.exec(text);
     if (whole) {
       let json: string;
       try {
-        json = this.renderString(`{{ (${whole[1]}) | dump }}`, context, text);
+        json = this.renderString(`{{ (${whole[1]}) | converge_native }}`, context, text);
       } catch {
         return this.renderString(text, context); // the error as the text itself gives it, at its expression
       }
       try {
-        return JSON.parse(json) as unknown;
+        return parseNative(json, keepFloats);
       } catch {
         return this.renderString(text, context);
       }

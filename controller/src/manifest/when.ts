@@ -2,6 +2,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { When } from '../resources/shared/fields.js';
 import type { HostInfo } from '../resources/types.js';
+import { unwrap } from './template-float.js';
 
 /** True when the resource is kept on this host. */
 export function whenHolds(when: When | undefined, host: HostInfo): boolean {
@@ -19,7 +20,7 @@ function failing(when: When | undefined, host: HostInfo): string[] {
   if (when.os !== undefined && !asList(when.os).includes(host.os)) out.push(`os is ${asList(when.os).join(' or ')} (${host.name} is ${host.os})`);
   if (when.host !== undefined && !asList(when.host).includes(host.name)) out.push(`host is ${asList(when.host).join(' or ')}`);
   for (const [name, expected] of Object.entries(when.var ?? {})) {
-    const actual = host.vars[name];
+    const actual = unwrap(host.vars[name]); // a var's float (template-float.ts) compares as the number
     const any = Array.isArray(expected) && !Array.isArray(actual);
     if (any ? expected.some((e) => isDeepStrictEqual(e, actual)) : isDeepStrictEqual(expected, actual)) continue;
     const wanted = any ? `one of ${expected.map((e) => JSON.stringify(e)).join(', ')}` : JSON.stringify(expected);

@@ -41,6 +41,18 @@ const CASES: Record<string, string> = {
   ansibleNames: '{{ inventory_hostname }}\n',
 };
 
+// Python floats (`2.0` is not `2`): vars written in YAML, as a host.yml has them, since JSON cannot say 1.0.
+const FLOAT_VARS = '{ratio: 1.0, big: 1.0e+3, half: "{{ 4 / 2 }}", floats: [1.0, 2.5], conf: {a: 2.0, b: 1}, small: 0.00001}';
+const FLOAT_CASES: Record<string, string> = {
+  floatArith: '{{ 4 / 2 }} {{ 10 / 4 }} {{ 1e20 / 1 }} {{ 7 // 2 }} {{ 7.0 // 2 }} {{ -(2.0) }} {{ 2.0 + 1 }} {{ 5 - 2.0 }} {{ 2.0 * 3 }} {{ 2 ** -1 }} {{ 2 ** 3 }} {{ 7.5 % 2 }} {{ -7.5 % 2 }} {{ 2.0 == 2 }} {{ 0.1 + 0.2 }} {{ 1e16 }} {{ 1e15 }} {{ 0.0001 }} {{ 1.5e-3 }} {{ 2.0 > 1 }} {{ -0.0 }}\n',
+  floatPrint: '{{ [1.0] }} {{ {"a": 2.0} }} {{ ratio }} {{ big }} {{ half }} {{ floats }} {{ conf }} {{ small }} {{ ratio ~ "" }} {{ "%s" % 2.0 }} {{ "%d" % 2.0 }} {{ "%.2f" % ratio }} {{ "{}".format(2.0) }}\n',
+  floatFilters: '{{ 3 | float }} {{ "2.50" | float }} {{ "x" | float }} {{ 3 | round }} {{ 2.5 | round }} {{ 3.5 | round }} {{ 2.675 | round(2) }} {{ 2.5 | round(method="ceil") }} {{ 3.0 | int }} {{ [1.0, 2] | max }} {{ [1.0, 2] | min }} {{ floats | sum }} {{ [1, 2] | sum }} {{ -2.0 | abs }} {{ ratio | type_debug }} {{ 2 | type_debug }} {{ (4 / 2) | type_debug }} {{ ratio | string }}\n',
+  floatTests: '{{ ratio is float }} {{ ratio is number }} {{ 2 is float }} {{ ratio is integer }} {{ 2 is integer }} {{ (4 / 2) is float }}\n',
+  floatJson: '{{ {"a": 1.0} | to_json }} {{ conf | to_json }} {{ [1e20, 0.5, 2] | to_json }} {{ ratio | to_nice_json }} {{ {"b": 1.0, "a": "<x & \'y\'>"} | tojson }}\n',
+  floatParse: '{{ \'{"a": 1.0, "b": [2, 1e3], "c": "1.5"}\' | from_json }} {{ "a: 1.0\\nb: 1e3\\nc: [2, .5]" | from_yaml }} {{ 1.0 | bool }} {{ ratio | bool }} {{ 2.0 | bool }}\n',
+  floatYaml: '{{ {"a": 2.0, "b": 1e20, "c": [1.5, 3], "r": ratio} | to_nice_yaml }}{{ conf | to_yaml }}',
+};
+
 describeWith(ANSIBLE)('templates render byte for byte as ansible-core renders them', () => {
   // One folder for the whole suite (one playbook renders every case), removed after it.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'converge-ansible-'));
@@ -50,20 +62,21 @@ describeWith(ANSIBLE)('templates render byte for byte as ansible-core renders th
   beforeAll(() => {
     requireComponent(ANSIBLE, 'ansible-playbook', 'apt-get install ansible-core');
     mkdirSync(path.join(fleet, 'tpl'), { recursive: true });
-    const cases = Object.entries(CASES).map(([name, text]) => {
+    const cases = Object.entries({ ...CASES, ...FLOAT_CASES }).map(([name, text]) => {
       writeFileSync(path.join(fleet, 'tpl', `${name}.j2`), text);
-      return { name, src: path.join(fleet, 'tpl', `${name}.j2`), vars: { ...VARS, inventory_hostname: name } };
+      const floats = name in FLOAT_CASES ? { vars_yaml: FLOAT_VARS } : {};
+      return { name, src: path.join(fleet, 'tpl', `${name}.j2`), vars: { ...VARS, inventory_hostname: name }, ...floats };
     });
     writeFileSync(path.join(dir, 'cases.json'), JSON.stringify(cases));
     execFileSync('python3', [path.join(PROJECT_ROOT, 'bench/templates/ansible-render.py'), path.join(dir, 'cases.json'), theirs], { stdio: 'pipe', timeout: 600_000 });
-    for (const name of Object.keys(CASES)) {
+    for (const name of [...Object.keys(CASES), ...Object.keys(FLOAT_CASES)]) {
       mkdirSync(path.join(fleet, 'hosts', name.toLowerCase()), { recursive: true });
-      writeFileSync(path.join(fleet, 'hosts', name.toLowerCase(), 'host.yml'), `os: linux\nvars: ${JSON.stringify(VARS)}\n`);
+      writeFileSync(path.join(fleet, 'hosts', name.toLowerCase(), 'host.yml'), `os: linux\nvars: ${name in FLOAT_CASES ? FLOAT_VARS : JSON.stringify(VARS)}\n`);
       writeFileSync(path.join(fleet, 'hosts', name.toLowerCase(), 'a.yml'), `resources:\n  - file: /out\n    template: ../../tpl/${name}.j2\n`);
     }
   }, 600_000);
 
-  it.each(Object.keys(CASES))('%s', (name) => {
+  it.each([...Object.keys(CASES), ...Object.keys(FLOAT_CASES)])('%s', (name) => {
     const error = path.join(theirs, `${name}.error`);
     expect(existsSync(error) ? readFileSync(error, 'utf8') : '', 'ansible renders it').toBe('');
     const expected = readFileSync(path.join(theirs, name), 'utf8');

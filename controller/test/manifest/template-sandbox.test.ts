@@ -12,7 +12,7 @@ import { converge } from '../helpers/cli.js';
 import { validateFleet } from '../../src/manifest/fleet.js';
 import { formatDiagnostic } from '../../src/manifest/diagnostics.js';
 
-const HOST = 'os: linux\nvars:\n  user: mike\n  names: [a, b]\n  conf: { k: v }\n';
+const HOST = 'os: linux\nvars:\n  user: mike\n  names: [a, b]\n  conf: { k: v }\n  ratio: 1.0\n';
 
 /** Diagnostics of a host whose one file resource has `content` (a YAML-quoted template). */
 function errorsFor(template: string): string[] {
@@ -39,13 +39,16 @@ describe('template sandbox: no way from a template to JavaScript', () => {
     'vars["constr" ~ "uctor"]["constructor"]', 'vars.__proto__.constructor.constructor', 'vars["__proto__"]["constructor"]["constructor"]',
     'cycler(1).next.constructor', 'joiner().constructor', 'lipsum.__globals__.os.popen', '"".__class__.__mro__[1].__subclasses__',
     'range.__call__', 'range.prototype.constructor', 'range.bind', 'range.call', 'range.apply',
+    // Python floats (template-float.ts): a literal, a division, a filter's result, a YAML float in vars.
+    '(2.0).constructor.constructor', '(4 / 2).constructor.constructor', '("1" | float).constructor.constructor', 'vars.ratio.constructor.constructor',
+    'ratio.toJSON', 'ratio.valueOf', '(1.5 | round).__class__',
   ];
   it.each(chains)('%s(...)() fails validation and runs nothing', (receiver) => {
     const marker = path.join(tempDir('converge-sandbox-'), 'RCE_MARKER');
     const errors = errorsFor(payload(receiver, marker));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^hosts\/web\/x\.j2:1:\d+: /);
-    expect(errors[0]).toMatch(/cannot be used in a template|has no attributes|is undefined|not a function a template may call|does not exist/);
+    expect(errors[0]).toMatch(/cannot be used in a template|has no attributes?|is undefined|not a function a template may call|does not exist/);
     expect(existsSync(marker)).toBe(false);
   });
 
