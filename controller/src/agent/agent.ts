@@ -428,10 +428,13 @@ export class Agent {
       await this.record({ report, reason, newCommit: true, signer: ev.signer, refusal: true });
       return { report, appliedNew: false };
     }
-    // A host on its own testing branch is canary work: rings gate the fleet branch only.
-    const gate = ev.branch ? { kind: 'open' as const } : await this.gate.check(ev.commit, this.state);
+    // A host on its own testing branch is canary work: rings gate the fleet branch only. The commit a new
+    // release was switched to for passed the gate and the window in the release before it: holding it
+    // now would let the guard switch back a release that works.
+    const upgrading = this.upgrader?.confirmingCommit() === ev.commit;
+    const gate = ev.branch || upgrading ? { kind: 'open' as const } : await this.gate.check(ev.commit, this.state);
     if (gate.kind === 'held') return this.wait(ev.commit, 'held', gate.note, reason, ev.signer, ev.loaded);
-    const window = await windowGate(ev.loaded.window, ev.commit, this.state, this.now(), createRunner(ev.loaded.host.os));
+    const window = upgrading ? { kind: 'open' as const, note: undefined } : await windowGate(ev.loaded.window, ev.commit, this.state, this.now(), createRunner(ev.loaded.host.os));
     if (window.kind !== 'open') return this.wait(ev.commit, window.kind, window.note, reason, ev.signer, ev.loaded);
     if (window.note) this.log.warn({ commit: ev.commit }, window.note);
     if (this.upgrader && (await this.upgrader.changesAgent(ev.commit))) return this.selfUpgrade(this.upgrader, ev.commit, reason, ev.signer);

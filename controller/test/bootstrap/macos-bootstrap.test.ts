@@ -78,7 +78,7 @@ describe('macos.sh takes the runtime from the fleet repository', () => {
     delete none.node.npm[key];
     const n = dryRun(remoteWith(none));
     expect(n.status).toBe(1);
-    expect(n.stderr).toContain(`has no node.npm.${key}.package`);
+    expect(n.stderr).toContain(`has no node.npm.${key}.version`);
   });
 
   it('a truncated download runs nothing', () => {

@@ -149,6 +149,11 @@ export class Upgrader {
     await testHold(this.l, 'switched');
   }
 
+  /** The commit this release was switched to for and must confirm (null when no upgrade is pending). */
+  confirmingCommit(): string | null {
+    return this.confirming;
+  }
+
   /** After the new agent recorded its report of `commit`: the upgrade is done. */
   async applied(commit: string): Promise<void> {
     if (this.confirming === commit) await this.confirm(commit);
