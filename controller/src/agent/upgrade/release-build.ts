@@ -21,8 +21,8 @@ export interface BuildInput {
   id: string;
   /** The node that runs npm and the build. */
   node: string;
-  /** npm to install dependencies with when the lockfile changed (npm-cli.js run with `node`, or an npm executable). */
-  npm: string | null;
+  /** npm to install dependencies with, asked for only when the lockfile changed (npm-cli.js run with `node`, or an npm executable). */
+  npm: () => Promise<string | null>;
   runtime: string;
   runtimePin?: string;
   /** Test hook: called at named points of the build. */
@@ -76,7 +76,8 @@ export async function buildRelease(b: BuildInput): Promise<ReleaseInfo> {
 async function dependencies(b: BuildInput, src: string, lockHash: string): Promise<string> {
   const cache = path.join(b.layout.build, lockHash);
   if (await exists(path.join(cache, '.complete'))) return path.join(cache, 'node_modules');
-  if (!b.npm) throw new Error(`the lockfile changed and there is no npm to install it with (looked beside ${b.node})`);
+  const npmPath = await b.npm();
+  if (!npmPath) throw new Error(`the lockfile changed and there is no npm to install it with (looked beside ${b.node}, for the pinned one, and on PATH)`);
   const tmp = `${cache}.new-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
@@ -85,7 +86,7 @@ async function dependencies(b: BuildInput, src: string, lockHash: string): Promi
   if (!esbuild) throw new Error('package.json names no esbuild in devDependencies: cannot build the agent');
   // npm's scripts run `node`: the runtime's, first on PATH.
   const env = { ...process.env, PATH: `${path.dirname(b.node)}:${process.env.PATH ?? ''}` };
-  const npm = (args: string[]) => (b.npm!.endsWith('.js') ? exec(b.node, [b.npm!, ...args], { cwd: tmp, env }) : exec(b.npm!, args, { cwd: tmp, env }));
+  const npm = (args: string[]) => (npmPath.endsWith('.js') ? exec(b.node, [npmPath, ...args], { cwd: tmp, env }) : exec(npmPath, args, { cwd: tmp, env }));
   await npm(['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error']);
   await npm(['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', `esbuild@${esbuild}`]);
   await writeFile(path.join(tmp, '.complete'), '');

@@ -127,7 +127,7 @@ export class Upgrader {
     const runtime = await ensureRuntime(this.l, fromRuntime, this.release.runtimePin, pins);
     const node = runtime.target === fromRuntime ? process.execPath : path.join(this.l.prefix, runtime.target, 'bin', 'node');
     const gitEnv = { ...process.env, ...gitEnvironment(remoteAccess(this.settings.repo).env) };
-    const built = await buildRelease({ layout: this.l, gitDir: this.gitDir, gitEnv, commit, id, node, npm: await findNpm(node, () => ensureNpm(this.l, pins)), runtime: runtime.target, runtimePin: runtime.pin, at: (p) => testHold(this.l, p) });
+    const built = await buildRelease({ layout: this.l, gitDir: this.gitDir, gitEnv, commit, id, node, npm: () => findNpm(node, () => ensureNpm(this.l, pins)), runtime: runtime.target, runtimePin: runtime.pin, at: (p) => testHold(this.l, p) });
     const to = `releases/${built.id}`;
     const version = await exec(node, [path.join(this.l.releases, built.id, 'controller/bin/converge.js'), '--version'], { timeoutMs: 60_000 });
     const deadline = Date.now() + this.settings.deadlineMs;
