@@ -10,7 +10,7 @@ import {
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { at, closeDir, controllerOf, relocate, safePathStrategy, shownPath, trustedUid, UnsafePathError, verifyHeld } from './safe-path.js';
+import { at, closeDir, controllerOf, dropDirCache, relocate, safePathStrategy, shownPath, trustedUid, UnsafePathError, verifyHeld } from './safe-path.js';
 import type { SafeDir } from './safe-path.js';
 
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -199,6 +199,7 @@ export function unlinkAt(dir: SafeDir, name: string): void {
 
 /** rmdir of one empty entry. */
 export function rmdirAt(dir: SafeDir, name: string): void {
+  dropDirCache();
   onEntry(dir, name, (p) => rmdirSync(p));
 }
 
@@ -207,6 +208,7 @@ export function removeTreeAt(dir: SafeDir, name: string): void {
   const st = lstatAt(dir, name);
   if (!st) return;
   if (!st.isDirectory()) return unlinkAt(dir, name);
+  dropDirCache();
   const child = openDirAt(dir, name, st);
   try {
     for (const entry of readdirAt(child)) removeTreeAt(child, entry);
