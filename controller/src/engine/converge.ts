@@ -20,7 +20,7 @@ import { ApplyWindow, WINDOW_WIDTH } from './window.js';
 import type { RunScope } from './scope.js';
 import { describeChange } from '../report/changes.js';
 import { describeError, messageOf } from '../platform/errors.js';
-import { syncDirectory } from '../platform/fs-atomic.js';
+import { syncDirectories } from '../platform/fs-atomic.js';
 import { beginDirCache, dropDirCache, endDirCache } from '../platform/safe-path.js';
 import { dirtyDirectories } from './durability.js';
 import { beginRun, endRun, removeStaleTempFiles } from './recovery.js';
@@ -131,7 +131,7 @@ async function convergeHost(loaded: LoadedHost, base: BaseContext, options: Conv
   await window.drain();
 
   if (!scope) await prune(loaded, ctx, inventory, options.mode, record);
-  for (const dir of dirtyDirectories(ctx)) await syncDirectory(dir);
+  await syncDirectories(dirtyDirectories(ctx));
   ctx.backups.close();
   await disposeRunCache(ctx.cache, log);
   if (applying) {
