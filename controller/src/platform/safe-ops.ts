@@ -76,14 +76,22 @@ export function readFileAt(dir: SafeDir, name: string): Buffer {
     const st = fstatSync(fd);
     if (!st.isFile()) throw refuse(dir, name, 'it is not a regular file');
     checkConfined(dir, name, st);
+    // Sized to the file (+1 to see the end in one read): a small file comes from Node's buffer pool, not a fresh 64 KiB.
     const chunks: Buffer[] = [];
+    let chunk = Buffer.allocUnsafe(Math.min(st.size + 1, 1 << 24));
+    let used = 0;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.max(65536, Math.min(st.size + 1, 1 << 24)));
-      const n = readSync(fd, chunk, 0, chunk.length, null);
+      const n = readSync(fd, chunk, used, chunk.length - used, null);
       if (n === 0) break;
-      chunks.push(chunk.subarray(0, n));
+      used += n;
+      if (used === chunk.length) {
+        chunks.push(chunk); // the file grew while read: read on
+        chunk = Buffer.allocUnsafe(65536);
+        used = 0;
+      }
     }
-    return Buffer.concat(chunks);
+    chunks.push(chunk.subarray(0, used));
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   } finally {
     closeSync(fd);
   }
