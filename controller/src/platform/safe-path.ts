@@ -113,13 +113,14 @@ export interface ChaseOptions {
  */
 export function chaseDir(root: string, local: string, options: ChaseOptions = {}): SafeDir {
   if (safePathStrategy() === 'plain') return plainDir(root, local, options);
+  const hit = cachedDir(root, local);
+  if (hit) return hit;
   const rel = path.relative(root, local);
   if (rel.startsWith('..') || path.isAbsolute(rel)) throw new ConvergeError('internal', `${local} is not under ${root}`);
   const parts = rel.split(path.sep).filter(Boolean);
-  const hit = cachedDir(root, parts);
-  if (hit) return hit;
   const stack: SafeDir[] = [openRoot(realRoot(root))];
   let links = 0;
+  let walked = root; // the path as asked, up to here (what later calls pass while no link was followed)
   let rootOnly = stack[0]!.controller === null; // every directory so far: only root can change its entries
   try {
     while (parts.length) {
@@ -148,10 +149,12 @@ export function chaseDir(root: string, local: string, options: ChaseOptions = {}
       if (!st.isDirectory()) throw fsError('ENOTDIR', 'chase', here);
       const child = openChild(cur, name, st);
       stack.push(child);
-      if (rootOnly && links === 0) keepCached(root, child);
+      walked = path.join(walked, name);
+      if (rootOnly && links === 0) keepCached(root, walked, child);
       rootOnly &&= child.controller === null;
     }
     const found = stack.pop()!;
+    if (stack.length === 0 && links === 0) keepCached(root, root, found); // the root itself (files right under it)
     for (const d of stack) closeDir(d);
     return found;
   } catch (error) {
@@ -236,14 +239,14 @@ export function dropDirCache(): void {
   cache.clear();
 }
 
-function cacheKey(root: string, parts: readonly string[]): string {
-  return `${root}\0${parts.join('/')}`;
+function cacheKey(root: string, local: string): string {
+  return `${root}\0${local}`;
 }
 
-/** The cached directory at `parts`, taken for the caller. */
-function cachedDir(root: string, parts: readonly string[]): SafeDir | undefined {
-  if (cacheRuns === 0 || cache.size === 0 || parts.length === 0 || parts.includes('.') || parts.includes('..')) return undefined;
-  const key = cacheKey(root, parts);
+/** The cached directory at `local` (exactly as a walk that followed no link reached it), taken for the caller. */
+function cachedDir(root: string, local: string): SafeDir | undefined {
+  if (cacheRuns === 0 || cache.size === 0) return undefined;
+  const key = cacheKey(root, local);
   const entry = cache.get(key);
   if (!entry) return undefined;
   cache.delete(key);
@@ -256,12 +259,10 @@ function cachedDir(root: string, parts: readonly string[]): SafeDir | undefined 
   return entry.dir;
 }
 
-/** Keep a freshly walked directory for the run (it stays the caller's too). */
-function keepCached(root: string, dir: SafeDir): void {
+/** Keep a freshly walked directory for the run under the path that reached it (it stays the caller's too). */
+function keepCached(root: string, local: string, dir: SafeDir): void {
   if (cacheRuns === 0 || safePathStrategy() !== 'proc') return;
-  const rel = path.relative(realRoot(root), dir.local);
-  if (rel === '' || rel.startsWith('..')) return;
-  const key = cacheKey(root, rel.split(path.sep));
+  const key = cacheKey(root, local);
   if (cache.has(key)) return;
   const entry: Cached = { dir, users: 1, kept: true };
   cache.set(key, entry);
