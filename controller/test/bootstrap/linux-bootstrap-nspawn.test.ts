@@ -3,27 +3,22 @@
 // the fleet repository (a local remote), the config, converge-agent.service
 // installed, enabled and started by systemd, a first converge that applies
 // the lab host and commits its report to the status branch.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { copyFileSync, cpSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { tempDir } from '../helpers/tmp.js';
 import { fleetRemote } from '../helpers/fleet-remote.js';
 import { describeWith } from '../helpers/components.js';
-import { bootTestMachine, nspawnAvailable } from '../helpers/nspawn.js';
-import type { Machine } from '../helpers/nspawn.js';
+import { nspawnAvailable, useTestMachine } from '../helpers/nspawn.js';
 
 const available = nspawnAvailable() && process.getuid?.() === 0;
 
 describeWith(available)('linux.sh on a fresh machine', () => {
-  let machine: Machine | undefined;
-  beforeAll(async () => {
-    machine = await bootTestMachine(available, 'systemd-nspawn and debootstrap (as root)');
-  }, 900_000);
-  afterAll(async () => machine?.stop());
+  const machine = useTestMachine(available, { needs: 'systemd-nspawn and debootstrap (as root)' });
 
   it('installs the agent as a systemd service that systemd starts', { timeout: 900_000 }, async () => {
-    const m = machine!;
+    const m = machine();
     const dir = tempDir();
     const { remote } = fleetRemote(dir, { labFile: '/etc/lab.conf' });
     // npm is not in the fresh machine: the host's, read-only, run with the machine's node

@@ -5,6 +5,7 @@
 // rootfs) and its own podman storage. Safety: the nspawn process is put in
 // its own cgroup before it starts, and systemd only ever runs as PID 1 of
 // the container, never on the host's root.
+import { afterAll, beforeAll } from 'vitest';
 import { requireComponent } from './components.js';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -58,6 +59,24 @@ export async function bootTestMachine(available: boolean, needs = 'systemd-nspaw
   requireComponent(available, needs, 'apt-get install systemd-container debootstrap (.ci/run does)');
   ensureRootfs();
   return bootMachine();
+}
+
+/**
+ * One machine for a describe block: booted (after `setup`, if given) before its
+ * tests, stopped after them. Returns a getter, since the machine exists only
+ * once beforeAll has run.
+ */
+export function useTestMachine(available: boolean, options: { needs?: string; setup?: (machine: Machine) => void } = {}): () => Machine {
+  let machine: Machine | undefined;
+  beforeAll(async () => {
+    machine = await bootTestMachine(available, options.needs);
+    options.setup?.(machine);
+  }, 900_000);
+  afterAll(async () => machine?.stop());
+  return () => {
+    if (!machine) throw new Error('the test machine did not boot (see beforeAll)');
+    return machine;
+  };
 }
 
 export async function bootMachine(): Promise<Machine> {
