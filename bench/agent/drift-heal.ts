@@ -86,7 +86,8 @@ function edit(kind: (typeof KINDS)[number], file: string, i: number): void {
 async function main(): Promise<void> {
   const dir = scratch('converge-bench-drift-');
   const origin = signedOrigin(dir, host());
-  const config = agentConfig(dir, 'drift', origin.url, origin.signers, { poll: '1h', interval: '24h', selfHeal: 'true' });
+  // driftWindow 0s: each edit's report is pushed on its own (the default batches a minute of drift into one commit).
+  const config = agentConfig(dir, 'drift', origin.url, origin.signers, { poll: '1h', interval: '24h', selfHeal: 'true', driftWindow: '0s' });
   const root = path.join(dir, 'root-drift');
   const outbox = path.join(dir, 'state-drift', 'outbox');
   // AGENT_NODE_OPTIONS: node options for the agent alone (--import a profiler).

@@ -20,7 +20,8 @@ import { ApplyWindow, WINDOW_WIDTH } from './window.js';
 import type { RunScope } from './scope.js';
 import { describeChange } from '../report/changes.js';
 import { describeError, messageOf } from '../platform/errors.js';
-import { syncDirectory } from '../platform/fs-atomic.js';
+import { syncDirectories } from '../platform/fs-atomic.js';
+import { beginDirCache, dropDirCache, endDirCache } from '../platform/safe-path.js';
 import { dirtyDirectories } from './durability.js';
 import { beginRun, endRun, removeStaleTempFiles } from './recovery.js';
 import { AGENT_VERSION } from '../platform/version.js';
@@ -50,6 +51,15 @@ export interface RunOutcome {
 
 /** Converge (or plan) one host. Never throws for a resource's failure; throws only if the state directory is unusable. */
 export async function converge(loaded: LoadedHost, base: BaseContext, options: ConvergeOptions): Promise<RunOutcome> {
+  beginDirCache(); // the run's walked directories stay open (platform/safe-path.ts)
+  try {
+    return await convergeHost(loaded, base, options);
+  } finally {
+    endDirCache();
+  }
+}
+
+async function convergeHost(loaded: LoadedHost, base: BaseContext, options: ConvergeOptions): Promise<RunOutcome> {
   const startedAt = new Date();
   const runId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
   const applying = options.mode === 'apply';
@@ -111,6 +121,8 @@ export async function converge(loaded: LoadedHost, base: BaseContext, options: C
     const notifiers = (loaded.graph.notifiedBy.get(resource.id) ?? []).filter((id) => changed.has(id));
     window.start(resource.id, async () => {
       const result = await convergeOne(resource, notifiers, ctx, inventory, options.mode);
+      // A command, a package, a service may move or remove folders: walk again after one.
+      if (!resourceType(resource.type)!.concurrent) dropDirCache();
       if (result.status === 'changed') changed.add(resource.id);
       if (result.status === 'failed') broken.add(resource.id);
       return { ...result, source };
@@ -119,7 +131,7 @@ export async function converge(loaded: LoadedHost, base: BaseContext, options: C
   await window.drain();
 
   if (!scope) await prune(loaded, ctx, inventory, options.mode, record);
-  for (const dir of dirtyDirectories(ctx)) await syncDirectory(dir);
+  await syncDirectories(dirtyDirectories(ctx));
   ctx.backups.close();
   await disposeRunCache(ctx.cache, log);
   if (applying) {

@@ -10,7 +10,7 @@ import {
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { at, closeDir, controllerOf, relocate, safePathStrategy, shownPath, trustedUid, UnsafePathError, verifyHeld } from './safe-path.js';
+import { at, closeDir, controllerOf, dropDirCache, relocate, safePathStrategy, shownPath, trustedUid, UnsafePathError, verifyHeld } from './safe-path.js';
 import type { SafeDir } from './safe-path.js';
 
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -76,14 +76,22 @@ export function readFileAt(dir: SafeDir, name: string): Buffer {
     const st = fstatSync(fd);
     if (!st.isFile()) throw refuse(dir, name, 'it is not a regular file');
     checkConfined(dir, name, st);
+    // Sized to the file (+1 to see the end in one read): a small file comes from Node's buffer pool, not a fresh 64 KiB.
     const chunks: Buffer[] = [];
+    let chunk = Buffer.allocUnsafe(Math.min(st.size + 1, 1 << 24));
+    let used = 0;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.max(65536, Math.min(st.size + 1, 1 << 24)));
-      const n = readSync(fd, chunk, 0, chunk.length, null);
+      const n = readSync(fd, chunk, used, chunk.length - used, null);
       if (n === 0) break;
-      chunks.push(chunk.subarray(0, n));
+      used += n;
+      if (used === chunk.length) {
+        chunks.push(chunk); // the file grew while read: read on
+        chunk = Buffer.allocUnsafe(65536);
+        used = 0;
+      }
     }
-    return Buffer.concat(chunks);
+    chunks.push(chunk.subarray(0, used));
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   } finally {
     closeSync(fd);
   }
@@ -199,6 +207,7 @@ export function unlinkAt(dir: SafeDir, name: string): void {
 
 /** rmdir of one empty entry. */
 export function rmdirAt(dir: SafeDir, name: string): void {
+  dropDirCache();
   onEntry(dir, name, (p) => rmdirSync(p));
 }
 
@@ -207,6 +216,7 @@ export function removeTreeAt(dir: SafeDir, name: string): void {
   const st = lstatAt(dir, name);
   if (!st) return;
   if (!st.isDirectory()) return unlinkAt(dir, name);
+  dropDirCache();
   const child = openDirAt(dir, name, st);
   try {
     for (const entry of readdirAt(child)) removeTreeAt(child, entry);

@@ -90,9 +90,10 @@ export function verifyHeld(dir: SafeDir): void {
   }
 }
 
-/** Release a held directory. */
+/** Release a held directory (a cached one stays open for the run: see beginDirCache). */
 export function closeDir(dir: SafeDir): void {
   if (dir.fd < 0) return;
+  if (releaseCached(dir)) return;
   try {
     closeSync(dir.fd);
   } catch {
@@ -112,13 +113,15 @@ export interface ChaseOptions {
  */
 export function chaseDir(root: string, local: string, options: ChaseOptions = {}): SafeDir {
   if (safePathStrategy() === 'plain') return plainDir(root, local, options);
-  const rootReal = realRoot(root);
+  const hit = cachedDir(root, local);
+  if (hit) return hit;
   const rel = path.relative(root, local);
   if (rel.startsWith('..') || path.isAbsolute(rel)) throw new ConvergeError('internal', `${local} is not under ${root}`);
-  const top = openRoot(rootReal);
-  const stack: SafeDir[] = [top];
   const parts = rel.split(path.sep).filter(Boolean);
+  const stack: SafeDir[] = [openRoot(realRoot(root))];
   let links = 0;
+  let walked = root; // the path as asked, up to here (what later calls pass while no link was followed)
+  let rootOnly = stack[0]!.controller === null; // every directory so far: only root can change its entries
   try {
     while (parts.length) {
       const name = parts.shift()!;
@@ -144,9 +147,14 @@ export function chaseDir(root: string, local: string, options: ChaseOptions = {}
         continue;
       }
       if (!st.isDirectory()) throw fsError('ENOTDIR', 'chase', here);
-      stack.push(openChild(cur, name, st));
+      const child = openChild(cur, name, st);
+      stack.push(child);
+      walked = path.join(walked, name);
+      if (rootOnly && links === 0) keepCached(root, walked, child);
+      rootOnly &&= child.controller === null;
     }
     const found = stack.pop()!;
+    if (stack.length === 0 && links === 0) keepCached(root, root, found); // the root itself (files right under it)
     for (const d of stack) closeDir(d);
     return found;
   } catch (error) {
@@ -189,6 +197,104 @@ export function chaseRootOnlyDir(root: string, local: string, mode?: number): Sa
     closeDir(dir);
   }
   throw new ConvergeError('internal', `cannot reach ${local}`);
+}
+
+// --- the run's directory cache ------------------------------------------------
+// A run reaches the same few directories for every file in them (observe, apply,
+// observe again): walking from the root each time was most of a first converge's
+// system calls. Between beginDirCache and endDirCache (the engine's run) a directory
+// reached by a walk that followed no link, through directories only root can change,
+// is kept open and handed out again: the held descriptor IS that directory, and
+// operations resolve names relative to it (/proc/self/fd/N/name), so nothing a
+// local user does can redirect them. What root itself may change (a command that
+// removes a folder, converge replacing a directory) drops the cache (dropDirCache);
+// a cached directory that was removed (no links left) is walked again. Linux
+// ('proc') only: the portable strategy re-checks paths by name, which a cache would skip.
+
+interface Cached {
+  dir: SafeDir;
+  users: number;
+  kept: boolean;
+}
+
+const MAX_CACHED = 512;
+const cache = new Map<string, Cached>();
+const byDir = new WeakMap<SafeDir, Cached>();
+let cacheRuns = 0;
+
+/** Start keeping walked directories open (nestable; the engine calls it per run). */
+export function beginDirCache(): void {
+  cacheRuns++;
+}
+
+/** Stop keeping directories open and release the cached ones (those still in use close when released). */
+export function endDirCache(): void {
+  if (cacheRuns > 0) cacheRuns--;
+  if (cacheRuns === 0) dropDirCache();
+}
+
+/** Forget every cached directory: something root does may have removed or replaced one. */
+export function dropDirCache(): void {
+  for (const entry of cache.values()) unkeep(entry);
+  cache.clear();
+}
+
+function cacheKey(root: string, local: string): string {
+  return `${root}\0${local}`;
+}
+
+/** The cached directory at `local` (exactly as a walk that followed no link reached it), taken for the caller. */
+function cachedDir(root: string, local: string): SafeDir | undefined {
+  if (cacheRuns === 0 || cache.size === 0) return undefined;
+  const key = cacheKey(root, local);
+  const entry = cache.get(key);
+  if (!entry) return undefined;
+  cache.delete(key);
+  if (fstatSync(entry.dir.fd).nlink === 0) {
+    unkeep(entry); // removed since it was cached (by a command, by hand): walk again
+    return undefined;
+  }
+  cache.set(key, entry); // most recently used last
+  entry.users++;
+  return entry.dir;
+}
+
+/** Keep a freshly walked directory for the run under the path that reached it (it stays the caller's too). */
+function keepCached(root: string, local: string, dir: SafeDir): void {
+  if (cacheRuns === 0 || safePathStrategy() !== 'proc') return;
+  const key = cacheKey(root, local);
+  if (cache.has(key)) return;
+  const entry: Cached = { dir, users: 1, kept: true };
+  cache.set(key, entry);
+  byDir.set(dir, entry);
+  if (cache.size > MAX_CACHED) {
+    const [oldKey, oldest] = cache.entries().next().value as [string, Cached];
+    cache.delete(oldKey);
+    unkeep(oldest);
+  }
+}
+
+function unkeep(entry: Cached): void {
+  entry.kept = false;
+  if (entry.users === 0) closeRaw(entry.dir);
+}
+
+/** A cached directory released by a caller: true when the cache owns it (closed only once no one uses it). */
+function releaseCached(dir: SafeDir): boolean {
+  const entry = byDir.get(dir);
+  if (!entry) return false;
+  if (entry.users > 0) entry.users--;
+  if (entry.users === 0 && !entry.kept) closeRaw(dir);
+  return true;
+}
+
+function closeRaw(dir: SafeDir): void {
+  byDir.delete(dir);
+  try {
+    closeSync(dir.fd);
+  } catch {
+    // already closed
+  }
 }
 
 /** Windows: the path as it is (created when asked), no descriptor held. */

@@ -32,7 +32,7 @@ export function contentChange(label: string, from: Uint8Array | null, to: Uint8A
 
 /** A unified diff of two texts, trimmed to a readable length. */
 export function unifiedDiff(label: string, before: string, after: string, created = false): string {
-  const patch = createTwoFilesPatch(created ? '/dev/null' : label, label, before, after, '', '', { context: 3 });
+  const patch = before === '' ? addedPatch(created ? '/dev/null' : label, label, after) : createTwoFilesPatch(created ? '/dev/null' : label, label, before, after, '', '', { context: 3 });
   const lines = patch.split('\n');
   while (lines.length && !lines[0]!.startsWith('---')) lines.shift(); // drop the Index/=== header lines
   // jsdiff puts a tab after the names when headers are empty
@@ -43,16 +43,32 @@ export function unifiedDiff(label: string, before: string, after: string, create
   return [...body.slice(0, MAX_DIFF_LINES), `… ${body.length - MAX_DIFF_LINES} more diff lines`].join('\n');
 }
 
+/**
+ * What createTwoFilesPatch gives for an empty `before`, written out: every line added
+ * (a first converge creates every file: jsdiff's diff of '' cost ~90 µs a file).
+ */
+export function addedPatch(from: string, to: string, after: string): string {
+  const head = `===================================================================\n--- ${from}\n+++ ${to}\n`;
+  if (after === '') return head;
+  const lines = after.split('\n');
+  const complete = lines[lines.length - 1] === '';
+  if (complete) lines.pop();
+  const body = lines.map((l) => `+${l}\n`).join('');
+  return `${head}@@ -0,0 +1,${lines.length} @@\n${body}${complete ? '' : '\\ No newline at end of file\n'}`;
+}
+
 /** "123 bytes, sha256 1a2b3c4d". */
 function summary(bytes: Uint8Array): string {
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
   return `${bytes.byteLength} bytes, sha256 ${hash}`;
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 function isText(bytes: Uint8Array): boolean {
   if (bytes.includes(0)) return false;
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    strictUtf8.decode(bytes);
     return true;
   } catch {
     return false;
