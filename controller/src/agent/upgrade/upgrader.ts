@@ -193,7 +193,6 @@ export class Upgrader {
   }
 }
 
-/** npm beside the node that builds (a runtime from the npm package has none), else the one on PATH. */
 /** npm beside the runtime's node, else the npm the commit pins (installed when missing), else one on PATH. */
 async function findNpm(node: string, pinned: () => Promise<string | null>): Promise<string | null> {
   const beside = path.join(path.dirname(node), 'npm');
