@@ -24,6 +24,11 @@ export class ReadRepo {
     this.git = gitAt(dir);
   }
 
+  /** The repository a reader built in `dir` earlier, as it is (sealed: no remotes). */
+  static open(dir: string): ReadRepo {
+    return new ReadRepo(dir);
+  }
+
   static async create(dir: string): Promise<ReadRepo> {
     const repo = new ReadRepo(dir);
     await repo.git.raw(['init', '--quiet', '--bare']);

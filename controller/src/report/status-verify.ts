@@ -95,7 +95,7 @@ export async function readVerifiedStatuses(source: StatusSource, options: Verify
       Object.assign(cache, { reads: 0, fleet: null });
     }
     if (cache) cache.ready = false;
-    const repo = await ReadRepo.create(dir);
+    const repo = incremental ? ReadRepo.open(dir) : await ReadRepo.create(dir);
     const max = options.maxStatusBytes ?? MAX_STATUS_BYTES;
     const statusUrl = source.statusUrl ?? source.url;
     const refspec = `+refs/heads/${source.statusBranch}:refs/s`;
