@@ -84,12 +84,21 @@ async function main(): Promise<void> {
     const heldCpu = cpuNow(probe);
     const ringDone: number[] = [];
     let held = { n: 0, mean: 0 };
+    // After the first held poll (which fetches, verifies and validates v1): what each further waiting poll costs.
+    await until('the first held poll', () => pollsSince(probe, heldFrom) >= 1, 600_000);
+    const waitFrom = probe.lines().length;
+    const waitCpu = cpuNow(probe);
+    let waiting = { n: 0, mean: 0 };
     for (const [r] of RINGS.entries()) {
       const members = hosts.filter((h) => h.startsWith(`h${r}-`));
       await until(`ring ${RINGS[r]} applied`, () => { const a = appliedBy(origin.bare); return members.every((h) => a.get(h) === c1); }, 900_000);
       ringDone.push(Date.now() - merged);
       // h2-0 waited for canary and early until now
-      if (r === 1) held = { n: pollsSince(probe, heldFrom), mean: (cpuNow(probe) - heldCpu) / Math.max(1, pollsSince(probe, heldFrom)) };
+      if (r === 1) {
+        const cpu = cpuNow(probe);
+        held = { n: pollsSince(probe, heldFrom), mean: (cpu - heldCpu) / Math.max(1, pollsSince(probe, heldFrom)) };
+        waiting = { n: pollsSince(probe, waitFrom), mean: (cpu - waitCpu) / Math.max(1, pollsSince(probe, waitFrom)) };
+      }
     }
     console.log(`rollout: ${RINGS.length} rings × ${perRing} hosts, soak 0, poll ${poll}, daemons on a local file:// origin`);
     RINGS.forEach((ring, r) => console.log(`  merge → ring ${ring} applied (every host): ${(ringDone[r]! / 1000).toFixed(1)} s`));
@@ -97,6 +106,7 @@ async function main(): Promise<void> {
     console.log(`agent CPU per poll (h2-0, in the last ring), gating on:`);
     console.log(`  idle, nothing waiting: ${idle.mean.toFixed(2)} ms over ${idle.n} polls (no status-branch read; agent + its git children)`);
     console.log(`  while v1 waited for its ring: ${held.mean.toFixed(2)} ms over ${held.n} polls (the first includes fetch, verify and validate of v1)`);
+    console.log(`  each waiting poll after the first: ${waiting.mean.toFixed(2)} ms over ${waiting.n} polls (ls-remote, then a read of the status branch when it moved)`);
     console.log(`\nreproduce: npm run build && npx tsx bench/rollout/rings.ts --hosts ${perRing} --poll ${poll} --polls ${cpuPolls}`);
   } finally {
     await Promise.all(agents.map((a) => a.stop()));

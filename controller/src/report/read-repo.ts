@@ -24,14 +24,22 @@ export class ReadRepo {
     this.git = gitAt(dir);
   }
 
+  /** The repository a reader built in `dir` earlier, as it is (sealed: no remotes). */
+  static open(dir: string): ReadRepo {
+    return new ReadRepo(dir);
+  }
+
   static async create(dir: string): Promise<ReadRepo> {
     const repo = new ReadRepo(dir);
     await repo.git.raw(['init', '--quiet', '--bare']);
     return repo;
   }
 
-  /** Fetch `what` (refspecs or object ids) from `url` as remote `name`, with `filter` (a partial fetch). Null when the ref does not exist. */
-  async fetch(name: string, url: string, what: string[], extra: string[] = []): Promise<'ok' | 'missing'> {
+  /**
+   * Fetch `what` (refspecs or object ids) from `url` as remote `name`, with `filter` (a partial fetch). Null when the ref
+   * does not exist. `incremental`: say what is here already, so only what is new comes (a repository kept between reads).
+   */
+  async fetch(name: string, url: string, what: string[], extra: string[] = [], incremental = false): Promise<'ok' | 'missing'> {
     if (!this.remotes.has(name)) {
       await this.git.raw(['config', `remote.${name}.url`, url]);
       await this.git.raw(['config', `remote.${name}.promisor`, 'true']);
@@ -39,7 +47,9 @@ export class ReadRepo {
       this.remotes.add(name);
     }
     try {
-      await this.git.raw(['-c', 'fetch.negotiationAlgorithm=noop', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', ...extra, name, ...what]);
+      // No gc or maintenance here: a kept repository is rebuilt instead (see status-verify), never repacked under a read.
+      const negotiate = incremental ? ['-c', 'gc.auto=0', '-c', 'maintenance.auto=false'] : ['-c', 'fetch.negotiationAlgorithm=noop'];
+      await this.git.raw([...negotiate, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', ...extra, name, ...what]);
       return 'ok';
     } catch (error) {
       if (/couldn't find remote ref/i.test(gitMessage(error))) return 'missing';

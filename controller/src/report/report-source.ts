@@ -4,9 +4,11 @@
 // readVerifiedStatuses: a report is verified only when the last change to its
 // host's folder is signed by that host's agentKey (DESIGN §7); any other is
 // returned unverified with the reason, and counts for nothing.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readVerifiedStatuses } from './status-verify.js';
+import { readCache } from './read-cache.js';
+import type { ReadCache } from './read-cache.js';
 import type { StatusSource } from './status-verify.js';
 import { remoteHeads } from '../source/remote.js';
 import type { StatusDocument } from './status-document.js';
@@ -32,33 +34,34 @@ export interface ReportSnapshot {
 /** Anything that can tell the latest report of every host. */
 export interface ReportSource {
   read(): Promise<ReportSnapshot>;
+  /** What the reads kept (status-branch source): for tests and benches that count the signature checks. */
+  readonly cache?: ReadCache;
 }
 
 /**
  * The status branch, each report checked against its host's agentKey on the
- * fleet branch. Reads in a fresh folder under `dir` (removed after); while
- * neither the status tip nor the fleet head moved (one ls-remote when both
- * live in one repository) the last snapshot is returned without reading again.
+ * fleet branch. Reads in one repository kept in `dir`/repo (root-only, data
+ * only: no hooks or config come from a branch), fetching only what is new and
+ * checking only the reports that changed; while neither the status tip nor the
+ * fleet head moved (one ls-remote when both live in one repository) the last
+ * snapshot is returned without reading again.
  */
 export function statusBranchReports(options: StatusSource & { dir: string }): ReportSource {
   let last: { key: string; snapshot: ReportSnapshot } | null = null;
   const statusUrl = options.statusUrl ?? options.url;
+  const cache = readCache();
   return {
+    cache,
     async read() {
       await mkdir(options.dir, { recursive: true, mode: 0o700 });
       const [status, fleet] = await tips(options, statusUrl);
       if (status === null) return { statusCommit: null, reports: [] };
       if (last && last.key === `${status} ${fleet}`) return last.snapshot;
-      const work = await mkdtemp(path.join(options.dir, 'read-'));
-      try {
-        const read = await readVerifiedStatuses(options, { workDir: work });
-        const reports = read.hosts.map(({ host, report, verified, reason }) => ({ host, doc: report, verified, reason }));
-        const snapshot = { statusCommit: read.statusHead, reports };
-        last = { key: `${read.statusHead} ${read.fleetHead}`, snapshot };
-        return snapshot;
-      } finally {
-        await rm(work, { recursive: true, force: true });
-      }
+      const read = await readVerifiedStatuses(options, { workDir: path.join(options.dir, 'repo'), cache, fleetTip: fleet });
+      const reports = read.hosts.map(({ host, report, verified, reason }) => ({ host, doc: report, verified, reason }));
+      const snapshot = { statusCommit: read.statusHead, reports };
+      last = { key: `${read.statusHead} ${read.fleetHead}`, snapshot };
+      return snapshot;
     },
   };
 }

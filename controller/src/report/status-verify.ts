@@ -6,12 +6,14 @@
 // status.json (a report an aggregator committed). Everything else is shown as
 // unverified, with the reason. The branch is read as data: bounded sizes,
 // host names from paths, no value from a report on a command line.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ReadRepo, OBJECT_ID } from './read-repo.js';
+import { REBUILD_AFTER, verdictKey } from './read-cache.js';
+import type { ReadCache } from './read-cache.js';
 import { REPORT_FILES, STATE_ROOT, folderOfPath, hostOfPath } from './status-paths.js';
 import { statusFiles } from './status-files.js';
 import { verifyReport } from './report-signature.js';
@@ -66,6 +68,13 @@ export interface VerifyOptions {
   maxStatusBytes?: number;
   /** Key validity time (default now). */
   now?: Date;
+  /**
+   * Keep the repository in `workDir` between reads and remember what was verified: the next read with the same cache
+   * fetches only the new status history, and checks only the reports that changed. Without `workDir`, ignored.
+   */
+  cache?: ReadCache;
+  /** The fleet head as just listed (ls-remote): when it is the one cached, the fleet is not fetched again. */
+  fleetTip?: string | null;
 }
 
 /**
@@ -76,18 +85,35 @@ export interface VerifyOptions {
 export async function readVerifiedStatuses(source: StatusSource, options: VerifyOptions = {}): Promise<VerifiedStatuses> {
   const temp = options.workDir ? null : await mkdtemp(path.join(os.tmpdir(), 'converge-status-'));
   const dir = options.workDir ?? temp!;
+  const cache = options.workDir ? options.cache : undefined;
   try {
-    const repo = await ReadRepo.create(dir);
+    const incremental = cache?.ready === true && cache.reads < REBUILD_AFTER;
+    if (cache && !incremental) {
+      // Built from nothing: a kept repository that is not known whole (a read failed part-way, or it has many packs) is not trusted.
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      Object.assign(cache, { reads: 0, fleet: null });
+    }
+    if (cache) cache.ready = false;
+    const repo = incremental ? ReadRepo.open(dir) : await ReadRepo.create(dir);
     const max = options.maxStatusBytes ?? MAX_STATUS_BYTES;
     const statusUrl = source.statusUrl ?? source.url;
-    // The tip with its small blobs, then its history without any blob (enough to see which commit touched what).
-    const found = await repo.fetch('status', statusUrl, [`+refs/heads/${source.statusBranch}:refs/s`], ['--depth=1', `--filter=blob:limit=${max + 1}`]);
-    if (found === 'ok') await repo.fetch('status', statusUrl, [`+refs/heads/${source.statusBranch}:refs/s`], ['--unshallow', '--filter=blob:none']).catch(() => 'ok');
-    const fleetHead = await fetchFleet(repo, source, options.fleetHistory ?? false);
-    const keys = fleetHead ? await agentKeys(repo, fleetHead) : new Map<string, string[]>();
+    const refspec = `+refs/heads/${source.statusBranch}:refs/s`;
+    let whole = true;
+    let found: 'ok' | 'missing';
+    // Kept: what is new since the last read (its commits, trees and small blobs). Else the tip with its small blobs, then its history without any blob (enough to see which commit touched what).
+    if (incremental) found = await repo.fetch('status', statusUrl, [refspec], [`--filter=blob:limit=${max + 1}`], true);
+    else {
+      found = await repo.fetch('status', statusUrl, [refspec], ['--depth=1', `--filter=blob:limit=${max + 1}`]);
+      if (found === 'ok') await repo.fetch('status', statusUrl, [refspec], ['--unshallow', '--filter=blob:none']).catch(() => (whole = false));
+    }
+    const known = cache?.fleet && options.fleetTip === cache.fleet.head && (await repo.ref('refs/m')) === cache.fleet.head ? cache.fleet : null;
+    const fleetHead = known ? known.head : await fetchFleet(repo, source, options.fleetHistory ?? false);
+    const keys = known ? known.keys : fleetHead ? await agentKeys(repo, fleetHead) : new Map<string, string[]>();
     await repo.seal();
     const statusHead = found === 'ok' ? await repo.ref('refs/s') : null;
-    const hosts = statusHead ? await readHosts(repo, statusHead, keys, max, options.now ?? new Date()) : [];
+    const hosts = statusHead ? await readHosts(repo, statusHead, keys, max, options.now ?? new Date(), cache) : [];
+    if (cache) Object.assign(cache, { ready: whole, reads: cache.reads + 1, fleet: fleetHead ? { head: fleetHead, keys } : null });
     return { fleetHead, statusHead, hosts };
   } finally {
     if (temp) await rm(temp, { recursive: true, force: true });
@@ -146,7 +172,7 @@ interface Candidate {
   sig: string | undefined;
 }
 
-async function readHosts(repo: ReadRepo, tip: string, keys: Map<string, string[]>, max: number, now: Date): Promise<VerifiedStatus[]> {
+async function readHosts(repo: ReadRepo, tip: string, keys: Map<string, string[]>, max: number, now: Date, cache: ReadCache | undefined): Promise<VerifiedStatus[]> {
   // Report folders from the tree's paths (flat, or sharded by state/index.json): names that are not host names are not hosts.
   const listing = await repo.git.raw(['ls-tree', '--full-tree', tip, '--', `${STATE_ROOT}/`]).catch(() => '');
   const top = listing.split('\n').map((l) => /^040000 tree [0-9a-f]+\t(.+)$/.exec(l)?.[1]).filter((p): p is string => p !== undefined);
@@ -166,10 +192,15 @@ async function readHosts(repo: ReadRepo, tip: string, keys: Map<string, string[]
   const blobs = await repo.blobs(candidates.flatMap((c) => (c.json ? [c.json] : [])), max);
   const sigs = await repo.blobs(candidates.flatMap((c) => (c.sig ? [c.sig] : [])), MAX_SIGNATURE_BYTES);
   const latest = await latestCommits(repo, tip, new Set(candidates.map((c) => c.dir)));
-  const signers = await signersFile(keys);
+  // Reports verified at the last read from exactly these ids need no signature check; the cache keeps only this read's.
+  const before = cache?.verified ?? new Set<string>();
+  const verified = new Set<string>();
+  const keyOf = (c: Candidate) => verdictKey(c.host, c.dir, latest.get(c.dir) ?? null, c.json, c.sig, keys.get(c.host));
+  const signers = candidates.every((c) => before.has(keyOf(c))) ? null : await signersFile(keys);
   try {
     // The signatures, checked a few at a time (one ssh-keygen each), from commit objects read in one process.
-    const objects = await repo.objects([...new Set(latest.values())], 'commit', 256 * 1024);
+    const checked = candidates.filter((c) => !before.has(keyOf(c))).map((c) => latest.get(c.dir));
+    const objects = await repo.objects([...new Set(checked.filter((id): id is string => id !== undefined))], 'commit', 256 * 1024);
     const read = await mapLimited(candidates, VERIFY_CONCURRENCY, async (c): Promise<VerifiedStatus> => {
       const commit = latest.get(c.dir) ?? null;
       let report: StatusDocument | null = null;
@@ -182,10 +213,18 @@ async function readHosts(repo: ReadRepo, tip: string, keys: Map<string, string[]
         if (!report) problem = 'status.json does not parse as a report';
         else if (report.host !== c.host) problem = `status.json names another host (${String(report.host).slice(0, 64)})`;
       }
-      const signature = await verifyFolder(c, commit, commit ? objects.get(commit) : undefined, blobs, sigs, keys.get(c.host), signers, now);
+      const key = keyOf(c);
+      let signature: string | null = null;
+      if (!before.has(key)) {
+        if (cache) cache.checks++;
+        signature = await verifyFolder(c, commit, commit ? objects.get(commit) : undefined, blobs, sigs, keys.get(c.host), signers, now);
+      }
+      // Only a pass is kept: a failure may be a passing trouble (a timed-out ssh-keygen), and costs nothing on an honest fleet.
+      if (signature === null) verified.add(key);
       const reason = problem && signature ? `${problem}; ${signature}` : (problem ?? signature);
       return { host: c.host, report, verified: reason === null, reason, commit };
     });
+    if (cache) cache.verified = verified;
     // A host in two folders (part-way through sharding): its verified report, then its latest.
     const best = new Map<string, VerifiedStatus>();
     for (const r of read) {
