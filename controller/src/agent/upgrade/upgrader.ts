@@ -127,7 +127,7 @@ export class Upgrader {
     this.log.info({ commit, from, to: `releases/${id}` }, 'the commit changes the agent: building the new release');
     const pins = await runtimePinsAt(this.gitDir, commit);
     const runtime = await ensureRuntime(this.l, fromRuntime, this.release.runtimePin, pins);
-    const node = runtime.target === fromRuntime ? process.execPath : (this.guard.os === 'windows' ? path.join(this.l.prefix, runtime.target, 'node.exe') : path.join(this.l.prefix, runtime.target, 'bin', 'node'));
+    const node = runtime.target === fromRuntime ? process.execPath : (this.guard.os === 'windows' ? path.join(this.l.prefix, runtime.target, 'bin', 'node.exe') : path.join(this.l.prefix, runtime.target, 'bin', 'node'));
     const gitEnv = { ...process.env, ...gitEnvironment(remoteAccess(this.settings.repo).env) };
     const built = await buildRelease({ layout: this.l, gitDir: this.gitDir, gitEnv, commit, id, node, npm: () => findNpm(node, () => ensureNpm(this.l, pins)), runtime: runtime.target, runtimePin: runtime.pin, at: (p) => testHold(this.l, p) });
     const to = `releases/${built.id}`;
