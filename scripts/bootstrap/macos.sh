@@ -2,7 +2,7 @@
 # converge bootstrap for macOS: a private Node.js runtime and the npm that
 # builds the agent (both pinned in the fleet repository's controller/runtime.json,
 # downloaded from the npm registry, SHA-256 checked), the agent from the fleet
-# repository's controller/ (runtime dependencies only, switched into place atomically), /etc/converge/config.yml
+# repository (releases/<agent id> with release.json, as linux.sh: the agent upgrades itself), /etc/converge/config.yml
 # from the arguments, an ed25519 deploy key, the LaunchDaemon, a first
 # converge. Written for the bash 3.2 macOS ships. Running it again upgrades or repairs; it never duplicates.
 #
@@ -236,7 +236,7 @@ install_node() {
     "$NODE" -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' || die "--node $NODE is older than 20.19"
     run mkdir -p "$PREFIX/runtime-external/bin"
     switch_link "$(resolve "$NODE")" "$PREFIX/runtime-external/bin/node"
-    switch_link "$PREFIX/runtime-external" "$PREFIX/runtime"
+    switch_link runtime-external "$PREFIX/runtime"
     say "using $NODE ($("$NODE" --version))"
     return
   fi
@@ -300,44 +300,85 @@ wait_for_access() {
   say "$REPO is readable"
 }
 
+# SHA-256 of stdin, hex (shasum: macOS has no sha256sum).
+sha256_hex() { shasum -a 256 | cut -d' ' -f1; }
+
+# The agent as linux.sh installs it (the layout the agent's self-upgrade
+# expects): releases/<agent id> (12 hex of sha256 of `git ls-tree -r` of the
+# agent's paths, as agent-id.ts computes it) with release.json, dependencies in
+# build/<16 hex of sha256 of package-lock.json>, the agent link relative.
 install_agent() {
-  if [ "$DRY_RUN" = 1 ]; then
-    say "would build controller/ of $REPO ($BRANCH) into $PREFIX/releases/${COMMIT:-<commit>} with ${NPM:-the pinned npm}: npm ci, build, keep runtime dependencies only, and point $PREFIX/agent at it"
+  local AGENT_PATHS='controller/src controller/bin controller/build.mjs controller/runtime.json package.json package-lock.json .npmrc'
+  if [ -z "$WORK" ]; then
+    say "would build the agent of $REPO ($BRANCH) into $PREFIX/releases/<agent id> with ${NPM:-the pinned npm}: npm ci (into $PREFIX/build/<lockfile hash>), build, and point $PREFIX/agent at it"
     return
   fi
-  [ -n "$NPM" ] || die "no npm to build the agent with (pass --npm PATH)"
-  local npm=$NPM
-  local release="$PREFIX/releases/$COMMIT"
-  if [ -f "$release/.complete" ]; then
-    say "agent $COMMIT already installed"
-    rm -rf "$WORK"
-  else
-    say "building agent $COMMIT"
-    local esbuild
-    esbuild=$(cd "$WORK/src" && "$PREFIX/runtime/bin/node" -p 'require("./package.json").devDependencies.esbuild')
-    (
-      cd "$WORK/src"
-      # npm scripts (esbuild's install step) run `node`: the runtime's, first on PATH
-      PATH="$PREFIX/runtime/bin:$PATH"
-      export PATH
-      npm_run "$npm" ci --omit=dev --no-audit --no-fund --loglevel=error
-      npm_run "$npm" install --no-save --no-package-lock --no-audit --no-fund --loglevel=error "esbuild@$esbuild"
-      "$PREFIX/runtime/bin/node" controller/build.mjs
-      npm_run "$npm" prune --omit=dev --no-audit --no-fund --loglevel=error
-    )
-    rm -rf "$release"
-    mv "$WORK/src" "$release"
-    rm -rf "$WORK"
-    touch "$release/.complete"
+  local commit id lock release deps
+  commit=$(git -C "$WORK/src" rev-parse HEAD)
+  # shellcheck disable=SC2086 # one word per path
+  id=$(git -C "$WORK/src" ls-tree -r HEAD -- $AGENT_PATHS | sha256_hex | cut -c1-12)
+  lock=$(sha256_hex < "$WORK/src/package-lock.json" | cut -c1-16)
+  deps="$PREFIX/build/$lock"
+  release="$PREFIX/releases/$id"
+  if [ "$DRY_RUN" = 1 ]; then
+    say "would build agent $id (commit ${commit:0:12}) into $release with ${NPM:-the pinned npm}: npm ci (into $deps, unless complete), build, release.json, and point $PREFIX/agent at releases/$id"
+    return
   fi
-  switch_link "releases/$COMMIT" "$PREFIX/agent"
+  if [ -f "$release/release.json" ]; then
+    say "agent $id already installed"
+  else
+    [ -n "$NPM" ] || die "no npm to build the agent with (pass --npm PATH)"
+    say "building agent $id (commit ${commit:0:12})"
+    [ -f "$deps/.complete" ] || install_dependencies "$NPM" "$deps"
+    local build; build=$(mktemp -d "$PREFIX/releases/.new-XXXXXX")
+    local paths='' p
+    for p in $AGENT_PATHS; do
+      if [ -e "$WORK/src/$p" ]; then paths="$paths $p"; fi
+    done
+    # shellcheck disable=SC2086 # one word per path
+    git -C "$WORK/src" archive --format=tar HEAD -- $paths | tar -xf - -C "$build"
+    ln -s "$deps/node_modules" "$build/node_modules"
+    "$PREFIX/runtime/bin/node" "$build/controller/build.mjs"
+    rm -rf "$build/node_modules" "$build/controller/src" "$build/controller/build.mjs" "$build/.npmrc" "$build/package-lock.json"
+    local pin runtime
+    pin=$(pin node npm "darwin-$(node_arch)" version 2>/dev/null || true)
+    runtime=$(readlink "$PREFIX/runtime")
+    printf '{\n  "id": "%s",\n  "commit": "%s",\n  "prefix": "%s",\n  "runtimePin": "%s",\n  "runtime": "%s",\n  "lockHash": "%s",\n  "builtAt": "%s"\n}\n' \
+      "$id" "$commit" "$PREFIX" "$pin" "$runtime" "$lock" "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" > "$build/release.json"
+    rm -rf "$release"
+    mv "$build" "$release"
+  fi
+  rm -rf "$WORK"
+  switch_link "releases/$id" "$PREFIX/agent"
   # keep the three newest releases (the current one always)
   local current; current=$(readlink "$PREFIX/agent")
-  # shellcheck disable=SC2012 # release names are commit ids: ls is safe and orders by time
+  # shellcheck disable=SC2012 # release names are hex ids: ls is safe and orders by time
   ls -1t "$PREFIX/releases" | tail -n +4 | while read -r old; do
     [ "releases/$old" = "$current" ] || rm -rf "${PREFIX:?}/releases/$old"
   done
   say "agent: $PREFIX/agent -> $current"
+}
+
+# node_modules for the fleet's lockfile in $2: runtime dependencies plus the esbuild it names.
+install_dependencies() {
+  local npm=$1 deps=$2
+  mkdir -p "$PREFIX/build"
+  local tmp; tmp=$(mktemp -d "$PREFIX/build/.deps-XXXXXX")
+  cp "$WORK/src/package.json" "$WORK/src/package-lock.json" "$tmp/"
+  if [ -f "$WORK/src/.npmrc" ]; then cp "$WORK/src/.npmrc" "$tmp/"; fi
+  local esbuild
+  esbuild=$(cd "$tmp" && "$PREFIX/runtime/bin/node" -p 'require("./package.json").devDependencies.esbuild')
+  (
+    cd "$tmp"
+    # npm scripts (esbuild's install step) run `node`: the runtime's, first on PATH
+    PATH="$PREFIX/runtime/bin:$PATH"
+    export PATH
+    npm_run "$npm" ci --omit=dev --no-audit --no-fund --loglevel=error
+    npm_run "$npm" install --no-save --no-package-lock --no-audit --no-fund --loglevel=error "esbuild@$esbuild"
+  )
+  touch "$tmp/.complete"
+  rm -rf "$deps"
+  mv "$tmp" "$deps"
 }
 
 # npm itself, or npm-cli.js run with the runtime.

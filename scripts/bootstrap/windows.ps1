@@ -222,34 +222,84 @@ function Main {
       Install-Tarball "npm-v$npmVersion" (Get-Pin 'npm.tarball') (Get-Pin 'npm.sha256') $NpmArchive
     }
   }
-  if ($DryRun -and $work) { Remove-Item -LiteralPath $work -Recurse -Force }
 
   Step '4/9 agent'
-  if ($DryRun) { Say "would build controller/ of $Repo ($Branch) into $Prefix\releases\$Commit with ${npmCli}: npm ci, build, keep runtime dependencies only, and point $Prefix\agent at it" }
+  # The layout linux.sh builds, which the agent's self-upgrade reads: releases\<agent id> (12 hex of the
+  # SHA-256 of `git ls-tree -r` of the agent's paths, as agent-id.ts computes it) with release.json,
+  # dependencies in build\<16 hex of the lockfile's SHA-256>, the agent junction switched last.
+  $agentPaths = @('controller/src', 'controller/bin', 'controller/build.mjs', 'controller/runtime.json', 'package.json', 'package-lock.json', '.npmrc')
+  if (-not $work) { Say "would build the agent of $Repo ($Branch) into $releases\<agent id> with ${npmCli}: npm ci (into $Prefix\build\<lockfile hash>), build, and point $Prefix\agent at it" }
   else {
-    $release = Join-Path $releases $Commit
-    if (Test-Path -LiteralPath (Join-Path $release '.complete')) {
-      Say "agent $Commit already installed"
+    $fullCommit = (& git.exe -C $work rev-parse HEAD).Trim()
+    # the bytes sha256sum hashes on Linux: each line ending in LF
+    $tree = @(& git.exe -C $work ls-tree -r HEAD -- $agentPaths)
+    if ($LASTEXITCODE -ne 0) { throw "git ls-tree failed with exit code $LASTEXITCODE" }
+    $treeText = if ($tree.Count) { ($tree -join "`n") + "`n" } else { '' }
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    $id = (-join ($sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($treeText)) | ForEach-Object { $_.ToString('x2') })).Substring(0, 12)
+    $lock = (Get-FileHash -Algorithm SHA256 -LiteralPath (Join-Path $work 'package-lock.json')).Hash.ToLowerInvariant().Substring(0, 16)
+    $release = Join-Path $releases $id
+    $deps = Join-Path $Prefix "build\$lock"
+    if ($DryRun) {
+      Say "would build agent $id (commit $Commit) into $release with ${npmCli}: npm ci (into $deps, unless complete), build, release.json, and point $Prefix\agent at it"
       Remove-Item -LiteralPath $work -Recurse -Force
     } else {
-      $esbuild = (& $RuntimeNode -p "require('$($work.Replace('\', '/'))/package.json').devDependencies.esbuild").Trim()
-      Push-Location $work
-      # npm scripts (esbuild's install step) run `node`: the runtime's, first on PATH
-      $savedPath = $env:Path
-      $env:Path = (Split-Path -Parent $RuntimeNode) + ';' + $env:Path
-      try {
-        Invoke-Step $RuntimeNode @($npmCli, 'ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error')
-        Invoke-Step $RuntimeNode @($npmCli, 'install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', "esbuild@$esbuild")
-        Invoke-Step $RuntimeNode @('controller\build.mjs')
-        Invoke-Step $RuntimeNode @($npmCli, 'prune', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error')
-      } finally { $env:Path = $savedPath; Pop-Location }
-      if (Test-Path -LiteralPath $release) { Remove-Item -LiteralPath $release -Recurse -Force }
-      Move-Item -LiteralPath $work -Destination $release
-      New-Item -ItemType File -Path (Join-Path $release '.complete') | Out-Null
+      if (Test-Path -LiteralPath (Join-Path $release 'release.json')) { Say "agent $id already installed" }
+      else {
+        Say "building agent $id (commit $Commit)"
+        $savedPath = $env:Path
+        # npm scripts (esbuild's install step) run `node`: the runtime's, first on PATH
+        $env:Path = (Split-Path -Parent $RuntimeNode) + ';' + $env:Path
+        try {
+          if (-not (Test-Path -LiteralPath (Join-Path $deps '.complete'))) {
+            New-Item -ItemType Directory -Force -Path (Join-Path $Prefix 'build') | Out-Null
+            $tmp = Join-Path $Prefix ('build\.deps-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+            New-Item -ItemType Directory -Path $tmp | Out-Null
+            foreach ($f in @('package.json', 'package-lock.json', '.npmrc')) {
+              $src = Join-Path $work $f
+              if (Test-Path -LiteralPath $src) { Copy-Item -LiteralPath $src -Destination $tmp }
+            }
+            $esbuild = (& $RuntimeNode -p "require('$($tmp.Replace('\', '/'))/package.json').devDependencies.esbuild").Trim()
+            Push-Location $tmp
+            try {
+              Invoke-Step $RuntimeNode @($npmCli, 'ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error')
+              Invoke-Step $RuntimeNode @($npmCli, 'install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', "esbuild@$esbuild")
+            } finally { Pop-Location }
+            New-Item -ItemType File -Path (Join-Path $tmp '.complete') | Out-Null
+            if (Test-Path -LiteralPath $deps) { Remove-Item -LiteralPath $deps -Recurse -Force }
+            Move-Item -LiteralPath $tmp -Destination $deps
+          }
+          $build = Join-Path $releases ('.new-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+          New-Item -ItemType Directory -Path $build | Out-Null
+          foreach ($p in $agentPaths) {
+            $src = Join-Path $work $p
+            if (-not (Test-Path -LiteralPath $src)) { continue }
+            $dest = Join-Path $build $p
+            New-Item -ItemType Directory -Force -Path (Split-Path -Parent $dest) | Out-Null
+            Copy-Item -LiteralPath $src -Destination $dest -Recurse
+          }
+          $modules = Join-Path $build 'node_modules'
+          New-Item -ItemType Junction -Path $modules -Target (Join-Path $deps 'node_modules') | Out-Null
+          Invoke-Step $RuntimeNode @((Join-Path $build 'controller\build.mjs'))
+          # the junction only, never the cache it points at
+          [System.IO.Directory]::Delete($modules)
+          foreach ($p in @('controller\src', 'controller\build.mjs', '.npmrc', 'package-lock.json')) {
+            $gone = Join-Path $build $p
+            if (Test-Path -LiteralPath $gone) { Remove-Item -LiteralPath $gone -Recurse -Force }
+          }
+        } finally { $env:Path = $savedPath }
+        $runtimePin = if ($Pins) { Get-Pin 'node.npm.win-x64.version' } else { '' }
+        $runtimeTarget = if ($Node) { 'runtime-external' } else { "runtimes/node-v$runtimePin-win-x64" }
+        $info = [ordered]@{ id = $id; commit = $fullCommit; prefix = $Prefix; runtimePin = $runtimePin; runtime = $runtimeTarget; lockHash = $lock; builtAt = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ss.000Z') }
+        [System.IO.File]::WriteAllText((Join-Path $build 'release.json'), ($info | ConvertTo-Json) + "`n")
+        if (Test-Path -LiteralPath $release) { Remove-Item -LiteralPath $release -Recurse -Force }
+        Move-Item -LiteralPath $build -Destination $release
+      }
+      Remove-Item -LiteralPath $work -Recurse -Force
+      Set-Link (Join-Path $Prefix 'agent') $release
+      Get-ChildItem -LiteralPath $releases -Directory | Where-Object { $_.Name -notlike '.*' -and $_.FullName -ne $release } |
+        Sort-Object LastWriteTime -Descending | Select-Object -Skip 2 | Remove-Item -Recurse -Force
     }
-    Set-Link (Join-Path $Prefix 'agent') $release
-    Get-ChildItem -LiteralPath $releases -Directory | Where-Object { $_.Name -notlike '.*' -and $_.FullName -ne $release } |
-      Sort-Object LastWriteTime -Descending | Select-Object -Skip 2 | Remove-Item -Recurse -Force
   }
 
   Step '5/9 tailnet'

@@ -12,6 +12,7 @@ import { PROJECT_ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { git } from '../helpers/fleet.js';
 import { fleetRemote } from '../helpers/fleet-remote.js';
+import { agentId } from '../../src/agent/upgrade/agent-id.js';
 
 const SCRIPT = path.join(PROJECT_ROOT, 'scripts/bootstrap/macos.sh');
 const pins = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'controller/runtime.json'), 'utf8'));
@@ -79,6 +80,21 @@ describe('macos.sh takes the runtime from the fleet repository', () => {
     const n = dryRun(remoteWith(none));
     expect(n.status).toBe(1);
     expect(n.stderr).toContain(`has no node.npm.${key}.version`);
+  });
+
+  it('builds the layout the self-upgrade expects: releases/<agent id>, build/<lockfile hash>, a relative agent link', async () => {
+    const { remote, work } = fleetRemote(tempDir());
+    const r = dryRun(`file://${remote}`);
+    expect(r.status, r.stderr).toBe(0);
+    const head = git(work, 'rev-parse', 'HEAD').trim();
+    const id = await agentId(work, head); // the id the agent computes for the same commit
+    const lock = createHash('sha256').update(readFileSync(path.join(work, 'package-lock.json'))).digest('hex').slice(0, 16);
+    expect(r.stdout).toContain(`would build agent ${id} (commit ${head.slice(0, 12)}) into /usr/local/converge/releases/${id}`);
+    expect(r.stdout).toContain(`npm ci (into /usr/local/converge/build/${lock}, unless complete), build, release.json, and point /usr/local/converge/agent at releases/${id}`);
+    const text = readFileSync(SCRIPT, 'utf8');
+    // release.json with the fields release.ts reads; a --node runtime behind a relative link
+    for (const field of ['id', 'commit', 'prefix', 'runtimePin', 'runtime', 'lockHash', 'builtAt']) expect(text).toContain(`"${field}": "%s"`);
+    expect(text).toContain('switch_link runtime-external "$PREFIX/runtime"');
   });
 
   it('a truncated download runs nothing', () => {

@@ -53,4 +53,18 @@ describe('windows.ps1', () => {
     expect(text).toContain('$npmCli = Join-Path $Prefix "runtimes\\npm-v$npmVersion\\bin\\npm-cli.js"');
     expect(text).toContain("Invoke-Step $RuntimeNode @($npmCli, 'ci', '--omit=dev'");
   });
+
+  it('builds the layout the self-upgrade reads: releases\\<agent id> hashed as linux.sh does, build\\<lockfile hash>, release.json', () => {
+    // the ls-tree lines joined with LF (what sha256sum hashes), 12 hex; the lockfile's first 16
+    expect(text).toContain('$treeText = if ($tree.Count) { ($tree -join "`n") + "`n" }');
+    expect(text).toContain(".Substring(0, 12)");
+    expect(text).toContain("Get-FileHash -Algorithm SHA256 -LiteralPath (Join-Path $work 'package-lock.json')).Hash.ToLowerInvariant().Substring(0, 16)");
+    expect(text).toContain('$deps = Join-Path $Prefix "build\\$lock"');
+    expect(text).toContain("$release = Join-Path $releases $id");
+    expect(text).toContain('$info = [ordered]@{ id = $id; commit = $fullCommit; prefix = $Prefix; runtimePin = $runtimePin; runtime = $runtimeTarget; lockHash = $lock; builtAt =');
+    // the build's node_modules junction goes alone, never the cache behind it; the agent junction switches last
+    expect(text).toContain('[System.IO.Directory]::Delete($modules)');
+    expect(text.indexOf("Move-Item -LiteralPath $build -Destination $release")).toBeLessThan(text.indexOf("Set-Link (Join-Path $Prefix 'agent') $release"));
+    expect(text).not.toMatch(/releases\\\$Commit/);
+  });
 });

@@ -32,6 +32,8 @@ describe('the agent id of a commit', () => {
     expect(await agentId(r.dir, r.head())).toBe(shell);
     // …with the same list of paths.
     expect(readFileSync(path.join(PROJECT_ROOT, 'scripts/bootstrap/linux.sh'), 'utf8')).toContain(`local AGENT_PATHS='${AGENT_PATHS.join(' ')}'`);
+    expect(readFileSync(path.join(PROJECT_ROOT, 'scripts/bootstrap/macos.sh'), 'utf8')).toContain(`local AGENT_PATHS='${AGENT_PATHS.join(' ')}'`);
+    expect(readFileSync(path.join(PROJECT_ROOT, 'scripts/bootstrap/windows.ps1'), 'utf8')).toContain(`$agentPaths = @(${AGENT_PATHS.map((p) => `'${p}'`).join(', ')})`);
   });
 
   it('moves with the agent code, lockfile and package, not with hosts/, docs or tests', async () => {

@@ -62,7 +62,7 @@ export async function buildRelease(b: BuildInput): Promise<ReleaseInfo> {
     for (const p of ['node_modules', 'controller/src', 'controller/build.mjs', '.npmrc', 'package-lock.json']) await rm(path.join(tmp, p), { recursive: true, force: true });
     const info: ReleaseInfo = { id: b.id, commit: b.commit, prefix: b.layout.prefix, runtimePin: b.runtimePin, runtime: b.runtime, lockHash, builtAt: new Date().toISOString() };
     await writeFile(path.join(tmp, 'release.json'), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o644 });
-    await exec('sync', []);
+    if (process.platform !== 'win32') await exec('sync', []); // Windows has no sync(1); NTFS journals the rename
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
     return info;
@@ -85,7 +85,7 @@ async function dependencies(b: BuildInput, src: string, lockHash: string): Promi
   const esbuild = (JSON.parse(await readFile(path.join(src, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> }).devDependencies?.esbuild;
   if (!esbuild) throw new Error('package.json names no esbuild in devDependencies: cannot build the agent');
   // npm's scripts run `node`: the runtime's, first on PATH.
-  const env = { ...process.env, PATH: `${path.dirname(b.node)}:${process.env.PATH ?? ''}` };
+  const env = { ...process.env, PATH: `${path.dirname(b.node)}${path.delimiter}${process.env.PATH ?? ''}` };
   const npm = (args: string[]) => (npmPath.endsWith('.js') ? exec(b.node, [npmPath, ...args], { cwd: tmp, env }) : exec(npmPath, args, { cwd: tmp, env }));
   await npm(['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error']);
   await npm(['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', `esbuild@${esbuild}`]);

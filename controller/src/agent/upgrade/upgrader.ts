@@ -1,10 +1,10 @@
-// The agent's side of upgrading itself (Linux, systemd). The old agent builds
+// The agent's side of upgrading itself (systemd, launchd, Windows: guard-os.ts). The old agent builds
 // the new release beside its own, writes upgrade/pending, arms the guard,
 // switches the links and exits for its service to start the new one. The new
 // agent applies the commit as usual and then confirms: pending removed, guard
 // disarmed, old releases pruned. At start, any agent reconciles a pending
 // upgrade and reports a switch back the guard made.
-import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
 import type { Logger } from '../../platform/logger.js';
@@ -13,9 +13,8 @@ import { messageOf } from '../../platform/errors.js';
 import { gitEnvironment, remoteAccess } from '../../source/git.js';
 import { agentId } from './agent-id.js';
 import { exec } from './exec.js';
-import { guardScript } from './guard-sh.js';
-import { SYSTEMD_RESTART, systemdArm, systemdDisarm } from './guard-systemd.js';
-import { linkTarget, switchLink } from './links.js';
+import type { GuardOS } from './guard-os.js';
+import { guardFor } from './guard-os.js';
 import type { Pending } from './pending.js';
 import { clearPending, clearRolledBack, readPending, readRolledBack, writePending } from './pending.js';
 import { pruneReleases } from './prune.js';
@@ -24,10 +23,12 @@ import type { Layout, ReleaseInfo } from './release.js';
 import { layout, readRelease } from './release.js';
 import { buildRelease } from './release-build.js';
 import { ensureNpm, ensureRuntime, runtimePinsAt } from './runtime-install.js';
+import type { OS } from '../../platform/os.js';
+import { currentOS } from '../../platform/os.js';
+import type { Runner } from '../../platform/runner.js';
+import { createRunner } from '../../platform/runner.js';
 
-/** Starts of a new release without a confirmation before the guard switches back. */
-const MAX_STARTS = 3;
-/** The exit code of an agent that switched to a new release: any code makes systemd start it again (Restart=always). */
+/** The exit code of an agent that switched to a new release: any code makes its service start it again (systemd Restart=always, launchd KeepAlive, WinSW onfailure restart). */
 export const RESTART_EXIT_CODE = 75;
 
 export interface UpgradeSettings {
@@ -53,10 +54,14 @@ export class Upgrader {
     private readonly gitDir: string,
     private readonly settings: UpgradeSettings,
     private readonly log: Logger,
+    private readonly guard: GuardOS,
   ) {}
 
-  /** The upgrader of the running release; null (said once in the log) when this agent does not upgrade itself. */
-  static open(settings: UpgradeSettings, gitDir: string, log: Logger, dir: string = installRoot()): Upgrader | null {
+  /**
+   * The upgrader of the running release; null (said once in the log) when this agent does not upgrade itself.
+   * `os` and `runner` are seams for the tests (a fake runner stands for launchctl and schtasks); `root` sandboxes launchd's plist.
+   */
+  static open(settings: UpgradeSettings, gitDir: string, log: Logger, dir: string = installRoot(), os: OS = currentOS(), runner: Runner = createRunner(os), root = '/'): Upgrader | null {
     const ulog = log.child({ component: 'upgrade' });
     if (!settings.enabled) {
       ulog.info({}, 'self-upgrade is off (selfUpgrade: false in the config): commits that change the agent are applied by this agent');
@@ -73,11 +78,8 @@ export class Upgrader {
       ulog.info({ dir }, 'self-upgrade is off: no release.json beside the agent (not installed by a bootstrap script)');
       return null;
     }
-    if (process.platform !== 'linux') {
-      ulog.info({}, 'self-upgrade runs on Linux only for now: this agent applies commits that change it as any other');
-      return null;
-    }
-    return new Upgrader(release, layout(release.prefix), gitDir, settings, ulog);
+    const l = layout(release.prefix);
+    return new Upgrader(release, l, gitDir, settings, ulog, guardFor(os, l, runner, root));
   }
 
   private get running(): string {
@@ -90,10 +92,10 @@ export class Upgrader {
     const back = await readRolledBack(this.l);
     if (back) outcome.rolledBack = back;
     const pending = await readPending(this.l);
-    const r = reconcile(pending, await linkTarget(this.l.agentLink), this.running, applied);
+    const r = reconcile(pending, await this.guard.readLink(this.l.agentLink), this.running, applied);
     if (r.kind === 'retry') {
       this.log.warn({ commit: r.pending.commit, to: r.pending.to }, 'an upgrade did not switch (the agent stopped before it): trying it again');
-      await this.disarm();
+      await this.guard.disarm();
       await clearPending(this.l);
     } else if (r.kind === 'confirm-after-apply') {
       this.log.info({ commit: r.pending.commit, from: r.pending.from, deadline: r.pending.deadline }, 'running the new release: confirming once the commit is applied');
@@ -121,11 +123,11 @@ export class Upgrader {
   async upgrade(commit: string): Promise<void> {
     const id = await agentId(this.gitDir, commit);
     const from = this.running;
-    const fromRuntime = (await linkTarget(this.l.runtimeLink)) ?? this.release.runtime ?? 'runtime-external';
+    const fromRuntime = (await this.guard.readLink(this.l.runtimeLink)) ?? this.release.runtime ?? 'runtime-external';
     this.log.info({ commit, from, to: `releases/${id}` }, 'the commit changes the agent: building the new release');
     const pins = await runtimePinsAt(this.gitDir, commit);
     const runtime = await ensureRuntime(this.l, fromRuntime, this.release.runtimePin, pins);
-    const node = runtime.target === fromRuntime ? process.execPath : path.join(this.l.prefix, runtime.target, 'bin', 'node');
+    const node = runtime.target === fromRuntime ? process.execPath : (this.guard.os === 'windows' ? path.join(this.l.prefix, runtime.target, 'bin', 'node.exe') : path.join(this.l.prefix, runtime.target, 'bin', 'node'));
     const gitEnv = { ...process.env, ...gitEnvironment(remoteAccess(this.settings.repo).env) };
     const built = await buildRelease({ layout: this.l, gitDir: this.gitDir, gitEnv, commit, id, node, npm: () => findNpm(node, () => ensureNpm(this.l, pins)), runtime: runtime.target, runtimePin: runtime.pin, at: (p) => testHold(this.l, p) });
     const to = `releases/${built.id}`;
@@ -133,18 +135,18 @@ export class Upgrader {
     const deadline = Date.now() + this.settings.deadlineMs;
     const pending: Pending = { commit, from, to, fromRuntime, toRuntime: runtime.target, deadline: new Date(deadline).toISOString(), startedAt: new Date().toISOString() };
     await mkdir(this.l.upgrade, { recursive: true });
-    await this.writeGuard(pending, deadline);
+    await this.guard.writeGuard(pending, deadline);
     await writePending(this.l, pending);
     try {
-      await this.arm();
+      await this.guard.arm(deadline, this.settings.deadlineMs / 1000);
     } catch (error) {
       // Without a guard there is no switch: nothing changed.
       await clearPending(this.l);
       throw error;
     }
     await testHold(this.l, 'pending');
-    if (runtime.target !== fromRuntime) await switchLink(runtime.target, this.l.runtimeLink);
-    await switchLink(to, this.l.agentLink);
+    if (runtime.target !== fromRuntime) await this.guard.switchLink(runtime.target, this.l.runtimeLink);
+    await this.guard.switchLink(to, this.l.agentLink);
     this.log.info({ commit, from, to, version: version.trim(), runtime: runtime.target, deadline: pending.deadline }, 'switched to the new release: restarting on it (switched back unless it reports the commit applied by the deadline)');
     await testHold(this.l, 'switched');
   }
@@ -161,35 +163,13 @@ export class Upgrader {
 
   private async confirm(commit: string): Promise<void> {
     await clearPending(this.l);
-    await this.disarm();
+    await this.guard.disarm();
     this.confirming = null;
     const removed = await pruneReleases(this.l, this.release.id).catch((error: unknown) => {
       this.log.warn({ err: messageOf(error) }, 'could not prune old releases');
       return [];
     });
     this.log.info({ commit, release: this.running, pruned: removed }, 'upgrade confirmed');
-  }
-
-  private async writeGuard(p: Pending, deadline: number): Promise<void> {
-    const text = guardScript({ prefix: this.l.prefix, from: p.from, to: p.to, fromRuntime: p.fromRuntime, toRuntime: p.toRuntime, commit: p.commit, deadline: deadline / 1000, maxStarts: MAX_STARTS, restart: SYSTEMD_RESTART, mvNoFollow: 'mv -T' });
-    const tmp = `${this.l.guard}.new`;
-    await writeFile(tmp, text, { mode: 0o755 });
-    await chmod(tmp, 0o755);
-    await exec('mv', ['-f', tmp, this.l.guard]);
-  }
-
-  private async arm(): Promise<void> {
-    const commands = systemdArm(this.l, this.settings.deadlineMs / 1000);
-    for (const [i, argv] of commands.entries()) {
-      const last = i === commands.length - 1;
-      await exec(argv[0]!, argv.slice(1)).catch((error: unknown) => {
-        if (last) throw error; // the timer itself must be there
-      });
-    }
-  }
-
-  private async disarm(): Promise<void> {
-    for (const argv of systemdDisarm()) await exec(argv[0]!, argv.slice(1)).catch(() => undefined);
   }
 }
 
