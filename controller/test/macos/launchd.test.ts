@@ -23,8 +23,8 @@ describe('launchctl print, as macOS prints it', () => {
   it('reads a running agent: state, pid, path; nested blocks do not count', () => {
     expect(parseLaunchctlPrint(fixture('launchctl-print-agent-running.txt'))).toEqual({
       state: 'running',
-      pid: 1076,
-      path: '/Users/sglavoie/scripts/launchagents/Library/LaunchAgents/com.sglavoie.ddc-brightnessd.plist',
+      pid: 2204,
+      path: '/Users/mike/Library/LaunchAgents/dev.converge.smb-mount.plist',
       lastExitCode: '(never exited)',
       runs: 1,
     });
@@ -106,7 +106,7 @@ function fakeLaunchd(options: { loggedIn?: boolean } = {}) {
         const plist = loaded.get(a!);
         if (!plist) return { exitCode: 113, stdout: '', stderr: fixture('launchctl-print-not-found.txt') };
         const label = a!.split('/').pop()!;
-        return { stdout: fixture('launchctl-print-agent-running.txt').replaceAll('com.sglavoie.ddc-brightnessd', label).replace(/path = .*\.plist/, `path = ${plist}`).replace('gui/501/', `${a!.split('/').slice(0, -1).join('/')}/`) };
+        return { stdout: fixture('launchctl-print-agent-running.txt').replaceAll('dev.converge.smb-mount', label).replace(/path = .*\.plist/, `path = ${plist}`).replace('gui/501/', `${a!.split('/').slice(0, -1).join('/')}/`) };
       }
       if (verb === 'bootstrap') {
         const label = path.basename(b!, '.plist');

@@ -1,5 +1,5 @@
 // SMB mounts on macOS, through a FAKE runner answering like macOS (the mount
-// table as real Macs print it, fixtures/macos/mount-table.txt): the helper and
+// table in the format Macs print it, fixtures/macos/mount-table.txt): the helper and
 // the user's LaunchAgent, the password in the System keychain through
 // `security -i` on stdin (never on a command line), mount and remount.
 import { describe, expect, it } from 'vitest';
@@ -22,9 +22,9 @@ const FIXTURE = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.ur
 describe('the macOS mount table', () => {
   it('is read with spaces in mount points and who mounted it', () => {
     const mounts = parseMacMounts(FIXTURE);
-    expect(mounts.find((m) => m.point === '/Volumes/Book2')).toEqual({ device: '//lfiolhais@nas.botasal.xyz/Book2', point: '/Volumes/Book2', fstype: 'smbfs', options: ['nodev', 'nosuid'], mountedBy: 'lipe' });
+    expect(mounts.find((m) => m.point === '/Volumes/Media')).toEqual({ device: '//guest@nas.example.net/Media', point: '/Volumes/Media', fstype: 'smbfs', options: ['nodev', 'nosuid'], mountedBy: 'alice' });
     expect(mounts.find((m) => m.point === '/Volumes/My Disk')?.fstype).toBe('hfs');
-    expect(shareKey('//lfiolhais@nas.botasal.xyz/Book2')).toBe('nas.botasal.xyz/book2');
+    expect(shareKey('//guest@nas.example.net/Media')).toBe('nas.example.net/media');
   });
 
   it('the helper is a valid sh script', () => {
