@@ -38,7 +38,7 @@ export async function ensureRuntime(l: Layout, current: string, currentPin: stri
   const target = `runtimes/${name}`;
   const installed = await access(path.join(dir, 'bin', 'node')).then(() => true, () => false);
   if (installed) return { target, pin: pin.version };
-  await installTarball(l, name, pin, path.join('bin', 'node'), download);
+  await installTarball(l, name, pin, (dir) => exec(path.join(dir, 'bin', 'node'), ['--version']), download);
   return { target, pin: pin.version };
 }
 
@@ -50,12 +50,12 @@ export async function ensureNpm(l: Layout, pins: RuntimePins | null, download: (
   if (!pins?.npm) return null;
   const name = `npm-v${pins.npm.version}`;
   const cli = path.join(l.runtimes, name, 'bin', 'npm-cli.js');
-  if (!(await access(cli).then(() => true, () => false))) await installTarball(l, name, pins.npm, path.join('bin', 'npm-cli.js'), download);
+  if (!(await access(cli).then(() => true, () => false))) await installTarball(l, name, pins.npm, (dir) => access(path.join(dir, 'bin', 'npm-cli.js')), download);
   return cli;
 }
 
 /** Download a pinned tarball, check its SHA-256, extract it beside the other runtimes as `name` (temp folder, renamed when whole). */
-async function installTarball(l: Layout, name: string, pin: { tarball: string; sha256: string }, entry: string, download: (url: string) => Promise<Uint8Array>): Promise<void> {
+async function installTarball(l: Layout, name: string, pin: { tarball: string; sha256: string }, check: (dir: string) => Promise<unknown>, download: (url: string) => Promise<Uint8Array>): Promise<void> {
   const bytes = await download(pin.tarball);
   const sum = createHash('sha256').update(bytes).digest('hex');
   if (sum !== pin.sha256) throw new Error(`${pin.tarball} has SHA-256 ${sum}, not the pinned ${pin.sha256}: not installing it`);
@@ -69,8 +69,7 @@ async function installTarball(l: Layout, name: string, pin: { tarball: string; s
     await writeFile(archive, bytes);
     await exec('tar', ['-xzf', archive, '-C', tmp, '--strip-components=1']);
     await rm(archive);
-    if (entry.endsWith('node')) await exec(path.join(tmp, entry), ['--version']);
-    else await access(path.join(tmp, entry));
+    await check(tmp);
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
   } catch (error) {
