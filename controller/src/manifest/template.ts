@@ -42,6 +42,8 @@ export class TemplateEngine {
   private readonly envs = new Map<string, nunjucks.Environment>();
   private readonly compiled = new Map<string, nunjucks.Template>();
   private readonly resolved = new Map<string, string>();
+  /** Each template file's header, read once per engine (an engine lives for one load of the repository, as nunjucks' own cache does). */
+  private readonly headers = new Map<string, ReturnType<typeof readHeader>>();
   private readonly repoReal: string;
   /** Repository-relative files the templates read (includes too). */
   readonly filesRead = new Set<string>();
@@ -132,7 +134,12 @@ export class TemplateEngine {
   renderFile(relPath: string, context: TemplateContext): string {
     const name = relPath.split(path.sep).join('/');
     try {
-      const { options, trailingNewlines } = readHeader(this.repoReal, name);
+      let header = this.headers.get(name);
+      if (!header) {
+        header = readHeader(this.repoReal, name);
+        this.headers.set(name, header);
+      }
+      const { options, trailingNewlines } = header;
       const env = this.envFor(options);
       const out = withBudget(this.budget, () => env.render(name, renderContext(context)));
       // Ansible's rule: the file ends with at least as many newlines as the template does.
