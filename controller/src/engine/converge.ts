@@ -120,7 +120,7 @@ async function convergeHost(loaded: LoadedHost, base: BaseContext, options: Conv
     }
     const notifiers = (loaded.graph.notifiedBy.get(resource.id) ?? []).filter((id) => changed.has(id));
     window.start(resource.id, async () => {
-      const result = await convergeOne(resource, notifiers, ctx, inventory, options.mode);
+      const result = await convergeOne(resource, specHashOf(resource, loaded), notifiers, ctx, inventory, options.mode);
       // A command, a package, a service may move or remove folders: walk again after one.
       if (!resourceType(resource.type)!.concurrent) dropDirCache();
       if (result.status === 'changed') changed.add(resource.id);
@@ -194,7 +194,20 @@ async function prefetch(resources: readonly Resource[], os: LoadedHost['host']['
   }
 }
 
-async function convergeOne(resource: Resource, notifiers: string[], ctx: Context, inventory: Inventory, mode: RunMode): Promise<Omit<ResourceReport, 'source'>> {
+// The agent converges the same loaded host again and again: each spec is hashed once.
+const specHashes = new WeakMap<Spec, string>();
+
+/** hashOf the resource's spec: from the load cache, from an earlier run of this process, or computed now. */
+function specHashOf(resource: Resource, loaded: LoadedHost): string {
+  let hash = loaded.specHashes?.get(resource.id) ?? specHashes.get(resource.spec);
+  if (hash === undefined) {
+    hash = hashOf(resource.spec);
+    specHashes.set(resource.spec, hash);
+  }
+  return hash;
+}
+
+async function convergeOne(resource: Resource, specHash: string, notifiers: string[], ctx: Context, inventory: Inventory, mode: RunMode): Promise<Omit<ResourceReport, 'source'>> {
   const type = resourceType(resource.type)!;
   const provider = type.provider(ctx.host.os) as Provider<Spec, unknown>;
   const id = resource.id;
@@ -205,7 +218,6 @@ async function convergeOne(resource: Resource, notifiers: string[], ctx: Context
     const changes = absent ? (observed === null ? [] : [removal()]) : provider.diff(desired, observed);
     const actionable = changes.filter((c) => !c.skipped);
     const previous = inventory.get(id);
-    const specHash = hashOf(resource.spec);
     // Out of sync with an unchanged manifest is drift, unless only the source moved (a rotated secret).
     const drift = actionable.some((c) => !c.upstream) && previous?.specHash === specHash;
     const remember = (created: boolean, hash = specHash) =>

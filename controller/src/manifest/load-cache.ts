@@ -13,17 +13,19 @@ import { resourceType } from '../resources/registry.js';
 import { buildGraph } from '../engine/graph.js';
 import { hostPaths } from '../platform/paths.js';
 import { writeFileAtomicSync } from '../platform/fs-atomic.js';
-import { stableJson } from '../engine/stable-json.js';
+import { hashOf, stableJson } from '../engine/stable-json.js';
 import { codeRoot } from '../platform/install-root.js';
 
-const FORMAT = 2;
+const FORMAT = 3;
 
 interface CacheEntry {
   format: number;
   key: string;
   files: { rel: string; sha: string | null }[];
   dirs: { rel: string; entries: string }[];
-  host: { host: HostInfo; prune: boolean; resources: Resource[]; files: string[]; checks?: LoadedHost['checks'] };
+  host: { host: HostInfo; prune: boolean; resources: Resource[]; files: string[]; checks?: LoadedHost['checks']; window?: LoadedHost['window'] };
+  /** hashOf each resource's spec, in the order of `host.resources` (a no-op run compares them with the inventory's). */
+  specHashes: string[];
 }
 
 export interface CachedLoadOptions extends LoadOptions {
@@ -46,12 +48,15 @@ export async function loadHostCached(repo: string, name: string, options: Cached
   const { host, diagnostics } = loadHost(repo, name, options);
   // Hosts with sensitive content are not cached: the cache would be one more copy of it at rest.
   if (file && host && options.write && !host.resources.some((r) => r.spec.sensitive === true)) {
+    const specHashes = host.resources.map((r) => hashOf(r.spec));
+    host.specHashes = new Map(host.resources.map((r, i) => [r.id, specHashes[i]!]));
     const entry: CacheEntry = {
       format: FORMAT,
       key,
       files: host.files.map((rel) => ({ rel, sha: shaOf(path.join(repo, rel)) })),
       dirs: inputDirs(host).map((rel) => ({ rel, entries: listing(path.join(repo, rel)) })),
-      host: { host: host.host, prune: host.prune, resources: host.resources, files: host.files, checks: host.checks },
+      host: { host: host.host, prune: host.prune, resources: host.resources, files: host.files, checks: host.checks, ...(host.window ? { window: host.window } : {}) },
+      specHashes,
     };
     try {
       mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -73,11 +78,12 @@ function readEntry(file: string, key: string, repo: string): LoadedHost | null {
   if (entry.format !== FORMAT || entry.key !== key) return null;
   for (const f of entry.files) if (shaOf(path.join(repo, f.rel)) !== f.sha) return null;
   for (const d of entry.dirs) if (listing(path.join(repo, d.rel)) !== d.entries) return null;
-  const { host, resources, prune, files, checks } = entry.host;
-  if (resources.some((r) => !resourceType(r.type))) return null;
+  const { host, resources, prune, files, checks, window } = entry.host;
+  if (resources.some((r) => !resourceType(r.type)) || entry.specHashes?.length !== resources.length) return null;
   const paths = hostPaths(host.os, typeof host.vars.user === 'string' ? host.vars.user : undefined);
   const graph = buildGraph(resources, resourceType, host, paths);
-  return { repo, host, prune, paths, resources: graph.order, graph, files, checks };
+  const specHashes = new Map(resources.map((r, i) => [r.id, entry.specHashes[i]!]));
+  return { repo, host, prune, paths, resources: graph.order, graph, files, checks, ...(window ? { window } : {}), specHashes };
 }
 
 /** Folders whose listing decides which manifests a host has. */

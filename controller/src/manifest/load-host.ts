@@ -54,6 +54,8 @@ export interface LoadedHost {
   checks?: LoadedCheck[];
   /** `window:` of host.yml, else of its roles: when new commits may be applied. */
   window?: MaintenanceWindow;
+  /** Each resource's spec hash by id, when the load cache already knows it (the engine computes the rest). */
+  specHashes?: ReadonlyMap<string, string>;
 }
 
 export interface LoadOptions {
