@@ -6,7 +6,6 @@ import process from 'node:process';
 import { loadHostCached } from '../manifest/load-cache.js';
 import type { LoadedHost } from '../manifest/load-host.js';
 import { ManifestError } from '../manifest/diagnostics.js';
-import { loadConfig } from '../agent/config.js';
 import type { AgentConfig } from '../agent/config-schema.js';
 import { createBaseContext, defaultStateDir } from '../engine/context.js';
 import type { BaseContext } from '../engine/context.js';
@@ -78,7 +77,8 @@ function mustBeFolder(dir: string, what: string): void {
 
 /** Load the host and build its context. Throws ManifestError when the host does not validate. */
 export async function prepareHostRun(flags: HostRunFlags, options: { writeCache?: boolean } = {}): Promise<HostRun> {
-  const config = flags.config ? loadConfig(flags.config) : null;
+  // The config's YAML parser is loaded only when there is a config to read (a no-op with --repo parses no YAML).
+  const config = flags.config ? (await import('../agent/config.js')).loadConfig(flags.config) : null;
   const hostName = flags.host ?? config?.host;
   if (!hostName) throw new ConvergeError('invalid-input', 'which host? pass --host NAME (or --config with host:)');
   const root = path.resolve(flags.root ?? config?.root ?? '/');
