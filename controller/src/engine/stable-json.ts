@@ -2,7 +2,7 @@
 // Written out by hand for plain data (a no-op run hashes every resource's spec);
 // anything else (toJSON, class instances) goes through JSON.stringify with a
 // sorting replacer, which gives the same text.
-import * as crypto from 'node:crypto';
+import { sha256Hex } from '../platform/hash.js';
 
 /** Deterministic JSON text of a value (object keys sorted). */
 export function stableJson(value: unknown): string {
@@ -13,14 +13,6 @@ export function stableJson(value: unknown): string {
 /** A short sha256 of a value's stable JSON. */
 export function hashOf(value: unknown): string {
   return sha256Hex(stableJson(value)).slice(0, 16);
-}
-
-// crypto.hash (Node 21.7 and later) hashes a string in one call, without a Hash object: half the cost for short text.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-
-/** The hex sha256 of a string. */
-export function sha256Hex(text: string): string {
-  return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
 }
 
 function viaReplacer(value: unknown): string {

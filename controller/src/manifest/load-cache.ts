@@ -13,6 +13,7 @@ import { resourceType } from '../resources/registry.js';
 import { buildGraph } from '../engine/graph.js';
 import { hostPaths } from '../platform/paths.js';
 import { writeFileAtomicSync } from '../platform/fs-atomic.js';
+import { sha256Hex } from '../platform/hash.js';
 import { hashOf, stableJson } from '../engine/stable-json.js';
 import { codeRoot } from '../platform/install-root.js';
 
@@ -92,7 +93,7 @@ function inputDirs(host: LoadedHost): string[] {
 }
 
 function cacheKey(name: string, options: LoadOptions): string {
-  return createHash('sha256').update(stableJson({ name, facts: options.facts ?? null, code: codeFingerprint() })).digest('hex');
+  return sha256Hex(stableJson({ name, facts: options.facts ?? null, code: codeFingerprint() }));
 }
 
 let fingerprint: string | undefined;
@@ -118,7 +119,7 @@ function codeFingerprint(): string {
 
 function shaOf(file: string): string | null {
   try {
-    return createHash('sha256').update(readFileSync(file)).digest('hex');
+    return sha256Hex(readFileSync(file));
   } catch {
     return null;
   }

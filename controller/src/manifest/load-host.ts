@@ -39,6 +39,9 @@ import { isDir, isFile, listDir, listHosts, readRepoFile, repoReadError, yamlFil
 import { loadSecretsMap, resolveEnvFile, SECRETS_MAP_FILE } from '../secrets/map.js';
 import type { SecretsMapFile } from '../secrets/map.js';
 
+// Built once: a zod schema built per resource cost 15 ms over 1,000 of them.
+const OPTIONAL_WHEN = When.optional();
+
 /** A host that validated: everything the engine needs. */
 export interface LoadedHost {
   repo: string;
@@ -321,7 +324,7 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
     diagnostics.push({ ...at([typeName], true), message });
     return null;
   }
-  const whenParsed = When.optional().safeParse(item.when, { reportInput: true });
+  const whenParsed = OPTIONAL_WHEN.safeParse(item.when, { reportInput: true });
   if (!whenParsed.success) {
     diagnostics.push(...zodDiagnostics(whenParsed.error, yaml, [...origin.path, 'when'], { what: 'when', knownKeys: () => ['os', 'host', 'var'] }));
     return null;

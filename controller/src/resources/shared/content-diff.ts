@@ -1,7 +1,7 @@
 // How a content change is shown: a unified diff for text, a summary for binary
 // or sensitive content. Never the value of a secret.
 import { createTwoFilesPatch } from 'diff';
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../platform/hash.js';
 import type { Change } from '../types.js';
 
 const MAX_DIFF_LINES = 200;
@@ -59,7 +59,7 @@ export function addedPatch(from: string, to: string, after: string): string {
 
 /** "123 bytes, sha256 1a2b3c4d". */
 function summary(bytes: Uint8Array): string {
-  const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
+  const hash = sha256Hex(bytes).slice(0, 12);
   return `${bytes.byteLength} bytes, sha256 ${hash}`;
 }
 
