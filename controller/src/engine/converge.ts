@@ -221,7 +221,7 @@ async function convergeOne(resource: Resource, specHash: string, notifiers: stri
     // Out of sync with an unchanged manifest is drift, unless only the source moved (a rotated secret).
     const drift = actionable.some((c) => !c.upstream) && previous?.specHash === specHash;
     const remember = (created: boolean, hash = specHash) =>
-      inventory.set(id, absent ? null : { type: resource.type, spec: type.inventorySpec?.(resource.spec) ?? resource.spec, created, specHash: hash, since: previous?.since ?? ctx.run.startedAt });
+      inventory.set(id, absent ? null : { type: resource.type, spec: type.inventorySpec?.(resource.spec) ?? resource.spec, created, specHash: hash, since: previous?.since ?? ctx.run.startedAt }, { urgent: hash === 'pending' });
 
     if (actionable.length === 0) {
       const skippedOnly = changes.length > 0;

@@ -33,6 +33,8 @@ const snapshots = new Map<string, { identity: string; entries: Map<string, Inven
 /** The inventory of one host, with a journal for changes not yet in the snapshot. */
 export class Inventory {
   private journal: number | null = null;
+  /** Journal lines not yet written: only a line written before an effect must be in the file at once (set's `urgent`). */
+  private unwritten: string[] = [];
   private dirty = false;
 
   private constructor(
@@ -82,22 +84,38 @@ export class Inventory {
     return this.entries.get(id);
   }
 
-  /** Record (or with null, forget) a resource; journaled at once. */
-  async set(id: string, entry: InventoryEntry | null): Promise<void> {
+  /**
+   * Record (or with null, forget) a resource. `urgent`: the line is in the journal
+   * file when this returns, with any before it (the engine's "created" written
+   * before it creates: a kill right after must not lose it). Other lines wait for
+   * the next urgent one or for save(): a kill that loses one costs nothing (a
+   * "pending" entry is settled by the next run; a removal is redone), and a run
+   * that creates 1,000 files makes 1,000 writes instead of 2,000.
+   */
+  async set(id: string, entry: InventoryEntry | null, options: { urgent?: boolean } = {}): Promise<void> {
     const before = this.entries.get(id);
     if (entry ? before && sameEntry(before, entry) : !before) return;
     if (entry) this.entries.set(id, entry);
     else this.entries.delete(id);
     this.dirty = true;
+    this.unwritten.push(JSON.stringify({ id, entry } satisfies JournalLine) + '\n');
+    if (options.urgent || this.unwritten.length >= 256) this.writeJournal();
+  }
+
+  private writeJournal(): void {
+    if (this.unwritten.length === 0) return;
     if (this.journal === null) {
       mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
       this.journal = openSync(`${this.file}.journal`, 'a', 0o600);
     }
-    writeSync(this.journal, JSON.stringify({ id, entry } satisfies JournalLine) + '\n');
+    const text = this.unwritten.join('');
+    this.unwritten = [];
+    writeSync(this.journal, text);
   }
 
   /** Write the snapshot atomically and drop the journal. */
   async save(): Promise<void> {
+    this.writeJournal(); // until the snapshot is renamed into place, the journal is what a crash leaves
     this.closeJournal();
     if (!this.dirty) return;
     mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
@@ -112,6 +130,7 @@ export class Inventory {
 
   /** Close the journal without writing the snapshot (plan). */
   async close(): Promise<void> {
+    this.writeJournal();
     this.closeJournal();
   }
 
