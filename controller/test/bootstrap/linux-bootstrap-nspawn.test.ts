@@ -34,7 +34,7 @@ describeWith(available)('linux.sh on a fresh machine', () => {
     expect(m.sh('git -C /srv/fleet.git log --format=%s status')).toMatch(/^lab: applied [0-9a-f]{7}/m);
     // The service: installed, enabled at boot, started by systemd with the agent's command line.
     expect(m.exec(['systemctl', 'is-enabled', 'converge-agent.service']).stdout.trim()).toBe('enabled');
-    expect(m.exec(['systemctl', 'show', '-p', 'ExecStart', '--value', 'converge-agent.service']).stdout).toContain('/opt/converge/runtime/bin/node /opt/converge/agent/controller/bin/converge.js agent --config /etc/converge/config.yml');
+    expect(m.exec(['systemctl', 'show', '-p', 'ExecStart', '--value', 'converge-agent.service']).stdout).toContain('/opt/converge/runtime/bin/node --max-semi-space-size=8 /opt/converge/agent/controller/bin/converge.js agent --config /etc/converge/config.yml');
     expect(m.exec(['systemctl', 'is-active', 'converge-agent.service']).stdout.trim()).toBe('active');
     expect(m.sh('stat -c %a /etc/converge/deploy_key').trim()).toBe('600');
     expect(m.sh('cat /etc/converge/config.yml')).toContain("repo: 'file:///srv/fleet.git'");

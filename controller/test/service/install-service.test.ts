@@ -39,7 +39,7 @@ describeWith(runs('systemctl', ['--version']))('the systemd unit', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const unit = path.join(root, 'etc/systemd/system/converge-agent.service');
     expect(readFileSync(unit, 'utf8')).toContain('GIT_SSH_COMMAND=ssh -i /etc/converge/deploy_key');
-    expect(readFileSync(unit, 'utf8')).toContain(`ExecStart=${process.execPath} /opt/converge/agent/controller/bin/converge.js agent --config /etc/converge/config.yml`);
+    expect(readFileSync(unit, 'utf8')).toContain(`ExecStart=${process.execPath} --max-semi-space-size=8 /opt/converge/agent/controller/bin/converge.js agent --config /etc/converge/config.yml`);
     expect(readlinkSync(path.join(root, 'etc/systemd/system/multi-user.target.wants/converge-agent.service'))).toBe('/etc/systemd/system/converge-agent.service');
     expect(r.stdout).toContain(`ran: systemctl --root=${root} enable converge-agent.service`);
     expect(r.stdout).toContain('skipped (--root: no running service manager): systemctl restart converge-agent.service');
@@ -89,10 +89,10 @@ describe('the LaunchDaemon', () => {
     const o = parsePlist(agentPlist(defaultAgentCommand('macos')))!;
     expect(o).toMatchObject({ Label: 'dev.converge.agent', RunAtLoad: true, KeepAlive: true, ThrottleInterval: 30, StandardOutPath: '/Library/Logs/converge/agent.log' });
     // The self-upgrade guard's start-up check runs first (nothing when no upgrade is under way), then the agent.
-    expect(o.ProgramArguments).toEqual(['/bin/sh', '-c', `[ ! -f '/usr/local/converge/upgrade/guard.sh' ] || /bin/sh '/usr/local/converge/upgrade/guard.sh' start; exec "$0" "$@"`, '/usr/local/converge/runtime/bin/node', '/usr/local/converge/agent/controller/bin/converge.js', 'agent', '--config', '/etc/converge/config.yml']);
+    expect(o.ProgramArguments).toEqual(['/bin/sh', '-c', `[ ! -f '/usr/local/converge/upgrade/guard.sh' ] || /bin/sh '/usr/local/converge/upgrade/guard.sh' start; exec "$0" "$@"`, '/usr/local/converge/runtime/bin/node', '--max-semi-space-size=8', '/usr/local/converge/agent/controller/bin/converge.js', 'agent', '--config', '/etc/converge/config.yml']);
     const argv = o.ProgramArguments as string[];
     const echoed = spawnSync(argv[0]!, [argv[1]!, argv[2]!.replace('exec "$0" "$@"', 'echo "$0" "$@"'), ...argv.slice(3)], { encoding: 'utf8' });
-    expect(echoed.stdout).toBe('/usr/local/converge/runtime/bin/node /usr/local/converge/agent/controller/bin/converge.js agent --config /etc/converge/config.yml\n');
+    expect(echoed.stdout).toBe('/usr/local/converge/runtime/bin/node --max-semi-space-size=8 /usr/local/converge/agent/controller/bin/converge.js agent --config /etc/converge/config.yml\n');
   });
 
   describeWith(runs('xmllint', ['--version']))('checked by xmllint', () => {

@@ -1,6 +1,7 @@
 // What the agent service runs, wherever it is installed: node, the CLI entry,
 // `agent --config <file>`. Paths are those of the machine being installed.
 import type { OS } from '../os.js';
+import runtime from '../../../runtime.json' with { type: 'json' };
 
 export interface AgentCommand {
   /** The node executable (the private runtime of the bootstrap scripts). */
@@ -32,8 +33,11 @@ export function defaultAgentCommand(os: OS): AgentCommand {
 
 /** The argument vector of the agent. */
 export function agentArgv(c: AgentCommand): string[] {
-  return [c.node, c.entry, 'agent', '--config', c.config];
+  return [c.node, ...NODE_FLAGS, c.entry, 'agent', '--config', c.config];
 }
+
+/** The flags node runs the agent with (controller/runtime.json `nodeFlags`: a young generation of at most 8 MiB). */
+export const NODE_FLAGS: readonly string[] = runtime.nodeFlags;
 
 /** The install prefix of a bootstrap-installed agent (`<prefix>/agent/controller/bin/converge.js`), or null: only there does the agent upgrade itself. */
 export function installPrefix(entry: string): string | null {

@@ -4,6 +4,7 @@
 // LocalSystem (WinSW's default account), delayed automatic start, restart on
 // failure with growing delays, logs rolled by size under %ProgramData%\converge\logs.
 import type { AgentCommand } from './definition.js';
+import { NODE_FLAGS } from './definition.js';
 import type { Step } from './steps.js';
 import { xmlEscape } from '../../resources/scheduled-task/xml.js';
 
@@ -27,7 +28,7 @@ export function windowsArg(a: string): string {
 
 /** The WinSW configuration. */
 export function winswXml(c: AgentCommand): string {
-  const args = [c.entry, 'agent', '--config', c.config].map(windowsArg).join(' ');
+  const args = [...NODE_FLAGS, c.entry, 'agent', '--config', c.config].map(windowsArg).join(' ');
   return [
     '<!-- Managed by converge install-service; converge uninstall-service removes it. -->',
     '<service>',
