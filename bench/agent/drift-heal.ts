@@ -91,7 +91,8 @@ async function main(): Promise<void> {
   const root = path.join(dir, 'root-drift');
   const outbox = path.join(dir, 'state-drift', 'outbox');
   // AGENT_NODE_OPTIONS: node options for the agent alone (--import a profiler).
-  const agent = startAgent(config, 'debug', process.env.AGENT_NODE_OPTIONS ? { NODE_OPTIONS: process.env.AGENT_NODE_OPTIONS } : {});
+  // At the level devices run (info): debug lines would be part of what is timed.
+  const agent = startAgent(config, 'info', process.env.AGENT_NODE_OPTIONS ? { NODE_OPTIONS: process.env.AGENT_NODE_OPTIONS } : {});
   const heal: number[] = [];
   const queue: number[] = [];
   const perKind = new Map<string, number[]>();

@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 export const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(PROJECT, 'controller/bin/converge.js');
+/** The agent runs as the service runs it: CONVERGE_NODE (default: this node; scripts/device-node.sh prints the device runtime) with controller/runtime.json nodeFlags. */
+const AGENT_NODE = process.env.CONVERGE_NODE ?? process.execPath;
+const NODE_FLAGS = (JSON.parse(readFileSync(path.join(PROJECT, 'controller/runtime.json'), 'utf8')) as { nodeFlags: string[] }).nodeFlags;
 const ENV = { ...process.env, GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.invalid', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.invalid', GIT_CONFIG_NOSYSTEM: '1' };
 
 /** A fresh temp folder. */
@@ -77,7 +80,7 @@ export interface AgentProcess {
 
 /** `converge agent --config FILE`, its log lines collected. */
 export function startAgent(config: string, level = 'debug', env: Record<string, string> = {}): AgentProcess {
-  const child = spawn(process.execPath, [BIN, 'agent', '--config', config, '--log-level', level], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...ENV, ...env } });
+  const child = spawn(AGENT_NODE, [...NODE_FLAGS, BIN, 'agent', '--config', config, '--log-level', level], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...ENV, ...env } });
   let buffer = '';
   const lines: string[] = [];
   child.stderr!.on('data', (d: Buffer) => {
@@ -149,7 +152,9 @@ export function percentile(values: number[], p: number): number {
 
 /** Print the line to run a bench again. */
 export function reproduce(script: string, args: string[]): void {
-  console.log(`\nreproduce: npm run build && npx tsx bench/agent/${script} ${args.join(' ')}`.trimEnd());
+  const node = process.env.CONVERGE_NODE ? 'CONVERGE_NODE=$(scripts/device-node.sh) ' : '';
+  console.log(`\nagent on ${AGENT_NODE === process.execPath ? 'this node' : AGENT_NODE} ${process.env.CONVERGE_NODE ? '' : process.version} ${NODE_FLAGS.join(' ')}`.replace(/ +/g, ' '));
+  console.log(`reproduce: npm run build && ${node}npx tsx bench/agent/${script} ${args.join(' ')}`.trimEnd());
 }
 
 /** `--name value` from argv, or the default. */

@@ -116,7 +116,7 @@ export class DriftWatch {
         if (failed === 1) this.log.warn({ dir, err: messageOf(error) }, 'cannot watch a directory of managed paths');
       }
     }
-    this.log.debug({ paths: targets.size, directories: this.dirs.size }, 'watching managed paths');
+    this.log.info({ paths: targets.size, directories: this.dirs.size }, 'watching managed paths');
   }
 
   /** A run starts: what changes from now on may be the agent's own writing. */
