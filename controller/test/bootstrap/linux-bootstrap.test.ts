@@ -98,7 +98,7 @@ describeWith(isRoot)('linux.sh for real (paths in a temp folder)', () => {
     expect(first.stdout).toContain('declare it in hosts/lab/host.yml as');
     expect(first.stdout).toMatch(/^ {2}agentKey: ssh-ed25519 \S+ converge@lab$/m);
     const unit = readFileSync(p('svc/etc/systemd/system/converge-agent.service'), 'utf8');
-    expect(unit).toContain(`ExecStart=${p('opt/runtime/bin/node')} ${p('opt/agent/controller/bin/converge.js')} agent --config ${p('etc/config.yml')}`);
+    expect(unit).toContain(`ExecStart=${p('opt/runtime/bin/node')} --max-semi-space-size=8 ${p('opt/agent/controller/bin/converge.js')} agent --config ${p('etc/config.yml')}`);
     expect(readlinkSync(p('svc/etc/systemd/system/multi-user.target.wants/converge-agent.service'))).toBe('/etc/systemd/system/converge-agent.service');
     expect(first.stdout).toContain('== 8/9 first converge (secrets-sync: env files from Key Vault)');
     // The installed agent is a working converge.

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { z } from 'zod';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 
@@ -16,8 +17,9 @@ const RuntimeFile = z.strictObject({
   $comment: z.array(z.string()).min(1),
   node: z.strictObject({ npm: z.strictObject(Object.fromEntries(PLATFORMS.map((p) => [p, Pin])) as Record<(typeof PLATFORMS)[number], typeof Pin>) }),
   npm: z.strictObject({ version: Version, tarball: z.url(), sha256: Sha }),
+  nodeFlags: z.array(z.string().regex(/^--[a-z][a-z-]*(=[\w.-]+)?$/)),
 });
-const READERS = ['scripts/bootstrap/linux.sh', 'scripts/bootstrap/macos.sh', 'scripts/bootstrap/windows.ps1', 'scripts/ci/device-runtime.sh'];
+const READERS = ['scripts/bootstrap/linux.sh', 'scripts/bootstrap/macos.sh', 'scripts/bootstrap/windows.ps1', 'scripts/device-node.sh'];
 
 const pins = RuntimeFile.parse(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'controller/runtime.json'), 'utf8')));
 
@@ -50,6 +52,13 @@ describe('controller/runtime.json', () => {
     expect(pins.npm.tarball).toBe(`https://registry.npmjs.org/npm/-/npm-${pins.npm.version}.tgz`);
     const shas = [...PLATFORMS.map((p) => pins.node.npm[p].sha256), pins.npm.sha256];
     expect(new Set(shas).size).toBe(shas.length);
+  });
+
+  it('gives the agent node flags that node takes (an unknown one would stop the service from starting)', () => {
+    expect(pins.nodeFlags.length).toBeGreaterThan(0);
+    const run = spawnSync(process.execPath, [...pins.nodeFlags, '-e', 'process.exit(7)'], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(7);
   });
 
   it('is where every bootstrap script and the CI script take the runtime from: no second version or SHA-256 in scripts/', () => {
