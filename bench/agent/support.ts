@@ -153,7 +153,7 @@ export function percentile(values: number[], p: number): number {
 /** Print the line to run a bench again. */
 export function reproduce(script: string, args: string[]): void {
   const node = process.env.CONVERGE_NODE ? 'CONVERGE_NODE=$(scripts/device-node.sh) ' : '';
-  console.log(`\nagent on ${AGENT_NODE === process.execPath ? 'this node' : AGENT_NODE} ${process.env.CONVERGE_NODE ? '' : process.version} ${NODE_FLAGS.join(' ')}`.replace(/ +/g, ' '));
+  console.log(`\nagent: ${[AGENT_NODE, ...NODE_FLAGS].join(' ')}`);
   console.log(`reproduce: npm run build && ${node}npx tsx bench/agent/${script} ${args.join(' ')}`.trimEnd());
 }
 
