@@ -207,6 +207,15 @@ function specHashOf(resource: Resource, loaded: LoadedHost): string {
   return hash;
 }
 
+/**
+ * The seal to pass to observe: the one kept when this very spec was last found
+ * in sync. Only for providers whose desired state is the spec itself (no
+ * `desire`: no secret or run-time value the spec's hash does not cover).
+ */
+function sealFor(provider: Provider<Spec, unknown>, previous: InventoryEntry | undefined, specHash: string): string | undefined {
+  return !provider.desire && previous?.specHash === specHash ? previous.seal : undefined;
+}
+
 async function convergeOne(resource: Resource, specHash: string, notifiers: string[], ctx: Context, inventory: Inventory, mode: RunMode): Promise<Omit<ResourceReport, 'source'>> {
   const type = resourceType(resource.type)!;
   const provider = type.provider(ctx.host.os) as Provider<Spec, unknown>;
@@ -214,14 +223,18 @@ async function convergeOne(resource: Resource, specHash: string, notifiers: stri
   try {
     const desired = provider.desire ? await provider.desire(resource.spec, ctx) : resource.spec;
     const absent = desired.ensure === 'absent';
-    const observed = await provider.observe(desired, ctx);
+    const previous = inventory.get(id);
+    const observed = await provider.observe(desired, ctx, sealFor(provider, previous, specHash));
     const changes = absent ? (observed === null ? [] : [removal()]) : provider.diff(desired, observed);
     const actionable = changes.filter((c) => !c.skipped);
-    const previous = inventory.get(id);
     // Out of sync with an unchanged manifest is drift, unless only the source moved (a rotated secret).
     const drift = actionable.some((c) => !c.upstream) && previous?.specHash === specHash;
-    const remember = (created: boolean, hash = specHash) =>
-      inventory.set(id, absent ? null : { type: resource.type, spec: type.inventorySpec?.(resource.spec) ?? resource.spec, created, specHash: hash, since: previous?.since ?? ctx.run.startedAt }, { urgent: hash === 'pending' });
+    const remember = (created: boolean, hash = specHash, seal: string | null = null) =>
+      inventory.set(
+        id,
+        absent ? null : { type: resource.type, spec: type.inventorySpec?.(resource.spec) ?? resource.spec, created, specHash: hash, since: previous?.since ?? ctx.run.startedAt, ...(seal ? { seal } : {}) },
+        { urgent: hash === 'pending' },
+      );
 
     if (actionable.length === 0) {
       const skippedOnly = changes.length > 0;
@@ -230,7 +243,7 @@ async function convergeOne(resource: Resource, specHash: string, notifiers: stri
         return skippedOnly ? skippedReport(id, changes) : { id, status: 'unchanged' };
       }
       await provider.touch?.(desired, observed, ctx);
-      await remember(previous?.created ?? false);
+      await remember(previous?.created ?? false, specHash, changes.length === 0 && !absent ? (provider.seal?.(observed, Date.now()) ?? null) : null);
       if (notifiers.length && provider.refresh && !absent) {
         const why = await provider.refresh(desired, ctx);
         if (typeof why === 'string') return { id, status: 'skipped', changes: [...changes, refreshChange(notifiers, false, why)], error: why };

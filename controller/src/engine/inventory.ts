@@ -18,6 +18,8 @@ export interface InventoryEntry {
   /** Hash of the manifest spec last converged: unchanged hash + out of sync = drift. */
   specHash: string;
   since: string;
+  /** The provider's seal of what was last found in sync with this specHash (see Provider.seal). */
+  seal?: string;
 }
 
 type JournalLine = { id: string; entry: InventoryEntry | null };
@@ -152,6 +154,6 @@ function identityOf(file: string): string | null {
 
 /** Equal entries. The spec kept is derived from the manifest spec its hash is of: equal hashes, equal specs (a no-op run compares 10,000 of these). */
 function sameEntry(a: InventoryEntry, b: InventoryEntry): boolean {
-  if (a.type !== b.type || a.created !== b.created || a.since !== b.since || a.specHash !== b.specHash) return false;
+  if (a.type !== b.type || a.created !== b.created || a.since !== b.since || a.specHash !== b.specHash || a.seal !== b.seal) return false;
   return a.specHash !== 'pending' || JSON.stringify(a.spec) === JSON.stringify(b.spec);
 }

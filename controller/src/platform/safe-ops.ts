@@ -63,8 +63,9 @@ export function readdirAt(dir: SafeDir): string[] {
  * The bytes of a regular file, opened without following a link. In a directory a
  * local user controls, only what that user could have put there is read: a file
  * of theirs, or root's own with one link, never another inode reached through a hard link.
+ * `opened` is given the status of the file read, taken before the first byte.
  */
-export function readFileAt(dir: SafeDir, name: string): Buffer {
+export function readFileAt(dir: SafeDir, name: string, opened?: (st: Stats) => void): Buffer {
   let fd: number;
   try {
     fd = openEntry(dir, name);
@@ -76,6 +77,7 @@ export function readFileAt(dir: SafeDir, name: string): Buffer {
     const st = fstatSync(fd);
     if (!st.isFile()) throw refuse(dir, name, 'it is not a regular file');
     checkConfined(dir, name, st);
+    opened?.(st);
     // Sized to the file (+1 to see the end in one read): a small file comes from Node's buffer pool, not a fresh 64 KiB.
     const chunks: Buffer[] = [];
     let chunk = Buffer.allocUnsafe(Math.min(st.size + 1, 1 << 24));

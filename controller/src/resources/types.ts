@@ -105,8 +105,19 @@ export interface Provider<S extends Spec = Spec, O = unknown> {
   desire?(spec: S, ctx: Context): Promise<S>;
   /** Once per run, before any observe: batch the reads for all resources of this type. */
   prefetch?(specs: S[], ctx: Context): Promise<void>;
-  /** Read the current state; null when absent. Changes nothing. */
-  observe(spec: S, ctx: Context): Promise<O | null>;
+  /**
+   * Read the current state; null when absent. Changes nothing. `sealed` is what
+   * `seal` returned when this spec was last found in sync: when the thing still
+   * shows that identity, the parts it vouches for need not be read again.
+   */
+  observe(spec: S, ctx: Context, sealed?: string): Promise<O | null>;
+  /**
+   * For an observation in sync with the spec: an identity of what was observed
+   * that any later change to it alters (a file's inode, size and change time), or
+   * null when there is none that can be trusted yet. The engine keeps it with the
+   * spec's hash and passes it to the next observe of the same spec.
+   */
+  seal?(observed: O | null, now: number): string | null;
   /** For an observation that is not null but means "does not exist yet" (a unit with no file): the inventory then records converge as its creator. */
   absent?(observed: O): boolean;
   /** What differs; [] when in sync. Pure. */

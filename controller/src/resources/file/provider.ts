@@ -5,30 +5,35 @@ import type { FileDesired } from './schema.js';
 import { desiredBytes } from './content.js';
 import { makeRoomForFile } from './make-room.js';
 import { contentChange } from '../shared/content-diff.js';
-import { attributeChanges, observePath, resolveIds, setAttributes, statPath, typeChange, unlinkPath } from '../shared/posix-path.js';
-import type { PathState } from '../shared/posix-path.js';
+import { attributeChanges, observePath, resolveIds, sealOf, setAttributes, statPath, typeChange, unlinkPath } from '../shared/posix-path.js';
+import type { FileContentIdentity, PathState } from '../shared/posix-path.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
 import { dirtyDirectories } from '../../engine/durability.js';
 import { ConvergeError } from '../../platform/errors.js';
 
 export interface FileObserved {
   state: PathState;
-  /** The bytes, when the path is a file and the spec manages content. */
+  /** The bytes, when the path is a file and the spec manages content (not read when a seal stands for them). */
   bytes?: Uint8Array;
+  /** Where the bytes came from: the file's identity, and whether a seal stood for them. */
+  content?: FileContentIdentity;
   privileged: boolean;
 }
 
 export { desiredBytes };
 
 export const posixFileProvider: Provider<FileDesired, FileObserved> = {
-  async observe(spec, ctx) {
+  async observe(spec, ctx, sealed) {
     // sync reads through one safe walk: see statPath; files that converge manages are small
-    const seen = observePath(ctx.local(spec.file), ctx, desiredBytes(spec) !== null);
+    const seen = observePath(ctx.local(spec.file), ctx, desiredBytes(spec) !== null, sealed);
     if (!seen) return null;
     const observed: FileObserved = { state: seen.state, privileged: ctx.privileged };
     if (seen.bytes) observed.bytes = seen.bytes;
+    if (seen.content) observed.content = seen.content;
     return observed;
   },
+
+  seal: (observed, now) => sealOf(observed?.content, now),
 
   diff(spec, observed) {
     const changes: Change[] = [];
@@ -39,7 +44,7 @@ export const posixFileProvider: Provider<FileDesired, FileObserved> = {
       changes.push(typeChange(observed.state.kind, 'file', 'file', spec.force));
     }
     const isFile = observed?.state.kind === 'file';
-    if (want) {
+    if (want && !observed?.content?.sealed) {
       const change = contentChange(spec.file, isFile ? observed!.bytes ?? new Uint8Array() : null, want, { sensitive: spec.sensitive });
       if (change) changes.push(change);
     }

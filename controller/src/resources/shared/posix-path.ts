@@ -43,19 +43,59 @@ export async function statPath(local: string, ctx: Pick<Context, 'users' | 'root
 }
 
 /** The state of a path and, when it is a file and `withBytes`, its bytes: one safe walk for both (observe's hot path). */
-export function observePath(local: string, ctx: Pick<Context, 'users' | 'root'>, withBytes: boolean): { state: PathState; bytes?: Buffer } | null {
+export function observePath(local: string, ctx: Pick<Context, 'users' | 'root'>, withBytes: boolean, sealed?: string): ObservedPath | null {
   try {
     return withParent(ctx.root, local, {}, (dir, name) => {
       const st = lstatAt(dir, name);
       if (!st) return null;
       const state = stateOf(st, ctx);
-      return withBytes && state.kind === 'file' ? { state, bytes: readFileAt(dir, name) } : { state };
+      if (!withBytes || state.kind !== 'file') return { state };
+      // The bytes found equal to the spec's when the file had this identity: no write since.
+      if (sealed !== undefined && sealed === contentIdentity(st)) return { state, content: { identity: sealed, changedAt: st.ctimeMs, sealed: true } };
+      let content: FileContentIdentity | undefined;
+      const bytes = readFileAt(dir, name, (opened) => (content = { identity: contentIdentity(opened), changedAt: opened.ctimeMs, sealed: false }));
+      return { state, bytes, ...(content ? { content } : {}) };
     });
   } catch (error) {
     if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return null;
     throw error;
   }
 }
+
+/** A path as observed: its state and, for a file whose content is managed, its bytes or the seal that stands for them. */
+export interface ObservedPath {
+  state: PathState;
+  bytes?: Buffer;
+  content?: FileContentIdentity;
+}
+
+/** Which inode the bytes were read from (or stood for by a seal), and when it last changed. */
+export interface FileContentIdentity {
+  /** Device, inode, size and change time: any write to the file, or a file put in its place, alters one. */
+  identity: string;
+  /** ctime, in ms since the epoch. */
+  changedAt: number;
+  /** True when the bytes were not read: the identity equals the seal of the last in-sync observation. */
+  sealed: boolean;
+}
+
+/** The identity of a file's bytes. ctime cannot be set back by the file's owner (only by root, changing the clock). */
+function contentIdentity(st: Stats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.ctimeMs}`;
+}
+
+/**
+ * The seal of bytes found in sync: their identity, once the file's last change is
+ * older than a margin. ctime comes from a coarse clock (a tick of up to 10 ms):
+ * a write in the same tick as the one observed could leave it unchanged, so a
+ * file changed less than a second before it was read is read again next time.
+ */
+export function sealOf(content: FileContentIdentity | undefined, now: number): string | null {
+  if (!content) return null;
+  return content.sealed || content.changedAt < now - SEAL_MARGIN_MS ? content.identity : null;
+}
+
+const SEAL_MARGIN_MS = 1000;
 
 function stateOf(st: Stats, ctx: Pick<Context, 'users'>): PathState {
   const kind: PathKind = st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
