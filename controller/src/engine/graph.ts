@@ -26,12 +26,18 @@ export interface Graph {
   cycles: { ids: string[]; edges: Edge[] }[];
 }
 
-/** Build the graph of a host's resources (declaration order is the tie-break). */
+/**
+ * Build the graph of a host's resources (declaration order is the tie-break).
+ * `ordered`: the resources are a graph's order already, of a host that loaded
+ * without a cycle (the load cache keeps them so): the edges are built, the order
+ * and the cycle search are not done again.
+ */
 export function buildGraph(
   resources: readonly Resource[],
   typeOf: (name: string) => ResourceType | undefined,
   host: HostInfo,
   paths: HostPaths,
+  options: { ordered?: boolean } = {},
 ): Graph {
   const byId = new Map(resources.map((r) => [r.id, r]));
   const after = new Map<string, Edge[]>(resources.map((r) => [r.id, []]));
@@ -77,6 +83,7 @@ export function buildGraph(
     }
   }
 
+  if (options.ordered) return { order: [...resources], after, notifiedBy, cycles: [] };
   const last = new Set(resources.filter((r) => typeOf(r.type)?.runsLast).map((r) => r.id));
   const cycles = findCycles(resources, after);
   const order = topoOrder(resources, after, last);

@@ -82,7 +82,8 @@ function readEntry(file: string, key: string, repo: string): LoadedHost | null {
   const { host, resources, prune, files, checks, window } = entry.host;
   if (resources.some((r) => !resourceType(r.type)) || entry.specHashes?.length !== resources.length) return null;
   const paths = hostPaths(host.os, typeof host.vars.user === 'string' ? host.vars.user : undefined);
-  const graph = buildGraph(resources, resourceType, host, paths);
+  // kept in the order a full load gave them, of a host with no cycle (one with a cycle is not cached)
+  const graph = buildGraph(resources, resourceType, host, paths, { ordered: true });
   const specHashes = new Map(resources.map((r, i) => [r.id, entry.specHashes[i]!]));
   return { repo, host, prune, paths, resources: graph.order, graph, files, checks, ...(window ? { window } : {}), specHashes };
 }

@@ -30,6 +30,39 @@ describe('the load cache', () => {
     expect(hit.host!.specHashes!.size).toBe(2);
   });
 
+  it('gives back the order and the edges a full load found', async () => {
+    // declared out of order: the file before the folder that holds it, a notify, an explicit requires
+    const fleet = createFleet({
+      'hosts/web/host.yml': 'os: linux\n',
+      'hosts/web/a.yml': [
+        'resources:',
+        '  - file: /etc/app/app.conf',
+        '    content: "x\\n"',
+        '    notify: [command:reload]',
+        '  - command: reload',
+        '    run: "true"',
+        '    refreshOnly: true',
+        '  - file: /etc/motd',
+        '    content: "hi\\n"',
+        '    requires: [file:/etc/app/app.conf]',
+        '  - directory: /etc/app',
+        '',
+      ].join('\n'),
+    });
+    const cacheDir = path.join(tempDir(), 'cache');
+    const full = await loadHostCached(fleet.dir, 'web', { cacheDir, write: true });
+    expect(full.diagnostics).toEqual([]);
+    const hit = await loadHostCached(fleet.dir, 'web', { cacheDir });
+    expect(hit.cached).toBe(true);
+    const ids = (h: typeof full) => h.host!.resources.map((r) => r.id);
+    expect(ids(full)).toEqual(['directory:/etc/app', 'file:/etc/app/app.conf', 'command:reload', 'file:/etc/motd']);
+    expect(ids(hit)).toEqual(ids(full));
+    expect(hit.host!.graph.order.map((r) => r.id)).toEqual(ids(full));
+    expect(hit.host!.graph.after).toEqual(full.host!.graph.after);
+    expect(hit.host!.graph.notifiedBy).toEqual(full.host!.graph.notifiedBy);
+    expect(hit.host!.graph.cycles).toEqual([]);
+  });
+
   it('misses when a template changes, and the new spec has a new hash', async () => {
     const fleet = createFleet(files);
     const cacheDir = path.join(tempDir(), 'cache');
