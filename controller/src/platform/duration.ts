@@ -1,5 +1,5 @@
-// Durations as manifests write them: 30s, 5m, 1h. (The agent config has the
-// same rule; this module has no other dependencies, so schemas anywhere can use it.)
+// Durations as manifests and the agent config write them: 30s, 5m, 1h. Its only
+// dependency is zod, so schemas anywhere can use it (durationToMs: duration-ms.ts).
 import { z } from 'zod';
 import { DURATION } from './duration-ms.js';
 
