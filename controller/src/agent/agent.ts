@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
 import type { ResolvedConfig } from './resolved-config.js';
-import { durationMs } from './config-schema.js';
+import { durationToMs as durationMs } from '../platform/duration-ms.js';
 import type { AgentState } from './state.js';
 import { loadState, refusalOf, refuse, refuseCrashedLoad, saveState } from './state.js';
 import type { RunEvents, RunReason } from './events.js';

@@ -3,22 +3,11 @@
 import { z } from 'zod';
 import { HOST_NAME } from '../manifest/host-schema.js';
 import { StatusStoreConfig } from './status-config.js';
-
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
-
-/** A duration like 30s, 15m, 1h. */
-export const Duration = z.string({ error: 'must be a duration like 30s, 15m or 1h' }).regex(DURATION, { error: 'must be a duration like 30s, 15m or 1h' });
+import { DurationText as Duration } from '../platform/duration.js';
+import { DURATION, durationToMs } from '../platform/duration-ms.js';
 
 /** A duration that must be longer than zero: a zero poll or interval would spin. */
-const Every = Duration.refine((text) => !DURATION.test(text) || durationMs(text) > 0, { error: 'must be longer than 0, like 30s' });
-
-/** Milliseconds of a duration string. */
-export function durationMs(text: string): number {
-  const m = DURATION.exec(text);
-  if (!m) throw new Error(`not a duration: ${text}`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Math.round(Number(m[1]) * unit);
-}
+const Every = Duration.refine((text) => !DURATION.test(text) || durationToMs(text) > 0, { error: 'must be longer than 0, like 30s' });
 
 /** A branch name git accepts (git check-ref-format --branch): no spaces, no `..`, no `~^:?*[\\`, no part starting with `.` or ending in `.lock`. */
 export function isBranchName(name: string): boolean {

@@ -2,7 +2,7 @@
 // commit, queue it on disk, and push the queue to the status branch.
 import { createHash } from 'node:crypto';
 import type { ResolvedConfig } from './resolved-config.js';
-import { durationMs } from './config-schema.js';
+import { durationToMs as durationMs } from '../platform/duration-ms.js';
 import type { AgentState } from './state.js';
 import type { RunEvents } from './events.js';
 import { emit } from './events.js';

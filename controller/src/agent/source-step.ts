@@ -9,7 +9,7 @@ import { FleetClone } from '../source/clone.js';
 import { remoteHeads } from '../source/remote.js';
 import { testingBranchAt } from './canary-branch.js';
 import { HeadPointer } from './head-pointer.js';
-import { durationMs } from './config-schema.js';
+import { durationToMs as durationMs } from '../platform/duration-ms.js';
 import { prepareGpgHome, verifyDescent, verifySignature } from '../source/trust.js';
 import type { RejectReason, TrustSettings } from '../source/trust.js';
 import { loadHost } from '../manifest/load-host.js';

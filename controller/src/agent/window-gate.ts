@@ -7,7 +7,7 @@
 import type { MaintenanceWindow, DeferCheck } from '../manifest/window-schema.js';
 import type { RolloutNote } from '../report/report.js';
 import type { Runner } from '../platform/runner.js';
-import { durationToMs } from '../platform/duration.js';
+import { durationToMs } from '../platform/duration-ms.js';
 import { windowState } from './window.js';
 
 export type WindowOutcome = { kind: 'open'; note?: string } | { kind: 'pending' | 'deferred'; note: RolloutNote };

@@ -6,7 +6,7 @@
 // clock is passed in.
 import type { MaintenanceWindow } from '../manifest/window-schema.js';
 import { WEEKDAYS } from '../manifest/window-schema.js';
-import { durationToMs } from '../platform/duration.js';
+import { durationToMs } from '../platform/duration-ms.js';
 
 export type WindowState = { open: true; closesAt: Date } | { open: false; opensAt: Date };
 

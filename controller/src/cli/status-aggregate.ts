@@ -5,7 +5,7 @@
 import path from 'node:path';
 import process from 'node:process';
 import { loadConfig, defaultConfigPath } from '../agent/config.js';
-import { durationMs } from '../agent/config-schema.js';
+import { durationToMs as durationMs } from '../platform/duration-ms.js';
 import { resolveConfig } from '../agent/resolved-config.js';
 import { openContainer } from '../report/blob-client.js';
 import { AggregateBranch } from '../report/aggregate/commit.js';

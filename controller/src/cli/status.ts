@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { loadConfig, defaultConfigPath } from '../agent/config.js';
-import { durationMs } from '../agent/config-schema.js';
+import { durationToMs as durationMs } from '../platform/duration-ms.js';
 import { readFleetStatus } from '../report/status-read.js';
 import type { FleetStatus, HostStatus } from '../report/status-read.js';
 import { findRepo } from '../source/git-head.js';

@@ -5,7 +5,7 @@ import net from 'node:net';
 import type { LoadedCheck } from '../manifest/check-schema.js';
 import type { CheckResult } from '../report/report.js';
 import type { BaseContext } from './context.js';
-import { durationToMs as durationMs } from '../platform/duration.js';
+import { durationToMs as durationMs } from '../platform/duration-ms.js';
 import { messageOf } from '../platform/errors.js';
 
 const RETRY_MS = 1000;

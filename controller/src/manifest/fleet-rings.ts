@@ -10,7 +10,7 @@ import { locate, parseYamlFile } from './yaml.js';
 import { zodDiagnostics } from './zod-diagnostics.js';
 import { FLEET_FILE, FleetFile } from './fleet-schema.js';
 import type { Ring, RingEntry } from './fleet-schema.js';
-import { durationToMs } from '../platform/duration.js';
+import { durationToMs } from '../platform/duration-ms.js';
 import { isFile, readRepoFile, repoReadError } from './repo-files.js';
 
 /** The rings of a commit and who is in each. */

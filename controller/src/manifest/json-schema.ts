@@ -5,12 +5,13 @@ import { HostFile } from './host-schema.js';
 import { FleetFile } from './fleet-schema.js';
 import { MaintenanceWindow } from './window-schema.js';
 import { resourceTypes } from '../resources/registry.js';
+import { resourceSchema } from '../resources/schemas.js';
 import { SecretsMap } from '../secrets/schema.js';
 import { AgentConfig } from '../agent/config-schema.js';
 
 /** File name → JSON Schema object. */
 export function jsonSchemas(): Record<string, unknown> {
-  const resource = z.union(resourceTypes.map((t) => (t.schema as z.ZodType).describe(t.description)) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]);
+  const resource = z.union(resourceTypes.map((t) => resourceSchema(t.name).describe(t.description)) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]);
   const resourcesFile = z.strictObject({
     resources: z.array(resource).optional().describe('the resources of this host or role'),
     vars: z.record(z.string(), z.unknown()).optional().describe('in a role: default vars (host.yml vars win)'),

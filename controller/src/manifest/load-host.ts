@@ -27,6 +27,7 @@ import { notAMapping } from './resource-item.js';
 import { duplicateInLoop, expandEntry } from './loop.js';
 import { When } from '../resources/shared/fields.js';
 import { resourceType, resourceTypes } from '../resources/registry.js';
+import { resourceSchema } from '../resources/schemas.js';
 import type { HostInfo, PrepareHelper, Resource, ResourceType, Spec } from '../resources/types.js';
 import { buildGraph, describeCycle } from '../engine/graph.js';
 import type { Graph } from '../engine/graph.js';
@@ -360,7 +361,7 @@ function loadResource(item: unknown, origin: Origin, dirRel: string, scope: Host
   if (typeof rendered[typeName] === 'number') rendered[typeName] = String(rendered[typeName]);
   for (const p of problems) diagnostics.push(templateDiagnostic(p, origin));
 
-  const parsed = type.schema.safeParse(rendered, { reportInput: true });
+  const parsed = resourceSchema(type.name).safeParse(rendered, { reportInput: true });
   if (!parsed.success) {
     // Beside a broken template the rest of the resource is still checked; what lies inside an unrendered value is not.
     const issues = parsed.error.issues.filter((issue) => !problems.some((p) => p.path.every((k, i) => issue.path[i] === k)));
@@ -559,7 +560,7 @@ function shapeKeys(type: ResourceType, at: readonly PropertyKey[] = []): string[
     if (part === null) return def?.shape ? n : undefined;
     return typeof part === 'number' ? def?.element : def?.shape?.[String(part)] ?? def?.valueType;
   };
-  let node: SchemaNode | undefined = type.schema as unknown as SchemaNode;
+  let node: SchemaNode | undefined = resourceSchema(type.name) as unknown as SchemaNode;
   for (const part of at) node = step(node, part);
   node = step(node, null);
   return Object.keys(node?._zod?.def?.shape ?? {});

@@ -9,7 +9,7 @@ import { gitAt, safeUrl } from '../source/git.js';
 import { readVerifiedStatuses } from './status-verify.js';
 import { OBJECT_ID } from './read-repo.js';
 import type { StatusDocument } from './status-document.js';
-import { durationMs } from '../agent/config-schema.js';
+import { durationToMs as durationMs } from '../platform/duration-ms.js';
 
 export interface HostStatus {
   /** From the path state/<host>/ on the status branch. */

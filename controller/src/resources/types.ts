@@ -1,7 +1,6 @@
 // The contract between the engine and every resource type: a type says *what*
-// (schema, ordering hints), a provider says *how* on one OS (observe, diff,
+// (ordering hints; its schema lives apart, in schemas.ts), a provider says *how* on one OS (observe, diff,
 // apply). The engine drives every type through the same steps.
-import type { z } from 'zod';
 import type { OS } from '../platform/os.js';
 import type { HostPaths } from '../platform/paths.js';
 import type { Runner } from '../platform/runner.js';
@@ -164,14 +163,12 @@ export interface PrepareHelper {
   envFile(name: string, field?: (string | number)[]): ResolvedEnvFile;
 }
 
-/** A resource type: its schema, its ordering hints and its providers. */
+/** A resource type: its ordering hints and its providers (its schema is in schemas.ts, loaded only to validate). */
 export interface ResourceType<S extends Spec = Spec, O = unknown> {
   /** The key that names this type in manifests (`file`, `directory`…). */
   readonly name: string;
   /** One line for `--help` and the JSON Schema. */
   readonly description: string;
-  /** The strict schema of the whole resource mapping, type key included. */
-  readonly schema: z.ZodType<S>;
   /** The systems this type exists on. */
   readonly os: readonly OS[];
   /** The title is an absolute path on the host: normalised, `~` expanded, watched for drift. */

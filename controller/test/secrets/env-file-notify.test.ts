@@ -1,7 +1,7 @@
 // An env file that changes refreshes what reads it: targets of its `notify`,
 // and resources that subscribe to it implicitly (a container reading it).
 // The resource type doing the reading here is a FAKE (test only): a `probe`
-// that records each refresh, added to the registry by vi.mock, because the
+// that records each refresh, added to the registry (and its schema to schemas.ts) by vi.mock, because the
 // real readers (containers, units) are other resource types.
 import { describe, expect, it, vi } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,18 +9,18 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { ResourceType } from '../../src/resources/types.js';
 import type * as Registry from '../../src/resources/registry.js';
+import type * as Schemas from '../../src/resources/schemas.js';
 
 type RegistryModule = typeof Registry;
+type SchemasModule = typeof Schemas;
 
 const refreshed: string[] = [];
 
 vi.mock('../../src/resources/registry.js', async (importOriginal) => {
   const real = await importOriginal<RegistryModule>();
-  const { commonFields } = await import('../../src/resources/shared/fields.js');
   const probe: ResourceType = {
     name: 'probe',
     description: 'FAKE for tests: records refreshes',
-    schema: z.strictObject({ probe: z.string(), reads: z.string().optional(), ...commonFields }),
     os: ['linux'],
     autoSubscribe: (spec) => (spec.reads ? [`envFile:${String(spec.reads)}`] : []),
     autoRequires: (spec) => (spec.reads ? [`envFile:${String(spec.reads)}`] : []),
@@ -35,6 +35,13 @@ vi.mock('../../src/resources/registry.js', async (importOriginal) => {
   };
   const types = [...real.resourceTypes, probe];
   return { resourceTypes: types, resourceType: (name: string) => types.find((t) => t.name === name) };
+});
+
+vi.mock('../../src/resources/schemas.js', async (importOriginal) => {
+  const real = await importOriginal<SchemasModule>();
+  const { commonFields } = await import('../../src/resources/shared/fields.js');
+  const probe = z.strictObject({ probe: z.string(), reads: z.string().optional(), ...commonFields });
+  return { resourceSchema: (name: string) => (name === 'probe' ? probe : real.resourceSchema(name)) };
 });
 
 const { loadHost } = await import('../../src/manifest/load-host.js');

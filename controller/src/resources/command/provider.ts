@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import type { Change, Context, Provider } from '../types.js';
 import type { CommandSpec } from './schema.js';
-import { durationToMs as durationMs } from '../../platform/duration.js';
+import { durationToMs as durationMs } from '../../platform/duration-ms.js';
 import type { CommandResult } from '../../platform/runner.js';
 import { ConvergeError } from '../../platform/errors.js';
 

@@ -1,6 +1,5 @@
 // `container`: a podman container run by a generated systemd service.
 import type { ResourceType } from '../types.js';
-import { ContainerSpec } from './schema.js';
 import type { ContainerDesired } from './schema.js';
 import { containerProvider } from './provider.js';
 import { containerUnitName, hostPathsOf } from './unit-text.js';
@@ -8,12 +7,11 @@ import { envFileIds, isPathRef, resolveEnvFiles } from '../shared/env-files.js';
 import { pathFieldProblems } from '../shared/path-fields.js';
 import type { PathField } from '../shared/path-fields.js';
 import { unitFilePath } from '../shared/systemd/names.js';
-import { lineBreakProblems } from '../shared/fields.js';
+import { lineBreakProblems } from '../shared/line-breaks.js';
 
 export const container: ResourceType<ContainerDesired> = {
   name: 'container',
   description: 'a podman container (image, command, ports, volumes, env, env files) run by a generated systemd service',
-  schema: ContainerSpec,
   os: ['linux'],
   check: (spec, host) => [
     ...lineBreakProblems(spec),

@@ -1,6 +1,6 @@
 // `directory`: a directory with mode and owner. Resources below it follow it.
 import type { Provider, ResourceType } from '../types.js';
-import { DirectorySpec } from './schema.js';
+import type { DirectorySpec } from './schema.js';
 import { posixDirectoryProvider } from './provider.js';
 import { windowsDirectoryProvider } from './windows-provider.js';
 import { rejectPosixOnWindows } from '../shared/windows-attributes.js';
@@ -9,7 +9,6 @@ import { OSES } from '../../platform/os.js';
 export const directory: ResourceType<DirectorySpec> = {
   name: 'directory',
   description: 'a directory: mode, owner, group; ensure absent',
-  schema: DirectorySpec,
   os: OSES,
   titleIsPath: true,
   concurrent: true,

@@ -1,9 +1,7 @@
 // `envFile`: an env file named in secrets-map.yml, rendered from the secret
 // backend (Key Vault, or a file in labs) with mode 0600. Containers, units and
 // mounts that read it refer to it by name and follow it.
-import type { z } from 'zod';
 import type { ResourceType } from '../types.js';
-import { EnvFileSpec } from './schema.js';
 import type { EnvFileDesired } from './schema.js';
 import { envFileProvider } from './provider.js';
 import { hostPaths } from '../../platform/paths.js';
@@ -16,7 +14,6 @@ export const envFile: ResourceType<EnvFileDesired> = {
   name: 'envFile',
   description: 'an env file of secrets-map.yml, rendered from the secret backend with mode 0600',
   // prepare adds what the map says (path, owner, secrets) to what the manifest says.
-  schema: EnvFileSpec as unknown as z.ZodType<EnvFileDesired>,
   os: OSES,
   prepare(spec, helper) {
     const ref = helper.envFile(spec.envFile);

@@ -1,6 +1,5 @@
 // `file`: a regular file with content from inline text, a repository file or a template.
 import type { Provider, ResourceType } from '../types.js';
-import { FileSpec } from './schema.js';
 import type { FileDesired } from './schema.js';
 import { posixFileProvider } from './provider.js';
 import { windowsFileProvider } from './windows-provider.js';
@@ -10,7 +9,6 @@ import { OSES } from '../../platform/os.js';
 export const file: ResourceType<FileDesired> = {
   name: 'file',
   description: 'a file: content, source or template; mode, owner, group; ensure absent',
-  schema: FileSpec,
   os: OSES,
   titleIsPath: true,
   concurrent: true,

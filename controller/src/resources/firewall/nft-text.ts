@@ -4,7 +4,7 @@
 // table is missing). Only `table inet converge` is ever named, so other
 // tables (the distribution's, Docker's, Tailscale's) are never touched.
 import type { FirewallSpec } from './schema.js';
-import { portsOf, sourcesByFamily } from './schema.js';
+import { portsOf, sourcesByFamily } from './ports.js';
 
 export const NFT_TABLE = 'converge';
 

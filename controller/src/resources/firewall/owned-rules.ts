@@ -10,7 +10,7 @@
 import path from 'node:path';
 import type { Context, Provider } from '../types.js';
 import type { FirewallDesired, FirewallSpec } from './schema.js';
-import { portsOf } from './schema.js';
+import { portsOf } from './ports.js';
 import { chaseRootOnlyDir, closeDir } from '../../platform/safe-path.js';
 import type { SafeDir } from '../../platform/safe-path.js';
 import { readFileAt, syncDirAt, writeFileAt } from '../../platform/safe-ops.js';

@@ -5,7 +5,7 @@
 // `pfctl -e` (macOS leaves it off); "already enabled" is fine.
 import type { RuleBackend } from './owned-rules.js';
 import type { FirewallSpec } from './schema.js';
-import { portsOf, sourcesByFamily } from './schema.js';
+import { portsOf, sourcesByFamily } from './ports.js';
 import { ConvergeError } from '../../platform/errors.js';
 
 export const PF_ANCHOR = 'com.apple/converge';

@@ -4,7 +4,7 @@
 // rule lets them in (converge never touches rules outside its group).
 import type { Provider } from '../types.js';
 import type { FirewallDesired } from './schema.js';
-import { portsOf } from './schema.js';
+import { portsOf } from './ports.js';
 import { summary } from './owned-rules.js';
 import { GET_FIREWALL_RULES, REMOVE_FIREWALL_RULE, SET_FIREWALL_RULE } from './powershell.js';
 import { powershell } from '../../platform/powershell/of-context.js';

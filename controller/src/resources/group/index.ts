@@ -1,6 +1,5 @@
 // `group`: a local group and, when given, exactly its members.
 import type { Provider, ResourceType, SpecProblem } from '../types.js';
-import { GroupSpec } from './schema.js';
 import type { GroupDesired } from './schema.js';
 import { linuxGroupProvider } from './linux-provider.js';
 import { macGroupProvider } from './macos-provider.js';
@@ -9,7 +8,6 @@ import { windowsGroupProvider } from './windows-provider.js';
 export const group: ResourceType<GroupDesired> = {
   name: 'group',
   description: 'a local group: gid, and exactly its members when given; groupadd/groupmod on Linux, dseditgroup on macOS, local groups on Windows',
-  schema: GroupSpec,
   os: ['linux', 'macos', 'windows'],
   check(spec, host) {
     const problems: SpecProblem[] = [];

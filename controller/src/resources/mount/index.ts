@@ -1,19 +1,17 @@
 // `mount`: a filesystem at a mount point. Resources below the mount point
 // follow it; units that `requires: [mount:/x]` wait for it (RequiresMountsFor).
 import type { Provider, ResourceType, SpecProblem } from '../types.js';
-import { MountSpec } from './schema.js';
 import type { MountDesired } from './schema.js';
 import { systemdMountProvider } from './provider.js';
 import { lazyProviders } from '../shared/lazy-provider.js';
 import { envFileIds, isPathRef, resolveEnvFiles } from '../shared/env-files.js';
 import { unitFilePath, mountUnitName } from '../shared/systemd/names.js';
-import { lineBreakProblems } from '../shared/fields.js';
+import { lineBreakProblems } from '../shared/line-breaks.js';
 import { pathFieldProblems } from '../shared/path-fields.js';
 
 export const mount: ResourceType<MountDesired> = {
   name: 'mount',
   description: 'a mounted filesystem (SMB/CIFS, NFS, bind…): systemd .mount/.automount units on Linux; on macOS an SMB share mounted by its user (soft,nobrowse), kept mounted by a LaunchAgent',
-  schema: MountSpec,
   os: ['linux', 'macos'],
   titleIsPath: true,
   holdsPaths: true,

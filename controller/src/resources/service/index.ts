@@ -1,7 +1,6 @@
 // `service`: an existing service's enabled / running / masked state, and the
 // target of notify. systemd on Linux; other systems add their provider here.
 import type { ResourceType } from '../types.js';
-import { ServiceSpec } from './schema.js';
 import type { ServiceDesired } from './schema.js';
 import { systemdServiceProvider } from './provider.js';
 import { isUnitName, serviceUnitName } from '../shared/systemd/names.js';
@@ -10,7 +9,6 @@ import { dropInPath } from './provider.js';
 export const service: ResourceType<ServiceDesired> = {
   name: 'service',
   description: 'an existing service: enabled, running, masked; restarted or reloaded by notify',
-  schema: ServiceSpec,
   os: ['linux'],
   check(spec, host) {
     if (host.os === 'linux' && !isUnitName(serviceUnitName(spec.service))) {

@@ -4,10 +4,14 @@
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import type { Change, Context } from '../types.js';
-import { normalizeMode } from './fields.js';
 import { ConvergeError, errnoOf } from '../../platform/errors.js';
 import { chaseDir, closeDir, shownPath, UnsafePathError, withParent } from '../../platform/safe-path.js';
 import { lstatAt, mkdirAt, readFileAt, readlinkAt, removeTreeAt, rmdirAt, setAttributesAt, symlinkAt, unlinkAt } from '../../platform/safe-ops.js';
+
+/** Mode as a 4-digit string ("644" → "0644"). */
+export function normalizeMode(mode: string): string {
+  return mode.padStart(4, '0');
+}
 
 export type PathKind = 'file' | 'directory' | 'symlink' | 'other';
 

@@ -1,7 +1,6 @@
 // Text given inline (`content`), copied from the repository (`source`) or
 // rendered from a template (`template`): exactly one of them, resolved at load.
 import { z } from 'zod';
-import type { PrepareHelper } from '../types.js';
 
 /** The three ways to give a text; a schema's superRefine checks that one is given. */
 export const textSourceFields = {
@@ -10,7 +9,7 @@ export const textSourceFields = {
   template: z.string().optional().describe('a nunjucks template in the repository, relative to this manifest'),
 };
 
-type TextSource = { content?: string; source?: string; template?: string };
+export type TextSource = { content?: string; source?: string; template?: string };
 
 /** Problems with the text fields: more than one given, or none when `required`. */
 export function textSourceIssues(spec: TextSource, required: boolean): { path: string[]; message: string }[] {
@@ -18,11 +17,4 @@ export function textSourceIssues(spec: TextSource, required: boolean): { path: s
   if (given.length > 1) return [{ path: [given[1]!], message: `give one of content, source or template, not ${given.join(' and ')}` }];
   if (given.length === 0 && required) return [{ path: [], message: 'give the text as content, source or template' }];
   return [];
-}
-
-/** The text, resolved (source read as UTF-8, template rendered); undefined when none is given. */
-export function resolveText(spec: TextSource, helper: PrepareHelper): string | undefined {
-  if (spec.template !== undefined) return helper.renderTemplate(spec.template);
-  if (spec.source !== undefined) return new TextDecoder('utf-8', { fatal: true }).decode(helper.readSource(spec.source));
-  return spec.content;
 }

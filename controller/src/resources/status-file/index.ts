@@ -1,7 +1,7 @@
 // `statusFile`: the health signal devices write after a converge (the seed's
 // `_status.json`). Converged after every other resource of the host.
 import type { ResourceType } from '../types.js';
-import { StatusFileSpec } from './schema.js';
+import type { StatusFileSpec } from './schema.js';
 import { statusFileProvider } from './provider.js';
 import { rejectPosixOnWindows } from '../shared/windows-attributes.js';
 import { OSES } from '../../platform/os.js';
@@ -11,7 +11,6 @@ import type { PathField } from '../shared/path-fields.js';
 export const statusFile: ResourceType<StatusFileSpec> = {
   name: 'statusFile',
   description: 'the _status.json health signal: host, time, commit, result counts',
-  schema: StatusFileSpec,
   os: OSES,
   titleIsPath: true,
   runsLast: true,

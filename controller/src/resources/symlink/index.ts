@@ -1,6 +1,6 @@
 // `symlink`: a symbolic link (macOS ~/flux → ~/.mkt/flux and the like).
 import type { Provider, ResourceType } from '../types.js';
-import { SymlinkSpec } from './schema.js';
+import type { SymlinkSpec } from './schema.js';
 import { posixSymlinkProvider } from './provider.js';
 import { windowsSymlinkProvider } from './windows-provider.js';
 import { rejectPosixOnWindows } from '../shared/windows-attributes.js';
@@ -11,7 +11,6 @@ import { pathFieldProblems } from '../shared/path-fields.js';
 export const symlink: ResourceType<SymlinkSpec> = {
   name: 'symlink',
   description: 'a symbolic link to target',
-  schema: SymlinkSpec,
   os: OSES,
   titleIsPath: true,
   concurrent: true,

@@ -1,15 +1,14 @@
 // `unit`: a systemd unit or timer converge writes, enables and runs.
 import type { ResourceType } from '../types.js';
-import { UnitSpec } from './schema.js';
+import type { UnitSpec } from './schema.js';
 import { unitProvider } from './provider.js';
-import { resolveText } from '../shared/text-source.js';
+import { resolveText } from '../shared/resolve-text.js';
 import { addToSection, hasSection } from '../shared/systemd/unit-file.js';
 import { unitFilePath, unitSuffix } from '../shared/systemd/names.js';
 
 export const unit: ResourceType<UnitSpec> = {
   name: 'unit',
   description: 'a systemd unit or timer: content, source or template; enabled, running; requires: [mount:/x] waits for storage',
-  schema: UnitSpec,
   os: ['linux'],
   prepare(spec, helper) {
     const text = resolveText(spec, helper);

@@ -1,7 +1,6 @@
 // `user`: a local account (the automation account mdt), with its groups, shell,
 // home, a locked or vault-held password, and sudo rights on Linux and macOS.
 import type { Provider, ResourceType, SpecProblem } from '../types.js';
-import { UserSpec } from './schema.js';
 import type { UserDesired } from './schema.js';
 import { linuxUserProvider } from './linux-provider.js';
 import { macUserProvider } from './macos-provider.js';
@@ -11,7 +10,6 @@ import { sudoersPath } from './sudoers.js';
 export const user: ResourceType<UserDesired> = {
   name: 'user',
   description: 'a local account: groups (at least), shell, home, comment, a locked password or a hash from Key Vault, sudo rights (a sudoers.d file checked by visudo); useradd/usermod on Linux, dscl on macOS, local accounts on Windows',
-  schema: UserSpec,
   os: ['linux', 'macos', 'windows'],
   check(spec, host) {
     const problems: SpecProblem[] = [];
