@@ -19,6 +19,8 @@ type Mismatch = (node: Scalar, source: string, value: number) => unknown;
 
 /** The value at `path` of `yaml` with its YAML floats as template floats; problems go to `diagnostics`. */
 export function withYamlFloats(yaml: YamlFile, path: readonly (string | number)[], value: unknown, diagnostics: Diagnostic[]): unknown {
+  // Only numbers change: a value without one needs no Document (a quickly read file has none yet).
+  if (!hasNumber(value, 0)) return value;
   const node = nodeAt(yaml, path);
   const refuse: Mismatch = (scalar, source, n) => {
     const at = yaml.lines.linePos(scalar.range?.[0] ?? 0);
@@ -58,4 +60,10 @@ function convert(doc: Document.Parsed, node: unknown, value: unknown, mismatch: 
     return out ?? value;
   }
   return value;
+}
+
+function hasNumber(value: unknown, depth: number): boolean {
+  if (typeof value === 'number') return true;
+  if (depth > 64 || value === null || typeof value !== 'object') return false;
+  return Object.values(value).some((v) => hasNumber(v, depth + 1));
 }

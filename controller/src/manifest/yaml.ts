@@ -1,9 +1,13 @@
 // YAML with source positions. Every manifest goes through `parseYamlFile`, which
 // refuses what would hang or mislead (huge files, bad UTF-8, alias bombs) and
-// keeps the Document so later errors can point at the exact node.
+// keeps where each node is so later errors can point at the exact node. The
+// quick read (yaml-fast.ts) gives the value and most positions; the `yaml`
+// Document is built on first use, or at once when the quick read gives up.
 import { CST, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Parser } from 'yaml';
 import type { Alias, Document, Node, Pair } from 'yaml';
 import type { Diagnostic, SourceLocation } from './diagnostics.js';
+import { locateFast, parseFast } from './yaml-fast.js';
+import type { FastNode } from './yaml-fast.js';
 
 /** Manifests larger than this are refused before parsing. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -13,16 +17,21 @@ const MAX_ALIAS_COUNT = 100;
 export interface YamlFile {
   /** Path relative to the repository, for messages. */
   file: string;
-  doc: Document.Parsed;
-  lines: LineCounter;
+  /** The `yaml` Document, parsed on first use when the quick read took the file. */
+  readonly doc: Document.Parsed;
+  readonly lines: LineCounter;
   /** The decoded text. */
   text: string;
   /** The plain JS value. */
   value: unknown;
+  /** Where the quick read found each node, when it took the file. */
+  fast?: FastNode;
 }
 
-/** Parse YAML bytes; returns the file (value undefined on failure) and its diagnostics. */
-export function parseYamlFile(file: string, bytes: Uint8Array): { yaml: YamlFile | null; diagnostics: Diagnostic[] } {
+const PARSE_OPTIONS = { prettyErrors: false, merge: true, uniqueKeys: true, strict: true } as const;
+
+/** Parse YAML bytes; returns the file (value undefined on failure) and its diagnostics. `quick: false` skips the quick read (tests compare the two). */
+export function parseYamlFile(file: string, bytes: Uint8Array, options: { quick?: boolean } = {}): { yaml: YamlFile | null; diagnostics: Diagnostic[] } {
   if (bytes.byteLength > MAX_MANIFEST_BYTES) {
     const mb = (bytes.byteLength / 2 ** 20).toFixed(1);
     return fail(file, 1, 1, `file is ${mb} MiB; a manifest may be at most 1 MiB (is this really a manifest?)`);
@@ -35,8 +44,10 @@ export function parseYamlFile(file: string, bytes: Uint8Array): { yaml: YamlFile
     const at = positionOf(text, text.indexOf('\u0000'));
     return fail(file, at.line, at.column, 'contains a NUL byte: manifests must be text');
   }
+  const fast = options.quick === false ? null : parseFast(text);
+  if (fast) return { yaml: quickFile(file, text, fast.value, fast.root), diagnostics: [] };
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true, strict: true });
+  const doc = parseDocument(text, { lineCounter: lines, ...PARSE_OPTIONS });
   const diagnostics: Diagnostic[] = [];
   for (const error of doc.errors) {
     let offset = error.pos[0];
@@ -82,6 +93,11 @@ export function parseYamlFile(file: string, bytes: Uint8Array): { yaml: YamlFile
 
 /** Where the node at `path` starts (or its nearest ancestor that exists). `key: true` points at the map key instead of its value. */
 export function locate(yaml: YamlFile, path: readonly PropertyKey[], key = false): SourceLocation {
+  const quick = yaml.fast ? locateFast(yaml.fast, path, key) : null;
+  if (quick !== null) {
+    const at = linePos(yaml, quick);
+    return { file: yaml.file, line: at.line, column: at.col };
+  }
   let node: unknown = yaml.doc.contents;
   let best: Node | Pair | null = (node as Node | null) ?? null;
   for (let i = 0; i < path.length; i++) {
@@ -154,6 +170,51 @@ function blockIndent(yaml: YamlFile, node: Node): number | undefined {
   if (eol < 0) return undefined;
   const next = /^ */.exec(yaml.text.slice(eol + 1));
   return (next?.[0].length ?? 0) + 1;
+}
+
+/** A file the quick read took: the Document and its line counter are made on first use. */
+function quickFile(file: string, text: string, value: unknown, root: FastNode): YamlFile {
+  let parsed: { doc: Document.Parsed; lines: LineCounter } | undefined;
+  const full = () => {
+    if (!parsed) {
+      const lines = new LineCounter();
+      parsed = { doc: parseDocument(text, { lineCounter: lines, ...PARSE_OPTIONS }), lines };
+    }
+    return parsed;
+  };
+  return {
+    file,
+    text,
+    value,
+    fast: root,
+    get doc() {
+      return full().doc;
+    },
+    get lines() {
+      return full().lines;
+    },
+  };
+}
+
+/** Line starts of quickly read files, for their positions without a Document. */
+const lineStarts = new WeakMap<YamlFile, number[]>();
+
+/** 1-based line and column of `offset`, as `yaml`'s LineCounter counts them. */
+function linePos(yaml: YamlFile, offset: number): { line: number; col: number } {
+  let starts = lineStarts.get(yaml);
+  if (!starts) {
+    starts = [0];
+    for (let i = yaml.text.indexOf('\n'); i >= 0; i = yaml.text.indexOf('\n', i + 1)) starts.push(i + 1);
+    lineStarts.set(yaml, starts);
+  }
+  let low = 0;
+  let high = starts.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (offset < starts[mid]!) high = mid;
+    else low = mid + 1;
+  }
+  return { line: low, col: offset - starts[low - 1]! + 1 };
 }
 
 function fail(file: string, line: number, column: number, message: string) {
