@@ -3,7 +3,7 @@
 // dependents; then prune from the inventory. Plan and monitor stop after diff.
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Change, Context, Provider, Resource, Spec } from '../resources/types.js';
+import type { Applied, Change, Context, Provider, Resource, Spec } from '../resources/types.js';
 import { resourceType } from '../resources/registry.js';
 import { loadTypes } from '../resources/shared/lazy-provider.js';
 import type { LoadedHost } from '../manifest/load-host.js';
@@ -257,6 +257,7 @@ async function convergeOne(resource: Resource, specHash: string, notifiers: stri
       return { id, status: 'pending', changes: all, ...(drift ? { drift } : {}) };
     }
 
+    let applied: void | Applied = undefined;
     if (absent) {
       if (!provider.remove) throw new Error(`${resource.type} resources cannot be removed`);
       await provider.remove(desired, ctx);
@@ -265,13 +266,13 @@ async function convergeOne(resource: Resource, specHash: string, notifiers: stri
       const provisional = isAbsent(provider, observed) && !previous;
       if (provisional) await remember(true, 'pending');
       try {
-        await provider.apply(desired, actionable, ctx);
+        applied = await provider.apply(desired, actionable, ctx);
       } catch (error) {
         if (provisional && isAbsent(provider, await provider.observe(desired, ctx).catch(() => null))) await inventory.set(id, null);
         throw error;
       }
     }
-    const after = await provider.observe(desired, ctx);
+    const after = await provider.observe(desired, ctx, applied?.seal);
     const remaining = (absent ? (after === null ? [] : [removal()]) : provider.diff(desired, after)).filter((c) => !c.skipped);
     if (remaining.length > 0) {
       return { id, status: 'failed', changes, error: `still differs after apply: ${remaining.map(describeChange).join('; ')}`, ...(drift ? { drift } : {}) };

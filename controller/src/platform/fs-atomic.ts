@@ -8,7 +8,8 @@
 // where its promise twin pays a round trip through libuv's thread pool), but
 // for the fsync of writeFileAtomic: the engine converges a few files side by
 // side, and their fsyncs waiting together cost about one.
-import { closeSync, fsync } from 'node:fs';
+import { closeSync, fstatSync, fsync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -34,19 +35,23 @@ export interface AtomicWriteOptions {
  * Replace `target` with `data`. A symlink at `target` is replaced, never followed.
  * `beforeRename` is a last check of the complete temp file (visudo -cf), given its
  * real path (another process cannot use this one's /proc/self/fd).
+ * Returns the stat of the complete, fsynced file just before the rename: whoever
+ * wrote it can tell it at `target` without reading it back.
  */
 export async function writeFileAtomic(
   target: string,
   data: string | Uint8Array,
   options: AtomicWriteOptions & { beforeRename?(tmp: string): Promise<void> },
-): Promise<void> {
+): Promise<Stats> {
   const { dir, name } = chaseParent(options.root ?? '/', target);
   try {
     // The fsync goes through the thread pool: a caller converging several files at once waits for their fsyncs together.
     const { tmp, fd } = openTempAt(dir, name, data, options);
+    let written: Stats;
     try {
       try {
         await new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
+        written = fstatSync(fd);
       } finally {
         closeSync(fd);
       }
@@ -61,6 +66,7 @@ export async function writeFileAtomic(
     }
     renameAt(dir, tmp, name);
     finish(dir, options);
+    return written;
   } finally {
     closeDir(dir);
   }

@@ -99,6 +99,11 @@ export interface Context {
  * is pure; `apply` runs only for a non-empty diff. After `apply` the engine
  * observes again: the resource is `changed` only if the new diff is empty.
  */
+/** What an apply may say of what it wrote. */
+export interface Applied {
+  seal?: string;
+}
+
 export interface Provider<S extends Spec = Spec, O = unknown> {
   /** Run-time desired state (secrets, the run's counts); defaults to the spec itself. */
   desire?(spec: S, ctx: Context): Promise<S>;
@@ -121,8 +126,12 @@ export interface Provider<S extends Spec = Spec, O = unknown> {
   absent?(observed: O): boolean;
   /** What differs; [] when in sync. Pure. */
   diff(spec: S, observed: O | null): Change[];
-  /** Make the changes. Throw with a message that says what was tried. */
-  apply(spec: S, changes: Change[], ctx: Context): Promise<void>;
+  /**
+   * Make the changes. Throw with a message that says what was tried. May return
+   * a seal (as `seal` would) for what it just wrote: the observe after apply is
+   * given it, and need not read back bytes apply has just written.
+   */
+  apply(spec: S, changes: Change[], ctx: Context): Promise<void | Applied>;
   /** Remove what the resource manages (ensure: absent, prune). */
   remove?(spec: S, ctx: Context): Promise<void>;
   /** React to a notify: restart, reload. Returns a reason when it cannot be done here (reported as skipped, never as done). */

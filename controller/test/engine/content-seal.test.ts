@@ -11,8 +11,8 @@ import { tempDir } from '../helpers/tmp.js';
 import { entry, runOnce } from '../helpers/engine.js';
 import type * as SafeOps from '../../src/platform/safe-ops.js';
 
-// Count the files whose bytes the providers read (the real function runs).
-const reads = vi.hoisted(() => ({ names: [] as string[] }));
+// Count the files whose bytes the providers read (the real function runs); `afterRename` plays another writer.
+const reads = vi.hoisted(() => ({ names: [] as string[], afterRename: null as null | ((to: string) => void) }));
 vi.mock('../../src/platform/safe-ops.js', async (importOriginal) => {
   const real = await importOriginal<typeof SafeOps>();
   return {
@@ -20,6 +20,10 @@ vi.mock('../../src/platform/safe-ops.js', async (importOriginal) => {
     readFileAt: (...args: Parameters<typeof real.readFileAt>) => {
       reads.names.push(args[1]);
       return real.readFileAt(...args);
+    },
+    renameAt: (...args: Parameters<typeof real.renameAt>) => {
+      real.renameAt(...args);
+      reads.afterRename?.(path.join(args[0].local, args[2]));
     },
   };
 });
@@ -97,5 +101,42 @@ describe('a file found in sync is sealed', () => {
     const report = await runOnce(fleet.dir, 'h', root);
     expect(entry(report, 'file:/etc/app.conf')).toMatchObject({ status: 'changed', drift: true, changes: [{ property: 'mode', from: '0666', to: '0640' }] });
     expect(statSync(file).mode & 0o777).toBe(0o640);
+  });
+});
+
+describe('a file converge has just written', () => {
+  it('is not read back to be verified, and the next run reads it once', async () => {
+    const fleet = createFleet({ 'hosts/h/host.yml': host, 'hosts/h/a.yml': manifest('one') });
+    const root = tempDir();
+    reads.names = [];
+    const first = await runOnce(fleet.dir, 'h', root);
+    expect(entry(first, 'file:/etc/app.conf').status).toBe('changed');
+    expect(reads.names).not.toContain('app.conf');
+    expect(readFileSync(path.join(root, 'etc/app.conf'), 'utf8')).toBe('one\n');
+    const second = await runOnce(fleet.dir, 'h', root);
+    expect(entry(second, 'file:/etc/app.conf').status).toBe('unchanged');
+    expect(reads.names).toContain('app.conf');
+  });
+
+  it.each([
+    ['other bytes of another size', 'one\nand more\n', 0],
+    ['other bytes of the same size, a few ms later', 'two\n', 20],
+  ])('is still verified: %s written between the rename and the check fail the resource', async (_what, other, waitMs) => {
+    const fleet = createFleet({ 'hosts/h/host.yml': host, 'hosts/h/a.yml': manifest('one') });
+    const root = tempDir();
+    reads.afterRename = (to) => {
+      if (!to.endsWith('/etc/app.conf')) return;
+      for (const until = Date.now() + waitMs; Date.now() < until; ); // the clock moves on past converge's write
+      writeFileSync(to, other);
+    };
+    try {
+      const report = await runOnce(fleet.dir, 'h', root);
+      expect(entry(report, 'file:/etc/app.conf')).toMatchObject({ status: 'failed', error: expect.stringMatching(/still differs after apply: content/) });
+    } finally {
+      reads.afterRename = null;
+    }
+    // and the next run puts it right
+    expect(entry(await runOnce(fleet.dir, 'h', root), 'file:/etc/app.conf')).toMatchObject({ status: 'changed' });
+    expect(readFileSync(path.join(root, 'etc/app.conf'), 'utf8')).toBe('one\n');
   });
 });

@@ -5,7 +5,7 @@ import type { FileDesired } from './schema.js';
 import { desiredBytes } from './content.js';
 import { makeRoomForFile } from './make-room.js';
 import { contentChange } from '../shared/content-diff.js';
-import { attributeChanges, observePath, resolveIds, sealOf, setAttributes, statPath, typeChange, unlinkPath } from '../shared/posix-path.js';
+import { attributeChanges, observePath, resolveIds, sealOf, setAttributes, statPath, typeChange, unlinkPath, writtenSeal } from '../shared/posix-path.js';
 import type { FileContentIdentity, PathState } from '../shared/posix-path.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
 import { dirtyDirectories } from '../../engine/durability.js';
@@ -63,7 +63,9 @@ export const posixFileProvider: Provider<FileDesired, FileObserved> = {
     }
     const bytes = await makeRoomForFile(spec, local, current, ctx);
     const mode = parseInt(spec.mode ?? (current?.kind === 'file' ? current.mode : '0644'), 8);
-    await writeFileAtomic(local, bytes, { mode, ...resolveIds(spec, ctx), root: ctx.root, deferDirSync: dirtyDirectories(ctx) });
+    const written = await writeFileAtomic(local, bytes, { mode, ...resolveIds(spec, ctx), root: ctx.root, deferDirSync: dirtyDirectories(ctx) });
+    // the observe after apply need not read back what was just written
+    return { seal: writtenSeal(written) };
   },
 
   async remove(spec, ctx) {

@@ -55,7 +55,9 @@ export function observePath(local: string, ctx: Pick<Context, 'users' | 'root'>,
       const state = stateOf(st, ctx);
       if (!withBytes || state.kind !== 'file') return { state };
       // The bytes found equal to the spec's when the file had this identity: no write since.
-      if (sealed !== undefined && sealed === contentIdentity(st)) return { state, content: { identity: sealed, changedAt: st.ctimeMs, sealed: true } };
+      if (sealed !== undefined && (sealed === contentIdentity(st) || sealed === writtenSeal(st))) {
+        return { state, content: { identity: contentIdentity(st), changedAt: st.ctimeMs, sealed: true } };
+      }
       let content: FileContentIdentity | undefined;
       const bytes = readFileAt(dir, name, (opened) => (content = { identity: contentIdentity(opened), changedAt: opened.ctimeMs, sealed: false }));
       return { state, bytes, ...(content ? { content } : {}) };
@@ -100,6 +102,17 @@ export function sealOf(content: FileContentIdentity | undefined, now: number): s
 }
 
 const SEAL_MARGIN_MS = 1000;
+
+/**
+ * The seal of a file this run has just written (the stat of the complete file
+ * before its rename), for the observe that follows within the run. The rename
+ * changes the ctime, not the mtime: the same inode with the same size and mtime
+ * still holds the bytes written, unless someone wrote it in the same clock tick
+ * as converge (the next run reads it: this seal is never kept).
+ */
+export function writtenSeal(st: Stats): string {
+  return `written:${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+}
 
 function stateOf(st: Stats, ctx: Pick<Context, 'users'>): PathState {
   const kind: PathKind = st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
