@@ -123,11 +123,12 @@ class Walk {
       const keyEvent = this.events[this.at++];
       if (keyEvent?.type !== EVENT_ID.SCALAR || keyEvent.anchorStart >= 0 || keyEvent.tagStart >= 0) return null;
       const name = this.keyName(keyEvent);
-      if (name === null || map.index.has(name)) return null;
+      const keyNode = this.scalar(keyEvent);
+      if (name === null || !keyNode || map.index.has(name)) return null;
       const value = this.node();
       if (!value) return null;
       map.index.set(name, map.values.length);
-      map.keyStarts.push(this.scalar(keyEvent)!.start);
+      map.keyStarts.push(keyNode.start);
       map.values.push(value);
     }
     this.at++;

@@ -94,6 +94,7 @@ describe('the quick YAML read', () => {
     ['a tag', 'a: !vault |\n  xyz\n'],
     ['a null key', '~: a\n'],
     ['an exponent', 'a: 1e400\n'],
+    ['an exponent as a key', '1e3: a\n'],
     ['two documents', 'a: 1\n---\nb: 2\n'],
     ['no document', '# nothing\n'],
     ['a duplicate key', 'a: 1\na: 2\n'],
