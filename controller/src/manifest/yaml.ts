@@ -196,25 +196,19 @@ function quickFile(file: string, text: string, value: unknown, root: FastNode): 
   };
 }
 
-/** Line starts of quickly read files, for their positions without a Document. */
-const lineStarts = new WeakMap<YamlFile, number[]>();
+/** Line counters of quickly read files, for their positions without a Document. */
+const quickLines = new WeakMap<YamlFile, LineCounter>();
 
-/** 1-based line and column of `offset`, as `yaml`'s LineCounter counts them. */
+/** 1-based line and column of `offset`: `yaml`'s LineCounter, given the line starts its lexer would give it. */
 function linePos(yaml: YamlFile, offset: number): { line: number; col: number } {
-  let starts = lineStarts.get(yaml);
-  if (!starts) {
-    starts = [0];
-    for (let i = yaml.text.indexOf('\n'); i >= 0; i = yaml.text.indexOf('\n', i + 1)) starts.push(i + 1);
-    lineStarts.set(yaml, starts);
+  let lines = quickLines.get(yaml);
+  if (!lines) {
+    lines = new LineCounter();
+    lines.addNewLine(0);
+    for (let i = yaml.text.indexOf('\n'); i >= 0; i = yaml.text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
+    quickLines.set(yaml, lines);
   }
-  let low = 0;
-  let high = starts.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (offset < starts[mid]!) high = mid;
-    else low = mid + 1;
-  }
-  return { line: low, col: offset - starts[low - 1]! + 1 };
+  return lines.linePos(offset);
 }
 
 function fail(file: string, line: number, column: number, message: string) {

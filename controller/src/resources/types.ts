@@ -94,16 +94,16 @@ export interface Context {
   cache: Map<string, unknown>;
 }
 
-/**
- * How one resource type is converged on one OS. `observe` only reads; `diff`
- * is pure; `apply` runs only for a non-empty diff. After `apply` the engine
- * observes again: the resource is `changed` only if the new diff is empty.
- */
 /** What an apply may say of what it wrote. */
 export interface Applied {
   seal?: string;
 }
 
+/**
+ * How one resource type is converged on one OS. `observe` only reads; `diff`
+ * is pure; `apply` runs only for a non-empty diff. After `apply` the engine
+ * observes again: the resource is `changed` only if the new diff is empty.
+ */
 export interface Provider<S extends Spec = Spec, O = unknown> {
   /** Run-time desired state (secrets, the run's counts); defaults to the spec itself. */
   desire?(spec: S, ctx: Context): Promise<S>;
