@@ -12,6 +12,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { at, closeDir, controllerOf, dropDirCache, relocate, safePathStrategy, shownPath, trustedUid, UnsafePathError, verifyHeld } from './safe-path.js';
 import type { SafeDir } from './safe-path.js';
+import { errnoOf } from './errors.js';
 
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const OPEN_ANY = constants.O_RDONLY | NOFOLLOW | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
@@ -143,8 +144,7 @@ export function writeTempAt(dir: SafeDir, name: string, data: string | Uint8Arra
 
 /** The temp file beside `name` with its content, mode and owner, still open and not yet fsynced (the caller fsyncs and closes it: several files' fsyncs can then wait together). */
 export function openTempAt(dir: SafeDir, name: string, data: string | Uint8Array, attrs: Attributes & { mode: number }): { tmp: string; fd: number } {
-  const tmp = tempName(name);
-  const fd = onEntry(dir, tmp, (p) => openSync(p, CREATE, attrs.mode));
+  const { tmp, made: fd } = createTemp(dir, name, (p) => openSync(p, CREATE, attrs.mode));
   try {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let offset = 0;
@@ -161,11 +161,21 @@ export function openTempAt(dir: SafeDir, name: string, data: string | Uint8Array
 
 // Temp names: a random start per process, then one more each (a random draw per
 // file cost 10 µs; a first converge of 1,000 files, 10 ms). Eight hex digits, as
-// recovery knows them; O_EXCL still refuses a name that is taken.
+// recovery knows them. The names that follow one a local user has seen can be
+// guessed and taken first: a name found taken (O_EXCL) starts a new random run.
 let tempSeq: number | undefined;
-function tempName(name: string): string {
-  tempSeq = ((tempSeq ?? randomBytes(4).readUInt32BE(0)) + 1) >>> 0;
-  return `.${name}.converge-${tempSeq.toString(16).padStart(8, '0')}`;
+const TEMP_TRIES = 8;
+function createTemp<T>(dir: SafeDir, name: string, create: (p: string) => T): { tmp: string; made: T } {
+  for (let tries = 1; ; tries++) {
+    tempSeq = ((tempSeq ?? randomBytes(4).readUInt32BE(0)) + 1) >>> 0;
+    const tmp = `.${name}.converge-${tempSeq.toString(16).padStart(8, '0')}`;
+    try {
+      return { tmp, made: onEntry(dir, tmp, create) };
+    } catch (error) {
+      if (errnoOf(error) !== 'EEXIST' || tries === TEMP_TRIES) throw error;
+      tempSeq = undefined;
+    }
+  }
 }
 
 /** Rename an entry over another in the same held directory (the target is replaced, never followed). */
@@ -201,8 +211,7 @@ export function syncDirAt(dir: SafeDir): void {
 
 /** Replace `name` with a symbolic link to `target`, atomically. */
 export function symlinkAt(dir: SafeDir, name: string, target: string): void {
-  const tmp = tempName(name);
-  onEntry(dir, tmp, (p) => symlinkSync(target, p));
+  const { tmp } = createTemp(dir, name, (p) => symlinkSync(target, p));
   renameAt(dir, tmp, name);
 }
 
