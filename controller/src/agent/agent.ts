@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
 import type { ResolvedConfig } from './resolved-config.js';
-import { durationToMs as durationMs } from '../platform/duration-ms.js';
+import { durationToMs } from '../platform/duration-ms.js';
 import type { AgentState } from './state.js';
 import { loadState, refusalOf, refuse, refuseCrashedLoad, saveState } from './state.js';
 import type { RunEvents, RunReason } from './events.js';
@@ -143,7 +143,7 @@ export class Agent {
       const secrets = await createSecretSource(config.secrets, log, scrubber);
       const listeners = await createRunListeners(config, log, scrubber);
       const reporter = await Reporter.open(config, log, scrubber, listeners.listeners);
-      const upgrader = Upgrader.open({ enabled: config.selfUpgrade, deadlineMs: durationMs(config.upgradeDeadline), repo: config.repo }, source.cloneDir, log);
+      const upgrader = Upgrader.open({ enabled: config.selfUpgrade, deadlineMs: durationToMs(config.upgradeDeadline), repo: config.repo }, source.cloneDir, log);
       return new Agent(config, state, source, reporter, secrets, scrubber, listeners, agentLock, log, onEvent ?? (() => undefined), upgrader, now ?? (() => new Date()));
     } catch (error) {
       await agentLock.release();
@@ -219,7 +219,7 @@ export class Agent {
         for (const id of ids) this.drifted.add(id);
         this.request('drift');
       });
-      interval = await repeat(durationMs(this.config.interval), this.config.host, this.log, () => this.request('interval'));
+      interval = await repeat(durationToMs(this.config.interval), this.config.host, this.log, () => this.request('interval'));
       this.requestPush();
       this.request('poll');
       while (!this.stopping) {
@@ -329,7 +329,7 @@ export class Agent {
   private schedulePoll(): void {
     if (this.stopping) return;
     if (this.pollTimer) clearTimeout(this.pollTimer);
-    const delay = backoff(durationMs(this.config.poll), this.pollFailures);
+    const delay = backoff(durationToMs(this.config.poll), this.pollFailures);
     this.pollTimer = setTimeout(() => this.request('poll'), delay);
   }
 
@@ -377,7 +377,7 @@ export class Agent {
       this.flushNotBefore = 0;
     } else {
       this.flushFailures++;
-      this.flushNotBefore = Date.now() + backoff(durationMs(this.config.poll), this.flushFailures);
+      this.flushNotBefore = Date.now() + backoff(durationToMs(this.config.poll), this.flushFailures);
     }
     return result.ok;
   }

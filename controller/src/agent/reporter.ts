@@ -2,7 +2,7 @@
 // commit, queue it on disk, and push the queue to the status branch.
 import { createHash } from 'node:crypto';
 import type { ResolvedConfig } from './resolved-config.js';
-import { durationToMs as durationMs } from '../platform/duration-ms.js';
+import { durationToMs } from '../platform/duration-ms.js';
 import type { AgentState } from './state.js';
 import type { RunEvents } from './events.js';
 import { emit } from './events.js';
@@ -80,7 +80,7 @@ export class Reporter {
     const signature = signatureOf(run.report, state.applied, notices);
     const s = run.report.summary;
     const news = run.newCommit || run.interrupted || s.changed + s.pruned > 0 || signature !== state.lastSignature;
-    const heartbeatDue = !state.lastReportAt || now.getTime() - Date.parse(state.lastReportAt) >= durationMs(this.config.heartbeat);
+    const heartbeatDue = !state.lastReportAt || now.getTime() - Date.parse(state.lastReportAt) >= durationToMs(this.config.heartbeat);
     if (!news && !heartbeatDue) return null;
     const reason: ReportReason = news ? run.reason : 'heartbeat';
     const report = this.scrubber.scrubValue(run.report);
@@ -121,7 +121,7 @@ export class Reporter {
     const queue = await this.outbox.list();
     let entries = queue;
     let heldUntil: number | undefined;
-    const notBefore = this.lastDriftPushAt + durationMs(this.config.driftWindow);
+    const notBefore = this.lastDriftPushAt + durationToMs(this.config.driftWindow);
     if (options.hold && Date.now() < notBefore) {
       let cut = queue.length;
       while (cut > 0 && queue[cut - 1]!.drift) cut--;

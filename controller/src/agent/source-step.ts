@@ -9,7 +9,7 @@ import { FleetClone } from '../source/clone.js';
 import { remoteHeads } from '../source/remote.js';
 import { testingBranchAt } from './canary-branch.js';
 import { HeadPointer } from './head-pointer.js';
-import { durationToMs as durationMs } from '../platform/duration-ms.js';
+import { durationToMs } from '../platform/duration-ms.js';
 import { prepareGpgHome, verifyDescent, verifySignature } from '../source/trust.js';
 import type { RejectReason, TrustSettings } from '../source/trust.js';
 import { loadHost } from '../manifest/load-host.js';
@@ -44,7 +44,7 @@ export class SourceStep {
     private readonly log: Logger,
   ) {
     const status = config.status;
-    this.pointer = status?.pointer ? new HeadPointer({ ...status, pointer: status.pointer }, config.branch, durationMs(config.interval)) : null;
+    this.pointer = status?.pointer ? new HeadPointer({ ...status, pointer: status.pointer }, config.branch, durationToMs(config.interval)) : null;
   }
 
   static async open(config: ResolvedConfig, log: Logger): Promise<SourceStep> {

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import process from 'node:process';
 import { loadConfig, defaultConfigPath } from '../agent/config.js';
-import { durationToMs as durationMs } from '../platform/duration-ms.js';
+import { durationToMs } from '../platform/duration-ms.js';
 import { resolveConfig } from '../agent/resolved-config.js';
 import { openContainer } from '../report/blob-client.js';
 import { AggregateBranch } from '../report/aggregate/commit.js';
@@ -45,7 +45,7 @@ export async function statusAggregateCommand(flags: AggregateFlags): Promise<num
   let intervalMs = 60_000;
   if (flags.interval) {
     try {
-      intervalMs = durationMs(flags.interval);
+      intervalMs = durationToMs(flags.interval);
     } catch {
       throw new ConvergeError('invalid-input', `--interval must be a duration like 1m or 5m (got ${flags.interval})`);
     }

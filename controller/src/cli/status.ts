@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { loadConfig, defaultConfigPath } from '../agent/config.js';
-import { durationToMs as durationMs } from '../platform/duration-ms.js';
+import { durationToMs } from '../platform/duration-ms.js';
 import { readFleetStatus } from '../report/status-read.js';
 import type { FleetStatus, HostStatus } from '../report/status-read.js';
 import { findRepo } from '../source/git-head.js';
@@ -30,7 +30,7 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
   let staleAfterMs: number | undefined;
   if (flags.staleAfter) {
     try {
-      staleAfterMs = durationMs(flags.staleAfter);
+      staleAfterMs = durationToMs(flags.staleAfter);
     } catch {
       throw new ConvergeError('invalid-input', `--stale-after must be a duration like 30m, 2h or 2d (got ${flags.staleAfter})`);
     }

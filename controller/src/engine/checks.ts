@@ -5,7 +5,7 @@ import net from 'node:net';
 import type { LoadedCheck } from '../manifest/check-schema.js';
 import type { CheckResult } from '../report/report.js';
 import type { BaseContext } from './context.js';
-import { durationToMs as durationMs } from '../platform/duration-ms.js';
+import { durationToMs } from '../platform/duration-ms.js';
 import { messageOf } from '../platform/errors.js';
 
 const RETRY_MS = 1000;
@@ -20,8 +20,8 @@ export async function runChecks(checks: readonly LoadedCheck[], ctx: BaseContext
 
 async function runCheck(check: LoadedCheck, ctx: BaseContext, signal?: AbortSignal): Promise<CheckResult> {
   const started = Date.now();
-  const deadline = started + durationMs(check.within);
-  const timeoutMs = durationMs(check.timeout);
+  const deadline = started + durationToMs(check.within);
+  const timeoutMs = durationToMs(check.timeout);
   let message: string;
   for (;;) {
     const attempt = Date.now();

@@ -9,7 +9,7 @@ import { gitAt, safeUrl } from '../source/git.js';
 import { readVerifiedStatuses } from './status-verify.js';
 import { OBJECT_ID } from './read-repo.js';
 import type { StatusDocument } from './status-document.js';
-import { durationToMs as durationMs } from '../platform/duration-ms.js';
+import { durationToMs } from '../platform/duration-ms.js';
 
 export interface HostStatus {
   /** From the path state/<host>/ on the status branch. */
@@ -112,7 +112,7 @@ async function countBetween(dir: string, from: string, to: string): Promise<numb
 
 function safeDuration(text: string | undefined, fallback: number): number {
   try {
-    return typeof text === 'string' ? durationMs(text) : fallback;
+    return typeof text === 'string' ? durationToMs(text) : fallback;
   } catch {
     return fallback;
   }

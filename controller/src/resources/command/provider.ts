@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import type { Change, Context, Provider } from '../types.js';
 import type { CommandSpec } from './schema.js';
-import { durationToMs as durationMs } from '../../platform/duration-ms.js';
+import { durationToMs } from '../../platform/duration-ms.js';
 import type { CommandResult } from '../../platform/runner.js';
 import { ConvergeError } from '../../platform/errors.js';
 
@@ -92,7 +92,7 @@ async function runScript(spec: CommandSpec, ctx: Context): Promise<void> {
 
 function options(spec: CommandSpec, ctx: Context) {
   return {
-    timeoutMs: durationMs(spec.timeout),
+    timeoutMs: durationToMs(spec.timeout),
     killTree: true,
     cwd: spec.cwd ? ctx.local(spec.cwd) : undefined,
     env: spec.env,
