@@ -21,7 +21,7 @@ import type { RunScope } from './scope.js';
 import { describeChange } from '../report/changes.js';
 import { describeError, messageOf } from '../platform/errors.js';
 import { syncDirectories } from '../platform/fs-atomic.js';
-import { beginDirCache, dropDirCache, endDirCache } from '../platform/safe-path.js';
+import { beginDirCache, dropDirCache, endDirCache, recheckDirCache } from '../platform/safe-path.js';
 import { dirtyDirectories } from './durability.js';
 import { beginRun, endRun, removeStaleTempFiles } from './recovery.js';
 import { AGENT_VERSION } from '../platform/version.js';
@@ -120,6 +120,7 @@ async function convergeHost(loaded: LoadedHost, base: BaseContext, options: Conv
     }
     const notifiers = (loaded.graph.notifiedBy.get(resource.id) ?? []).filter((id) => changed.has(id));
     window.start(resource.id, async () => {
+      recheckDirCache();
       const result = await convergeOne(resource, specHashOf(resource, loaded), notifiers, ctx, inventory, options.mode);
       // A command, a package, a service may move or remove folders: walk again after one.
       if (!resourceType(resource.type)!.concurrent) dropDirCache();

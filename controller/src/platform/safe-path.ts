@@ -215,12 +215,15 @@ interface Cached {
   dir: SafeDir;
   users: number;
   kept: boolean;
+  /** The check round in which it was last found still linked (see recheckDirCache). */
+  checked: number;
 }
 
 const MAX_CACHED = 512;
 const cache = new Map<string, Cached>();
 const byDir = new WeakMap<SafeDir, Cached>();
 let cacheRuns = 0;
+let round = 0;
 
 /** Start keeping walked directories open (nestable; the engine calls it per run). */
 export function beginDirCache(): void {
@@ -231,6 +234,16 @@ export function beginDirCache(): void {
 export function endDirCache(): void {
   if (cacheRuns > 0) cacheRuns--;
   if (cacheRuns === 0) dropDirCache();
+}
+
+/**
+ * Check each cached directory again, at its next use, for having been removed
+ * (the engine calls it as each resource starts; between two calls a directory
+ * is checked once: a removal between two operations of one resource fails that
+ * resource with ENOENT, as it would between a check and the operation).
+ */
+export function recheckDirCache(): void {
+  round++;
 }
 
 /** Forget every cached directory: something root does may have removed or replaced one. */
@@ -250,9 +263,12 @@ function cachedDir(root: string, local: string): SafeDir | undefined {
   const entry = cache.get(key);
   if (!entry) return undefined;
   cache.delete(key);
-  if (fstatSync(entry.dir.fd).nlink === 0) {
-    unkeep(entry); // removed since it was cached (by a command, by hand): walk again
-    return undefined;
+  if (entry.checked !== round) {
+    if (fstatSync(entry.dir.fd).nlink === 0) {
+      unkeep(entry); // removed since it was cached (by a command, by hand): walk again
+      return undefined;
+    }
+    entry.checked = round;
   }
   cache.set(key, entry); // most recently used last
   entry.users++;
@@ -264,7 +280,7 @@ function keepCached(root: string, local: string, dir: SafeDir): void {
   if (cacheRuns === 0 || safePathStrategy() !== 'proc') return;
   const key = cacheKey(root, local);
   if (cache.has(key)) return;
-  const entry: Cached = { dir, users: 1, kept: true };
+  const entry: Cached = { dir, users: 1, kept: true, checked: round };
   cache.set(key, entry);
   byDir.set(dir, entry);
   if (cache.size > MAX_CACHED) {

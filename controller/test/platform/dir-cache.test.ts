@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { fstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/tmp.js';
-import { beginDirCache, chaseDir, closeDir, dropDirCache, endDirCache, safePathStrategy } from '../../src/platform/safe-path.js';
+import { beginDirCache, chaseDir, closeDir, dropDirCache, endDirCache, recheckDirCache, safePathStrategy } from '../../src/platform/safe-path.js';
 import { writeFileAtomicSync } from '../../src/platform/fs-atomic.js';
 
 const linux = safePathStrategy() === 'proc';
@@ -36,11 +36,25 @@ describe.runIf(linux)('the directory cache of a run', () => {
     expect(() => fstatSync(outside.fd)).toThrow(/EBADF/);
   });
 
-  it('walks again when another process removed the folder, and writes where the path now leads', () => {
+  it('walks again when another process removed the folder before the next resource, and writes where the path now leads', () => {
     const { root, app } = setup();
     beginDirCache();
     writeFileAtomicSync(path.join(app, 'a.conf'), 'a\n', { mode: 0o644, root });
     execFileSync('sh', ['-c', `rm -r "$1" && mkdir "$1"`, 'sh', app]);
+    recheckDirCache(); // the engine, as each resource starts
+    writeFileAtomicSync(path.join(app, 'b.conf'), 'b\n', { mode: 0o644, root });
+    expect(readdirSync(app)).toEqual(['b.conf']);
+  });
+
+  it('checks a cached folder once per resource: a removal within one resource fails its write, and nothing lands elsewhere', () => {
+    const { root, app } = setup();
+    beginDirCache();
+    recheckDirCache();
+    writeFileAtomicSync(path.join(app, 'a.conf'), 'a\n', { mode: 0o644, root });
+    execFileSync('sh', ['-c', `rm -r "$1" && mkdir "$1"`, 'sh', app]);
+    expect(() => writeFileAtomicSync(path.join(app, 'b.conf'), 'b\n', { mode: 0o644, root })).toThrow(/ENOENT/);
+    expect(readdirSync(app)).toEqual([]);
+    recheckDirCache();
     writeFileAtomicSync(path.join(app, 'b.conf'), 'b\n', { mode: 0o644, root });
     expect(readdirSync(app)).toEqual(['b.conf']);
   });
