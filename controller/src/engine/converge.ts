@@ -267,7 +267,7 @@ async function convergeOne(resource: Resource, specHash: string, notifiers: stri
       const provisional = isAbsent(provider, observed) && !previous;
       if (provisional) await remember(true, 'pending');
       try {
-        applied = await provider.apply(desired, actionable, ctx);
+        applied = await provider.apply(desired, actionable, ctx, observed);
       } catch (error) {
         if (provisional && isAbsent(provider, await provider.observe(desired, ctx).catch(() => null))) await inventory.set(id, null);
         throw error;

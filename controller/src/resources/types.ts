@@ -129,9 +129,13 @@ export interface Provider<S extends Spec = Spec, O = unknown> {
   /**
    * Make the changes. Throw with a message that says what was tried. May return
    * a seal (as `seal` would) for what it just wrote: the observe after apply is
-   * given it, and need not read back bytes apply has just written.
+   * given it, and need not read back bytes apply has just written. `observed` is
+   * what the observe just before found (undefined when the caller has none): a
+   * provider may skip reading again what it says, where acting on a stale answer
+   * fails or is caught anyway (the file provider skips its second lstat of a path
+   * found empty: a file put there since is still backed up before it is replaced).
    */
-  apply(spec: S, changes: Change[], ctx: Context): Promise<void | Applied>;
+  apply(spec: S, changes: Change[], ctx: Context, observed?: O | null): Promise<void | Applied>;
   /** Remove what the resource manages (ensure: absent, prune). */
   remove?(spec: S, ctx: Context): Promise<void>;
   /** React to a notify: restart, reload. Returns a reason when it cannot be done here (reported as skipped, never as done). */

@@ -53,9 +53,10 @@ export const posixFileProvider: Provider<FileDesired, FileObserved> = {
     return changes;
   },
 
-  async apply(spec, changes, ctx) {
+  async apply(spec, changes, ctx, observed) {
     const local = ctx.local(spec.file);
-    const current = await statPath(local, ctx);
+    // Found empty a moment ago: a file put there since is backed up (makeRoomForFile) before the rename replaces it.
+    const current = observed === null ? null : await statPath(local, ctx);
     const rewrite = !current || current.kind !== 'file' || changes.some((c) => c.property === 'content');
     if (!rewrite) {
       await setAttributes(local, attributesToSet(spec, changes), ctx);
