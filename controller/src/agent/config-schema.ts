@@ -1,6 +1,6 @@
 // /etc/converge/config.yml: which host this device is, where the fleet lives,
 // how often to look, and whom to trust. Strict: a typo is an error with file:line.
-import { z } from 'zod';
+import { z } from '../platform/zod.js';
 import { HOST_NAME } from '../manifest/host-schema.js';
 import { StatusStoreConfig } from './status-config.js';
 import { DurationText as Duration } from '../platform/duration.js';

@@ -2,7 +2,7 @@
 // Absent, reports are pushed straight to the status branch (small fleets);
 // `store: azure-blob` writes each host's report to its own blob instead, and
 // one aggregator commits them (DESIGN §8).
-import { z } from 'zod';
+import { z } from '../platform/zod.js';
 
 const ConfigPath = z.string().min(1, { error: 'must not be empty' });
 

@@ -1,7 +1,7 @@
 // host.yml `checks:`: health signals run after each converge (DESIGN §4). A
 // check that passed before and fails after a converge of a new commit rolls
 // that converge back.
-import { z } from 'zod';
+import { z } from '../platform/zod.js';
 import { DurationText as Duration } from '../platform/duration.js';
 
 const KINDS = ['unit', 'tcp', 'http', 'command'] as const;

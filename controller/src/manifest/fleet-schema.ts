@@ -1,7 +1,7 @@
 // hosts/_fleet.yml: how a merge walks through the fleet. Ordered rings, each
 // opening only when the one before has applied the commit and stayed healthy
 // for its soak time, above its success threshold (DESIGN §4 Rollout).
-import { z } from 'zod';
+import { z } from '../platform/zod.js';
 import { DurationText } from '../platform/duration.js';
 
 /** Where the fleet file lives, relative to the repository. */

@@ -1,5 +1,5 @@
 // host.yml: what a device is (os, roles, vars) and how it is converged.
-import { z } from 'zod';
+import { z } from '../platform/zod.js';
 import { OSES } from '../platform/os.js';
 import { HostCheck } from './check-schema.js';
 import { RING_NAME } from './fleet-schema.js';

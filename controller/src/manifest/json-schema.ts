@@ -1,6 +1,6 @@
 // JSON Schemas for every YAML file converge reads, generated from the zod
 // schemas, so editors (yaml-language-server) complete and check manifests.
-import { z } from 'zod';
+import { z } from '../platform/zod.js';
 import { HostFile } from './host-schema.js';
 import { FleetFile } from './fleet-schema.js';
 import { MaintenanceWindow } from './window-schema.js';

@@ -4,7 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { z } from 'zod';
+import { z } from '../platform/zod.js';
 import type { Diagnostic, SourceLocation } from './diagnostics.js';
 import { formatLocation } from './diagnostics.js';
 import { locate, locateInScalar, nodeAt, parseYamlFile } from './yaml.js';

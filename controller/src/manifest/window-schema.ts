@@ -1,7 +1,7 @@
 // host.yml `window:`: when a new commit may be applied (DESIGN §4 Maintenance
 // windows). Outside it the agent verifies and plans, and waits; `deferIf`
 // postpones an apply inside it while the machine is busy, up to `maxDefer`.
-import { z } from 'zod';
+import { z } from '../platform/zod.js';
 import { DurationText } from '../platform/duration.js';
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;

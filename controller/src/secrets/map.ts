@@ -2,7 +2,7 @@
 // source positions, each env file checked on its own (schema, variables that
 // differ only in case, two env files on one path), and resolved for one
 // host's OS. A broken entry blocks only the hosts that use it.
-import { z } from 'zod';
+import { z } from '../platform/zod.js';
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import { formatLocation } from '../manifest/diagnostics.js';
 import { locate, parseYamlFile } from '../manifest/yaml.js';

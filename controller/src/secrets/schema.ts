@@ -1,5 +1,5 @@
 // secrets-map.yml: env files by name, where each goes, and which vault secret fills each variable.
-import { z } from 'zod';
+import { z } from '../platform/zod.js';
 
 /** An environment variable name (also a CIFS credentials key: `username`, `password`). */
 export const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;

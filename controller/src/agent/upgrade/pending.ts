@@ -3,7 +3,7 @@
 // switches back: the commit on line 1, why on line 2), `starts` (one line per
 // start of the new release, counted by the guard).
 import { readFile, rm } from 'node:fs/promises';
-import { z } from 'zod';
+import { z } from '../../platform/zod.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
 import type { Layout } from './release.js';
 

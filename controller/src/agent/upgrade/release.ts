@@ -4,7 +4,7 @@
 // upgrade itself.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import { z } from '../../platform/zod.js';
 
 export const ReleaseInfo = z.object({
   id: z.string().regex(/^[0-9a-f]{12}$/),

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import { z } from '../../platform/zod.js';
 import { exec } from './exec.js';
 import type { Layout } from './release.js';
 

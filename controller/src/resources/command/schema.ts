@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../platform/zod.js';
 import { commonFields, HostPath } from '../shared/fields.js';
 import { DurationText as Duration } from '../../platform/duration.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../platform/zod.js';
 import { commonFields, Ensure } from '../shared/fields.js';
 import { ENV_FILE_NAME } from '../../secrets/schema.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../platform/zod.js';
 import { commonFields, Ensure, HostPath, posixAttributes } from '../shared/fields.js';
 
 /** A regular file: its content (inline, copied from the repository, or rendered from a template), mode and owner. */

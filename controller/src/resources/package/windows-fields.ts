@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../platform/zod.js';
 
 /** Windows: where the pinned installer comes from, and how it installs and is found again. */
 export const WindowsInstaller = z.strictObject({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../platform/zod.js';
 import { commonFields } from '../shared/fields.js';
 import { Refresh } from '../unit/schema.js';
 

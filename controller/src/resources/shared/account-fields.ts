@@ -1,5 +1,5 @@
 // Schema pieces the user and group types share.
-import { z } from 'zod';
+import { z } from '../../platform/zod.js';
 
 /** A local account or group name: what useradd, dscl and New-LocalUser all accept. */
 export const AccountName = z

@@ -1,5 +1,5 @@
 // Schema pieces every resource type shares: ordering, conditions, attributes.
-import { z } from 'zod';
+import { z } from '../../platform/zod.js';
 import { OSES } from '../../platform/os.js';
 
 const ID = /^[a-zA-Z][a-zA-Z0-9]*:.+$/;

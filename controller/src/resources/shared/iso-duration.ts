@@ -1,6 +1,6 @@
 // Durations as Windows (Task Scheduler, ISO 8601: PT15M, P1D) and people
 // (15m, 72h) write them. Manifests may use either; converge writes ISO.
-import { z } from 'zod';
+import { z } from '../../platform/zod.js';
 
 const ISO = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
 const FRIENDLY = /^(\d+)(s|m|h|d)$/;

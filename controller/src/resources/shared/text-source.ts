@@ -1,6 +1,6 @@
 // Text given inline (`content`), copied from the repository (`source`) or
 // rendered from a template (`template`): exactly one of them, resolved at load.
-import { z } from 'zod';
+import { z } from '../../platform/zod.js';
 
 /** The three ways to give a text; a schema's superRefine checks that one is given. */
 export const textSourceFields = {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../platform/zod.js';
 import { commonFields, HostPath, posixAttributes } from '../shared/fields.js';
 
 const RESERVED = ['host', 'time', 'commit', 'result', 'resources', 'agent'];

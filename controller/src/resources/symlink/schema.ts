@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../platform/zod.js';
 import { commonFields, Ensure, HostPath, Principal } from '../shared/fields.js';
 
 /** A symbolic link and where it points. */

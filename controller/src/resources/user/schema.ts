@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../platform/zod.js';
 import { commonFields, Ensure } from '../shared/fields.js';
 import { AccountId, AccountName, GroupName } from '../shared/account-fields.js';
 import { SECRET_NAME } from '../../secrets/schema.js';

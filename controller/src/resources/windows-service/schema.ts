@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../platform/zod.js';
 import { commonFields } from '../shared/fields.js';
 
 /** An existing Windows service: how it starts, and whether it runs. */
