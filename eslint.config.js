@@ -18,4 +18,12 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // zod's settings are made in one place before any schema is built (platform/zod.ts).
+    files: ['controller/src/**/*.ts'],
+    ignores: ['controller/src/platform/zod.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: 'zod', message: "import { z } from platform/zod.ts: it configures zod before any schema is built", allowTypeImports: true }] }],
+    },
+  },
 );
