@@ -140,18 +140,21 @@ async function makeDeviceKey(key: string): Promise<void> {
   if (r.exitCode !== 0) throw new ConvergeError('unsupported', `ssh-keygen failed: ${r.stderr.trim()}`);
 }
 
-/** A bare origin and a working clone holding the fleet's hosts/ (and secrets-map.yml, and `host`'s agentKey), one signed commit on main. */
+/**
+ * A bare origin and a working clone holding the fleet's hosts/ (and secrets-map.yml, and `host`'s agentKey), one signed commit on main.
+ * The clone holds copies with links followed: the demo writes there (agentKey, a motd) and must never write through a link into the fleet it was given.
+ */
 async function makeOrigin(source: string, dir: DemoDirs, host: string): Promise<void> {
   await gitAt(path.dirname(dir.origin)).raw(['init', '--quiet', '--bare', '--initial-branch=main', dir.origin]);
   await mkdir(dir.work, { recursive: true });
-  await cp(path.join(source, 'hosts'), path.join(dir.work, 'hosts'), { recursive: true });
+  await cp(path.join(source, 'hosts'), path.join(dir.work, 'hosts'), { recursive: true, dereference: true });
   const hostFile = path.join(dir.work, 'hosts', host, 'host.yml');
   const text = await readFile(hostFile, 'utf8');
   if (!/^agentKey:/m.test(text)) {
     const pub = (await readFile(`${dir.deviceKey}.pub`, 'utf8')).trim();
     await writeFile(hostFile, `${text}${text.endsWith('\n') ? '' : '\n'}agentKey: ${pub}\n`);
   }
-  if (existsSync(path.join(source, 'secrets-map.yml'))) await cp(path.join(source, 'secrets-map.yml'), path.join(dir.work, 'secrets-map.yml'));
+  if (existsSync(path.join(source, 'secrets-map.yml'))) await cp(path.join(source, 'secrets-map.yml'), path.join(dir.work, 'secrets-map.yml'), { dereference: true });
   const git = gitAt(dir.work, WHO);
   await git.raw(['init', '--quiet', '--initial-branch=main']);
   await git.raw(['remote', 'add', 'origin', dir.origin]);

@@ -2,9 +2,11 @@
 // fleet (no root needed, no network) and shows it as status commits, the
 // host's reports verified as its own.
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
-import { converge } from '../helpers/cli.js';
+import path from 'node:path';
+import { converge, PROJECT_ROOT } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 describe('converge demo', () => {
   it('converges motoko, applies a merge, heals drift, rejects an unsigned commit, and shows the history', () => {
@@ -26,5 +28,24 @@ describe('converge demo', () => {
     const sandbox = /everything happens under (\S+)/.exec(r.stdout)![1]!;
     expect(sandbox.startsWith(os.tmpdir())).toBe(true);
     expect(existsSync(sandbox)).toBe(false);
+  });
+
+  it('never writes into the fleet it was given, even where that fleet links its folders elsewhere', () => {
+    // A fleet whose hosts/ and secrets-map.yml are links (a monorepo's shared folder): the demo's copy must be a copy.
+    const shared = tempDir();
+    cpSync(path.join(PROJECT_ROOT, 'hosts'), path.join(shared, 'hosts'), { recursive: true });
+    cpSync(path.join(PROJECT_ROOT, 'secrets-map.yml'), path.join(shared, 'secrets-map.yml'));
+    const fleet = tempDir();
+    symlinkSync(path.join(shared, 'hosts'), path.join(fleet, 'hosts'));
+    symlinkSync(path.join(shared, 'secrets-map.yml'), path.join(fleet, 'secrets-map.yml'));
+    const hostYml = path.join(shared, 'hosts/motoko/host.yml');
+    const before = readFileSync(hostYml, 'utf8');
+    const files = readdirSync(path.join(shared, 'hosts/motoko')).sort();
+
+    const r = converge(['demo', '--repo', fleet], { timeoutMs: 90_000 });
+    expect(readFileSync(hostYml, 'utf8')).toBe(before); // no agentKey: appended to the real file
+    expect(readdirSync(path.join(shared, 'hosts/motoko')).sort()).toEqual(files); // no demo-motd.yml left there
+    expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('1 host, all reports verified');
   });
 });
