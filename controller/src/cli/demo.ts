@@ -61,7 +61,7 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
     await makeKey(dir.key, dir.signers);
     await makeDeviceKey(dir.deviceKey);
     await makeOrigin(source, dir, host);
-    out.line(`origin ${dir.origin}: the example fleet, signed by a throwaway SSH key (${path.basename(dir.signers)} trusts it)`);
+    out.line(`origin ${dir.origin}: ${flags.repo ? `the fleet in ${source}` : 'the example fleet'}, signed by a throwaway SSH key (${path.basename(dir.signers)} trusts it)`);
     out.line(`${host}'s own key (${path.basename(dir.deviceKey)}, as bootstrap makes it) is declared as agentKey: in hosts/${host}/host.yml: it signs ${host}'s status reports`);
 
     await writeConfig(source, host, dir);
@@ -173,6 +173,10 @@ async function commit(dir: DemoDirs, message: string, signed: boolean): Promise<
 async function planOutline(dir: DemoDirs): Promise<string[]> {
   const bin = path.join(installRoot(), 'controller/bin/converge.js');
   const r = await createRunner('linux').run(process.execPath, [bin, 'plan', '--config', dir.config, '--repo', dir.work], { env: { ...process.env, NO_COLOR: '1' } });
+  // 0: nothing to change, 2: changes. Anything else (a fleet that does not validate): the agent would only report the same failure.
+  if (r.exitCode !== 0 && r.exitCode !== 2) {
+    throw new ConvergeError('invalid-input', `the demo stops here: converge plan of this fleet failed (exit ${r.exitCode}):\n${(r.stderr.trim() || r.stdout.trim()).split(dir.work + path.sep).join('')}`);
+  }
   const lines = r.stdout.split('\n');
   const items = lines.filter((l) => /^[+~-] /.test(l));
   const shown = items.slice(0, 12);

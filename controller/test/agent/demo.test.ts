@@ -2,7 +2,7 @@
 // fleet (no root needed, no network) and shows it as status commits, the
 // host's reports verified as its own.
 import { describe, expect, it } from 'vitest';
-import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { converge, PROJECT_ROOT } from '../helpers/cli.js';
@@ -47,5 +47,19 @@ describe('converge demo', () => {
     expect(readdirSync(path.join(shared, 'hosts/motoko')).sort()).toEqual(files); // no demo-motd.yml left there
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toContain('1 host, all reports verified');
+  });
+
+  it('stops at the plan, with the fleet\'s own error at its line, when the fleet it was given does not validate', () => {
+    const fleet = tempDir();
+    mkdirSync(path.join(fleet, 'hosts/motoko'), { recursive: true });
+    writeFileSync(path.join(fleet, 'hosts/motoko/host.yml'), 'os: linux\nbogus: 1\n');
+    const r = converge(['demo', '--repo', fleet], { timeoutMs: 90_000 });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("converge plan of this fleet failed");
+    expect(r.stderr).toContain("hosts/motoko/host.yml:2:1: unknown field 'bogus' in host.yml");
+    expect(r.stdout).toContain(`the fleet in ${fleet}`);
+    expect(r.stdout).not.toContain('the agent for motoko starts'); // no agent run that could only fail the same way
+    const sandbox = /everything happens under (\S+)/.exec(r.stdout)![1]!;
+    expect(existsSync(sandbox)).toBe(false);
   });
 });
