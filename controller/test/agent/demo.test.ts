@@ -30,14 +30,15 @@ describe('converge demo', () => {
     expect(existsSync(sandbox)).toBe(false);
   });
 
-  it('never writes into the fleet it was given, even where that fleet links its folders elsewhere', () => {
-    // A fleet whose hosts/ and secrets-map.yml are links (a monorepo's shared folder): the demo's copy must be a copy.
-    const shared = tempDir();
+  it('never writes into the fleet it was given, where that fleet links its folders within itself', () => {
+    // hosts/ and secrets-map.yml are links to a shared folder of the same repository (a monorepo's layout):
+    // the demo follows them, as the agent does, and writes only into its own copy.
+    const fleet = tempDir();
+    const shared = path.join(fleet, 'shared');
     cpSync(path.join(PROJECT_ROOT, 'hosts'), path.join(shared, 'hosts'), { recursive: true });
     cpSync(path.join(PROJECT_ROOT, 'secrets-map.yml'), path.join(shared, 'secrets-map.yml'));
-    const fleet = tempDir();
-    symlinkSync(path.join(shared, 'hosts'), path.join(fleet, 'hosts'));
-    symlinkSync(path.join(shared, 'secrets-map.yml'), path.join(fleet, 'secrets-map.yml'));
+    symlinkSync('shared/hosts', path.join(fleet, 'hosts'));
+    symlinkSync('shared/secrets-map.yml', path.join(fleet, 'secrets-map.yml'));
     const hostYml = path.join(shared, 'hosts/motoko/host.yml');
     const before = readFileSync(hostYml, 'utf8');
     const files = readdirSync(path.join(shared, 'hosts/motoko')).sort();
@@ -47,6 +48,20 @@ describe('converge demo', () => {
     expect(readdirSync(path.join(shared, 'hosts/motoko')).sort()).toEqual(files); // no demo-motd.yml left there
     expect(r.exitCode, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toContain('1 host, all reports verified');
+  });
+
+  it('refuses a fleet whose hosts/ is a link out of it, as the agent would, and touches nothing there', () => {
+    const outside = path.join(tempDir(), 'hosts');
+    cpSync(path.join(PROJECT_ROOT, 'hosts'), outside, { recursive: true });
+    const fleet = tempDir();
+    symlinkSync(outside, path.join(fleet, 'hosts'));
+    const before = readFileSync(path.join(outside, 'motoko/host.yml'), 'utf8');
+
+    const r = converge(['demo', '--repo', fleet], { timeoutMs: 90_000 });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`converge: hosts is a symbolic link that leads out of the fleet (to ${outside})`);
+    expect(readFileSync(path.join(outside, 'motoko/host.yml'), 'utf8')).toBe(before);
+    expect(r.stdout).not.toContain('the agent for motoko starts');
   });
 
   it('stops at the plan, with the fleet\'s own error at its line, when the fleet it was given does not validate', () => {
