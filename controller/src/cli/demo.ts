@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
-import { appendFile, chmod, copyFile, cp, lstat, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
@@ -18,7 +18,8 @@ import { readFleetStatus } from '../report/status-read.js';
 import { gitAt } from '../source/git.js';
 import { createRunner } from '../platform/runner.js';
 import { installRoot } from '../platform/install-root.js';
-import { ConvergeError, messageOf } from '../platform/errors.js';
+import { ConvergeError } from '../platform/errors.js';
+import { copyWithin } from '../platform/copy-within.js';
 
 export interface DemoFlags {
   repo?: string;
@@ -144,43 +145,19 @@ async function makeDeviceKey(key: string): Promise<void> {
 async function makeOrigin(source: string, dir: DemoDirs, host: string): Promise<void> {
   await gitAt(path.dirname(dir.origin)).raw(['init', '--quiet', '--bare', '--initial-branch=main', dir.origin]);
   await mkdir(dir.work, { recursive: true });
-  await copyFromFleet(source, 'hosts', dir.work);
+  // Plain copies (links inside the fleet followed): the demo writes there, never through a link into the fleet itself.
+  copyWithin(source, 'hosts', path.join(dir.work, 'hosts'), 'the fleet');
   const hostFile = path.join(dir.work, 'hosts', host, 'host.yml');
   const text = await readFile(hostFile, 'utf8');
   if (!/^agentKey:/m.test(text)) {
     const pub = (await readFile(`${dir.deviceKey}.pub`, 'utf8')).trim();
     await writeFile(hostFile, `${text}${text.endsWith('\n') ? '' : '\n'}agentKey: ${pub}\n`);
   }
-  if (existsSync(path.join(source, 'secrets-map.yml'))) await copyFromFleet(source, 'secrets-map.yml', dir.work);
+  if (existsSync(path.join(source, 'secrets-map.yml'))) copyWithin(source, 'secrets-map.yml', path.join(dir.work, 'secrets-map.yml'), 'the fleet');
   const git = gitAt(dir.work, WHO);
   await git.raw(['init', '--quiet', '--initial-branch=main']);
   await git.raw(['remote', 'add', 'origin', dir.origin]);
   await commit(dir, 'the example fleet', true);
-}
-
-/**
- * Copy `rel` of the fleet into the demo's clone as files and folders, links followed: the demo writes there
- * (agentKey, a motd) and must never write through a link into the fleet it was given. A link that leads out of
- * the fleet is refused, as the agent refuses it (manifest/repo-files.ts).
- */
-async function copyFromFleet(source: string, rel: string, work: string): Promise<void> {
-  const fleet = await realpath(source);
-  const followable = async (src: string): Promise<boolean> => {
-    if (!(await lstat(src)).isSymbolicLink()) return true;
-    const shown = path.relative(source, src);
-    let target: string;
-    try {
-      target = await realpath(src);
-    } catch (error) {
-      throw new ConvergeError('invalid-input', `${shown} is a symbolic link the demo cannot follow (${messageOf(error)})`);
-    }
-    const inside = path.relative(fleet, target);
-    if (inside.startsWith('..') || path.isAbsolute(inside)) {
-      throw new ConvergeError('invalid-input', `${shown} is a symbolic link that leads out of the fleet (to ${target}); the agent refuses such links, and so does the demo`);
-    }
-    return true;
-  };
-  await cp(path.join(source, rel), path.join(work, rel), { recursive: true, dereference: true, filter: followable });
 }
 
 async function commit(dir: DemoDirs, message: string, signed: boolean): Promise<void> {
