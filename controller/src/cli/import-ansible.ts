@@ -1,13 +1,14 @@
 // converge import ansible ROLE_DIR [--into hosts/_roles/NAME]: convert a role
 // into one converge role file, its templates and files copied verbatim, and
 // list every task it could not convert with file:line and why.
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { resolveRepo } from './host-run.js';
 import { Printer } from './output.js';
 import { convertRole } from '../import/ansible/role.js';
 import { ConvergeError } from '../platform/errors.js';
+import { assertLinksWithin, copyWithin } from '../platform/copy-within.js';
 
 export interface ImportAnsibleFlags {
   repo?: string;
@@ -23,10 +24,11 @@ export async function importAnsibleCommand(roleDir: string, flags: ImportAnsible
   const rel = path.relative(repo, into);
   if (!rel.startsWith(`hosts${path.sep}_roles${path.sep}`) || rel.split(path.sep).length !== 3) throw new ConvergeError('invalid-input', `--into must be hosts/_roles/NAME of the repository, not ${flags.into}`);
   const role = convertRole(dir);
+  // Plain copies: a link inside the role is followed, one out of it (to a file of this machine) is refused by name, before anything is written.
+  const copies = ([['templates', 'files/templates'], ['files', 'files/files']] as const).filter(([from]) => existsSync(path.join(dir, from)));
+  for (const [from] of copies) assertLinksWithin(dir, from, 'the role');
   mkdirSync(into, { recursive: true });
-  for (const [from, to] of [['templates', 'files/templates'], ['files', 'files/files']] as const) {
-    if (existsSync(path.join(dir, from))) cpSync(path.join(dir, from), path.join(into, to), { recursive: true });
-  }
+  for (const [from, to] of copies) copyWithin(dir, from, path.join(into, to), 'the role');
   const header = [
     '# yaml-language-server: $schema=../../../controller/schema/resources.schema.json',
     `# Converted from the Ansible role ${path.basename(dir)} by converge import ansible.`,

@@ -4,7 +4,7 @@
 // the same, templates are copied byte for byte, and what cannot be converted
 // is listed at its file:line with the reason.
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { createFleet } from '../helpers/fleet.js';
@@ -117,5 +117,28 @@ describe('converge import ansible', () => {
     const roleDir = path.join(tempDir(), 'webapp');
     writeRole(roleDir);
     expect(converge(['import', 'ansible', roleDir, '--repo', fleet.dir, '--into', 'hosts/web']).stderr).toContain('--into must be hosts/_roles/NAME');
+  });
+
+  it('copies a template that links to another of the role as a file, and refuses a link out of the role before writing anything', () => {
+    const roleDir = path.join(tempDir(), 'webapp');
+    writeRole(roleDir);
+    symlinkSync('webapp.conf.j2', path.join(roleDir, 'templates/current.conf.j2'));
+    const fleet = createFleet({ 'hosts/web/host.yml': 'os: linux\nroles: [webapp]\n' });
+    const r = converge(['import', 'ansible', roleDir, '--repo', fleet.dir]);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    const copied = path.join(fleet.dir, 'hosts/_roles/webapp/files/templates/current.conf.j2');
+    expect(lstatSync(copied).isFile()).toBe(true); // a link to the importer's own folder would be refused on every device
+    expect(readFileSync(copied, 'utf8')).toBe(TEMPLATE);
+
+    const leaky = path.join(tempDir(), 'leaky');
+    writeRole(leaky);
+    const outside = path.join(tempDir(), 'id_ed25519');
+    writeFileSync(outside, 'a key of the importer\n');
+    symlinkSync(outside, path.join(leaky, 'files/key'));
+    const other = createFleet({});
+    const refused = converge(['import', 'ansible', leaky, '--repo', other.dir]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain(`files/key is a symbolic link that leads out of the role (to ${outside})`);
+    expect(existsSync(path.join(other.dir, 'hosts/_roles/leaky'))).toBe(false);
   });
 });
