@@ -146,14 +146,14 @@ async function makeOrigin(source: string, dir: DemoDirs, host: string): Promise<
   await gitAt(path.dirname(dir.origin)).raw(['init', '--quiet', '--bare', '--initial-branch=main', dir.origin]);
   await mkdir(dir.work, { recursive: true });
   // Plain copies (links inside the fleet followed): the demo writes there, never through a link into the fleet itself.
-  copyWithin(source, 'hosts', path.join(dir.work, 'hosts'), 'the fleet');
+  const parts = existsSync(path.join(source, 'secrets-map.yml')) ? ['hosts', 'secrets-map.yml'] : ['hosts'];
+  copyWithin(source, parts.map((rel) => [rel, path.join(dir.work, rel)] as const), 'the fleet');
   const hostFile = path.join(dir.work, 'hosts', host, 'host.yml');
   const text = await readFile(hostFile, 'utf8');
   if (!/^agentKey:/m.test(text)) {
     const pub = (await readFile(`${dir.deviceKey}.pub`, 'utf8')).trim();
     await writeFile(hostFile, `${text}${text.endsWith('\n') ? '' : '\n'}agentKey: ${pub}\n`);
   }
-  if (existsSync(path.join(source, 'secrets-map.yml'))) copyWithin(source, 'secrets-map.yml', path.join(dir.work, 'secrets-map.yml'), 'the fleet');
   const git = gitAt(dir.work, WHO);
   await git.raw(['init', '--quiet', '--initial-branch=main']);
   await git.raw(['remote', 'add', 'origin', dir.origin]);

@@ -8,7 +8,7 @@ import { resolveRepo } from './host-run.js';
 import { Printer } from './output.js';
 import { convertRole } from '../import/ansible/role.js';
 import { ConvergeError } from '../platform/errors.js';
-import { assertLinksWithin, copyWithin } from '../platform/copy-within.js';
+import { copyWithin } from '../platform/copy-within.js';
 
 export interface ImportAnsibleFlags {
   repo?: string;
@@ -26,9 +26,8 @@ export async function importAnsibleCommand(roleDir: string, flags: ImportAnsible
   const role = convertRole(dir);
   // Plain copies: a link inside the role is followed, one out of it (to a file of this machine) is refused by name, before anything is written.
   const copies = ([['templates', 'files/templates'], ['files', 'files/files']] as const).filter(([from]) => existsSync(path.join(dir, from)));
-  for (const [from] of copies) assertLinksWithin(dir, from, 'the role');
+  copyWithin(dir, copies.map(([from, to]) => [from, path.join(into, to)] as const), 'the role');
   mkdirSync(into, { recursive: true });
-  for (const [from, to] of copies) copyWithin(dir, from, path.join(into, to), 'the role');
   const header = [
     '# yaml-language-server: $schema=../../../controller/schema/resources.schema.json',
     `# Converted from the Ansible role ${path.basename(dir)} by converge import ansible.`,

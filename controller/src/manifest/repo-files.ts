@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { messageOf } from '../platform/errors.js';
+import { leavesBase } from '../platform/paths.js';
 
 /** Entries of a folder, sorted; none when it cannot be read. */
 export function listDir(dir: string): string[] {
@@ -48,7 +49,7 @@ export function listHosts(repo: string): string[] {
 export function readRepoFile(repo: string, rel: string): Buffer {
   const full = path.join(repo, rel);
   const inside = path.relative(realpathSync(repo), realpathSync(full));
-  if (inside.startsWith('..') || path.isAbsolute(inside)) {
+  if (leavesBase(inside)) {
     throw Object.assign(new Error('is a symbolic link that leads out of the repository; manifests must live in it'), { code: 'ELEAVES' });
   }
   if (inGitDir(inside)) throw Object.assign(new Error(GIT_DIR_REFUSAL), { code: 'ELEAVES' });

@@ -14,6 +14,7 @@ import { addTests, UNDEFINED_TESTS } from './template-tests.js';
 import { isUndefined } from './template-undefined.js';
 import { explainTemplateError, TemplateError } from './template-errors.js';
 import { GIT_DIR_REFUSAL, inGitDir } from './repo-files.js';
+import { leavesBase } from '../platform/paths.js';
 import { ANSIBLE_NAMES, installSandbox } from './template-sandbox.js';
 import { ansibleNames } from './template-ansible-names.js';
 import { templateGlobals } from './template-globals.js';
@@ -232,11 +233,11 @@ export function resolveInside(repoReal: string, baseDir: string, written: string
     real = realpathSync(joined);
   } catch {
     const rel = path.relative(repoReal, joined);
-    if (rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`'${written}' points outside the repository`);
+    if (leavesBase(rel)) throw new Error(`'${written}' points outside the repository`);
     throw new Error(`'${written}' does not exist (looked for ${rel.split(path.sep).join('/')})`);
   }
   const rel = path.relative(repoReal, real);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+  if (rel === '' || leavesBase(rel)) {
     throw new Error(`'${written}' points outside the repository; templates and sources must live in it`);
   }
   if (inGitDir(rel)) throw new Error(`'${written}' ${GIT_DIR_REFUSAL}`);

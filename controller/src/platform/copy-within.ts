@@ -8,16 +8,13 @@
 import { cpSync, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConvergeError, messageOf } from './errors.js';
+import { leavesBase } from './paths.js';
 
-/** Copy `base/rel` to `dest` as plain files and folders; `what` names the base in messages ("the fleet"). */
-export function copyWithin(base: string, rel: string, dest: string, what: string): void {
-  assertLinksWithin(base, rel, what);
-  cpSync(path.join(base, rel), dest, { recursive: true, dereference: true });
-}
-
-/** Throw, naming the link, when `base/rel` holds a link copyWithin would refuse (to check several trees before writing any). */
-export function assertLinksWithin(base: string, rel: string, what: string): void {
-  checkLinks({ base, real: realpathSync(base), what }, path.join(base, rel), []);
+/** Copy each `base/rel` to its `dest` as plain files and folders, all checked before any is copied; `what` names the base in messages ("the fleet"). */
+export function copyWithin(base: string, copies: readonly (readonly [rel: string, dest: string])[], what: string): void {
+  const walk = { base, real: realpathSync(base), what };
+  for (const [rel] of copies) checkLinks(walk, path.join(base, rel), []);
+  for (const [rel, dest] of copies) cpSync(path.join(base, rel), dest, { recursive: true, dereference: true });
 }
 
 interface Walk {
@@ -27,22 +24,24 @@ interface Walk {
 }
 
 function checkLinks(walk: Walk, p: string, holders: string[]): void {
-  const shown = path.relative(walk.base, p) || '.';
-  let real: string;
-  if (lstatSync(p).isSymbolicLink()) {
-    try {
-      real = realpathSync(p);
-    } catch (error) {
-      throw new ConvergeError('invalid-input', `${shown} is a symbolic link that cannot be followed (${messageOf(error)})`);
-    }
-    const inside = path.relative(walk.real, real);
-    if (inside.startsWith('..') || path.isAbsolute(inside)) {
-      throw new ConvergeError('invalid-input', `${shown} is a symbolic link that leads out of ${walk.what} (to ${real}); only links that stay inside it are followed`);
-    }
-  } else {
-    real = realpathSync(p);
-  }
+  const real = lstatSync(p).isSymbolicLink() ? linkTarget(walk, p) : realpathSync(p);
   if (!statSync(real).isDirectory()) return;
-  if (holders.includes(real)) throw new ConvergeError('invalid-input', `${shown} is a symbolic link back into a folder that holds it`);
+  if (holders.includes(real)) throw refusal(walk, p, 'is a symbolic link back into a folder that holds it');
   for (const name of readdirSync(p).sort()) checkLinks(walk, path.join(p, name), [...holders, real]);
+}
+
+/** Where the link at `p` leads, when that stays inside the base. */
+function linkTarget(walk: Walk, p: string): string {
+  let real: string;
+  try {
+    real = realpathSync(p);
+  } catch (error) {
+    throw refusal(walk, p, `is a symbolic link that cannot be followed (${messageOf(error)})`);
+  }
+  if (leavesBase(path.relative(walk.real, real))) throw refusal(walk, p, `is a symbolic link that leads out of ${walk.what} (to ${real}); only links that stay inside it are followed`);
+  return real;
+}
+
+function refusal(walk: Walk, p: string, why: string): ConvergeError {
+  return new ConvergeError('invalid-input', `${path.relative(walk.base, p) || '.'} ${why}`);
 }

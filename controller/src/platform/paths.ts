@@ -158,3 +158,8 @@ function notAbsolute(x: string, os: OS): ConvergeError {
   const example = os === 'windows' ? 'C:/ProgramData/converge/x' : '/etc/x';
   return new ConvergeError('invalid-input', `'${x}' is not an absolute ${os} path (like ${example}, or ~/x)`);
 }
+
+/** True when `rel`, a `path.relative(base, target)` of this machine's paths, leads out of `base` (or is absolute: another drive); a name that only starts with `..` stays inside. */
+export function leavesBase(rel: string): boolean {
+  return rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
+}

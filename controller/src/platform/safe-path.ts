@@ -21,6 +21,7 @@ import type { Stats } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { ConvergeError, errnoOf } from './errors.js';
+import { leavesBase } from './paths.js';
 
 export type SafePathStrategy = 'proc' | 'portable' | 'plain';
 
@@ -73,7 +74,7 @@ export function controllerOf(st: Stats): number | 'anyone' | null {
 export function shownPath(root: string, local: string): string {
   if (root === '/' || root === '') return local;
   const rel = path.relative(root, local);
-  return rel === '' ? '/' : rel.startsWith('..') ? local : '/' + rel.split(path.sep).join('/');
+  return rel === '' ? '/' : leavesBase(rel) ? local : '/' + rel.split(path.sep).join('/');
 }
 
 /** The path of `name` inside a held directory, as the current strategy resolves it. */
@@ -116,7 +117,7 @@ export function chaseDir(root: string, local: string, options: ChaseOptions = {}
   const hit = cachedDir(root, local);
   if (hit) return hit;
   const rel = path.relative(root, local);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new ConvergeError('internal', `${local} is not under ${root}`);
+  if (leavesBase(rel)) throw new ConvergeError('internal', `${local} is not under ${root}`);
   const parts = rel.split(path.sep).filter(Boolean);
   const stack: SafeDir[] = [openRoot(realRoot(root))];
   let links = 0;

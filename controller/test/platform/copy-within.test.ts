@@ -23,7 +23,7 @@ describe('copyWithin', () => {
     const { base, dest } = tree();
     symlinkSync('a.txt', path.join(base, 'src/b.txt'));
     symlinkSync('../../shared', path.join(base, 'src/sub/linked'));
-    copyWithin(base, 'src', dest, 'the fleet');
+    copyWithin(base, [['src', dest]], 'the fleet');
     expect(lstatSync(path.join(dest, 'b.txt')).isFile()).toBe(true);
     expect(readFileSync(path.join(dest, 'b.txt'), 'utf8')).toBe('a\n');
     expect(lstatSync(path.join(dest, 'sub/linked')).isDirectory()).toBe(true);
@@ -36,7 +36,7 @@ describe('copyWithin', () => {
     const outside = path.join(tempDir(), 'secret');
     writeFileSync(outside, 'not yours\n');
     symlinkSync(outside, path.join(base, 'src/sub/leak'));
-    expect(() => copyWithin(base, 'src', dest, 'the role')).toThrow(`src/sub/leak is a symbolic link that leads out of the role (to ${outside})`);
+    expect(() => copyWithin(base, [['src', dest]], 'the role')).toThrow(`src/sub/leak is a symbolic link that leads out of the role (to ${outside})`);
     expect(existsSync(dest)).toBe(false);
   });
 
@@ -44,15 +44,15 @@ describe('copyWithin', () => {
     const { base, dest } = tree();
     const elsewhere = tempDir();
     symlinkSync(elsewhere, path.join(base, 'hosts'));
-    expect(() => copyWithin(base, 'hosts', dest, 'the fleet')).toThrow(`hosts is a symbolic link that leads out of the fleet (to ${elsewhere})`);
+    expect(() => copyWithin(base, [['hosts', dest]], 'the fleet')).toThrow(`hosts is a symbolic link that leads out of the fleet (to ${elsewhere})`);
   });
 
   it('refuses a link back into a folder that holds it, and a link to nothing', () => {
     const { base, dest } = tree();
     symlinkSync('..', path.join(base, 'src/sub/up'));
-    expect(() => copyWithin(base, 'src', dest, 'the fleet')).toThrow('src/sub/up is a symbolic link back into a folder that holds it');
+    expect(() => copyWithin(base, [['src', dest]], 'the fleet')).toThrow('src/sub/up is a symbolic link back into a folder that holds it');
     const other = tree();
     symlinkSync('missing.txt', path.join(other.base, 'src/dangling'));
-    expect(() => copyWithin(other.base, 'src', other.dest, 'the fleet')).toThrow(/^src\/dangling is a symbolic link that cannot be followed \(ENOENT/);
+    expect(() => copyWithin(other.base, [['src', other.dest]], 'the fleet')).toThrow(/^src\/dangling is a symbolic link that cannot be followed \(ENOENT/);
   });
 });

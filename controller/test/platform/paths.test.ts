@@ -1,6 +1,7 @@
 // Path rules of the managed host's OS, whatever OS runs the code.
 import { describe, expect, it } from 'vitest';
-import { hostPaths } from '../../src/platform/paths.js';
+import path from 'node:path';
+import { hostPaths, leavesBase } from '../../src/platform/paths.js';
 
 describe('POSIX hosts', () => {
   const linux = hostPaths('linux', 'mike');
@@ -59,5 +60,17 @@ describe('Windows hosts (on any machine)', () => {
     expect(win.isWithin('C:/ProgramData/vllm/config.yaml', 'c:/programdata')).toBe(true);
     expect(win.toLocal('C:/ProgramData/vllm/config.yaml', '/tmp/root')).toBe('/tmp/root/C/ProgramData/vllm/config.yaml');
     expect(() => win.toLocal('C:/x', '/')).toThrow('is a Windows path: on this machine it can only be planned or applied under --root');
+  });
+});
+
+describe('leavesBase (a relative path of this machine)', () => {
+  it('is true for a path out of the base and false for a name that only starts with ..', () => {
+    const rel = (to: string): string => path.relative('/repo', to);
+    expect(leavesBase(rel('/'))).toBe(true);
+    expect(leavesBase(rel('/repo2/x'))).toBe(true);
+    expect(leavesBase(rel('/etc/passwd'))).toBe(true);
+    expect(leavesBase(rel('/repo/..notes/x.j2'))).toBe(false);
+    expect(leavesBase(rel('/repo/hosts/...'))).toBe(false);
+    expect(leavesBase(rel('/repo'))).toBe(false);
   });
 });
