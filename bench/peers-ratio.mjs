@@ -13,10 +13,17 @@ const files = process.argv.slice(2).length
   : existsSync(base)
     ? readdirSync(base).filter((d) => /^N\d+$/.test(d)).map((d) => path.join(base, d, 'results.tsv')).filter(existsSync)
     : [];
+const missing = files.filter((f) => !existsSync(f));
+if (missing.length) {
+  console.error(`${missing.join(', ')}: no such results.tsv (the peers harness writes PEERS_SANDBOX/N<N>/results.tsv)`);
+  process.exit(2);
+}
 if (files.length === 0) {
   console.error(`no results.tsv found under ${base}; run the peers harness first (command below)`);
 }
 const targets = { 1000: { first: 0.5, noop: 0.2 }, 10000: { first: 0.2, noop: 0.05 } };
+const ratio = (x) => x.toFixed(x < 0.1 ? 3 : 2);
+const runs = [];
 for (const file of files) {
   const [head, ...rows] = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split('\t'));
   const col = (name) => head.indexOf(name);
@@ -25,6 +32,7 @@ for (const file of files) {
   const c = byTool.get('converge');
   if (!c) continue;
   const n = Number(c[col('N')]);
+  runs.push({ n, runs: c[col('noop_runs')], tools: rows.map((r) => r[0]).join(' '), sandbox: path.dirname(path.dirname(path.resolve(file))), file });
   const ok = rows.every((r) => r[col('checks')] === 'ok') ? 'all checks ok' : `checks: ${rows.map((r) => `${r[0]} ${r[col('checks')]}`).join(', ')}`;
   console.log(`N=${n} (${c[col('resources')]} resources), ${file} — ${ok}`);
   for (const peer of ['cfengine', 'puppet']) {
@@ -33,10 +41,16 @@ for (const file of files) {
     const noop = num('converge', 'noop_wall_median_s') / num(peer, 'noop_wall_median_s');
     const t = peer === 'cfengine' ? targets[n] : undefined;
     const aim = (x, k) => (t ? `  [target ≤ ${t[k]}: ${x <= t[k] ? 'met' : 'not met'}]` : '');
-    console.log(`  first converge: converge ${num('converge', 'first_wall_s')} s / ${peer} ${num(peer, 'first_wall_s')} s = ${first.toFixed(2)}${aim(first, 'first')}`);
-    console.log(`  no-op (median): converge ${num('converge', 'noop_wall_median_s')} s / ${peer} ${num(peer, 'noop_wall_median_s')} s = ${noop.toFixed(2)}${aim(noop, 'noop')}`);
+    console.log(`  first converge: converge ${num('converge', 'first_wall_s')} s / ${peer} ${num(peer, 'first_wall_s')} s = ${ratio(first)}${aim(first, 'first')}`);
+    console.log(`  no-op (median): converge ${num('converge', 'noop_wall_median_s')} s / ${peer} ${num(peer, 'noop_wall_median_s')} s = ${ratio(noop)}${aim(noop, 'noop')}`);
   }
   const peak = num('converge', 'noop_peak_rss_mib');
   console.log(`  converge no-op peak RSS: ${peak} MiB${n === 10000 ? `  [target < 150: ${peak < 150 ? 'met' : 'not met'}]` : ''}`);
 }
-console.log('\nreproduce: npm run build && CONVERGE_BIN=$PWD/bench/converge-detailed.sh TOOLS="cfengine puppet converge" ../shared/bench/peers/run.sh 1000 && node bench/peers-ratio.mjs');
+// The command that produced each run (converge on the device runtime, as the agent runs it), or a first one.
+const shown = runs.length ? runs : [{ n: 1000, tools: 'cfengine converge puppet', sandbox: base, file: path.join(base, 'N1000', 'results.tsv') }];
+for (const r of shown) {
+  console.log(
+    `\nreproduce: npm run build && CONVERGE_NODE=$(scripts/device-node.sh) CONVERGE_BIN=$PWD/bench/converge-detailed.sh TOOLS="${r.tools}"${r.runs && r.runs !== '5' ? ` RUNS=${r.runs}` : ''} PEERS_SANDBOX=${r.sandbox} ../shared/bench/peers/run.sh ${r.n} && node bench/peers-ratio.mjs ${r.file}`,
+  );
+}
