@@ -1,7 +1,9 @@
-// A folder whose name only starts with two dots (/..cache, a template folder
-// ..notes) is a folder like any other: it is inside the root and inside the
-// repository. Before leavesBase, the safe-path walk took `..cache/x` for a path
-// out of the root and failed the file with "/..cache is not under <root>".
+// A folder whose name only starts with two dots (/..cache on the host, ..shared
+// at the top of the repository) is a folder like any other: it is inside the
+// root and inside the repository. Before leavesBase, the safe-path walk took
+// `..cache/x` for a path out of the root and failed the file with "/..cache is
+// not under <root>", and the template loader took `..shared/motd.j2` for a path
+// out of the repository.
 import { describe, expect, it } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +12,7 @@ import { tempDir } from '../helpers/tmp.js';
 import { entry, runOnce } from '../helpers/engine.js';
 
 describe('names that start with two dots', () => {
-  it('converge a file in /..cache and one rendered from a template in ..notes/', async () => {
+  it('converge a file in /..cache and one rendered from a template in the repository ..shared folder', async () => {
     const fleet = createFleet({
       'hosts/h/host.yml': 'os: linux\n',
       'hosts/h/a.yml': [
@@ -19,10 +21,10 @@ describe('names that start with two dots', () => {
         '  - file: /..cache/x',
         '    content: "x\\n"',
         '  - file: /etc/motd',
-        '    template: ..notes/motd.j2',
+        '    template: ../../..shared/motd.j2',
         '',
       ].join('\n'),
-      'hosts/h/..notes/motd.j2': 'hello {{ host.name }}\n',
+      '..shared/motd.j2': 'hello {{ host.name }}\n',
     });
     const root = tempDir();
     const report = await runOnce(fleet.dir, 'h', root);
