@@ -21,6 +21,18 @@ if (missing.length) {
 if (files.length === 0) {
   console.error(`no results.tsv found under ${base}; run the peers harness first (command below)`);
 }
+const DEFAULT_BIN = 'converge-detailed.sh';
+
+/** The converge command a run timed: the first line of its logs/converge-cold.timer ("timeit: env HOME=… BIN apply …"). */
+function convergeBin(dir) {
+  try {
+    const first = readFileSync(path.join(dir, 'logs', 'converge-cold.timer'), 'utf8').split('\n')[0];
+    return first.match(/ env HOME=\S+ (\S+) apply /)?.[1] ?? DEFAULT_BIN;
+  } catch {
+    return DEFAULT_BIN;
+  }
+}
+
 const targets = { 1000: { first: 0.5, noop: 0.2 }, 10000: { first: 0.2, noop: 0.05 } };
 const ratio = (x) => x.toFixed(x < 0.1 ? 3 : 2);
 const runs = [];
@@ -32,9 +44,11 @@ for (const file of files) {
   const c = byTool.get('converge');
   if (!c) continue;
   const n = Number(c[col('N')]);
-  runs.push({ n, runs: c[col('noop_runs')], tools: rows.map((r) => r[0]).join(' '), sandbox: path.dirname(path.dirname(path.resolve(file))), file });
+  const bin = convergeBin(path.dirname(path.resolve(file)));
+  runs.push({ n, bin, runs: c[col('noop_runs')], tools: rows.map((r) => r[0]).join(' '), sandbox: path.dirname(path.dirname(path.resolve(file))), file });
   const ok = rows.every((r) => r[col('checks')] === 'ok') ? 'all checks ok' : `checks: ${rows.map((r) => `${r[0]} ${r[col('checks')]}`).join(', ')}`;
   console.log(`N=${n} (${c[col('resources')]} resources), ${file} — ${ok}`);
+  if (bin.endsWith('converge-nofsync.sh')) console.log('  converge ran under eatmydata, its fsyncs skipped (bench/converge-nofsync.sh): what they cost, not a way to run it');
   for (const peer of ['cfengine', 'puppet']) {
     if (!byTool.has(peer)) continue;
     const first = num('converge', 'first_wall_s') / num(peer, 'first_wall_s');
@@ -48,9 +62,9 @@ for (const file of files) {
   console.log(`  converge no-op peak RSS: ${peak} MiB${n === 10000 ? `  [target < 150: ${peak < 150 ? 'met' : 'not met'}]` : ''}`);
 }
 // The command that produced each run (converge on the device runtime, as the agent runs it), or a first one.
-const shown = runs.length ? runs : [{ n: 1000, tools: 'cfengine converge puppet', sandbox: base, file: path.join(base, 'N1000', 'results.tsv') }];
+const shown = runs.length ? runs : [{ n: 1000, bin: DEFAULT_BIN, tools: 'cfengine converge puppet', sandbox: base, file: path.join(base, 'N1000', 'results.tsv') }];
 for (const r of shown) {
   console.log(
-    `\nreproduce: npm run build && CONVERGE_NODE=$(scripts/device-node.sh) CONVERGE_BIN=$PWD/bench/converge-detailed.sh TOOLS="${r.tools}"${r.runs && r.runs !== '5' ? ` RUNS=${r.runs}` : ''} PEERS_SANDBOX=${r.sandbox} ../shared/bench/peers/run.sh ${r.n} && node bench/peers-ratio.mjs ${r.file}`,
+    `\nreproduce: npm run build && CONVERGE_NODE=$(scripts/device-node.sh) CONVERGE_BIN=$PWD/bench/${path.basename(r.bin)} TOOLS="${r.tools}"${r.runs && r.runs !== '5' ? ` RUNS=${r.runs}` : ''} PEERS_SANDBOX=${r.sandbox} ../shared/bench/peers/run.sh ${r.n} && node bench/peers-ratio.mjs ${r.file}`,
   );
 }
