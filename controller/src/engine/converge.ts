@@ -16,13 +16,12 @@ import type { InventoryEntry } from './inventory.js';
 import type { BaseContext } from './context.js';
 import { hashOf } from './stable-json.js';
 import { carriedOver, mergeResults } from './scope.js';
-import { ApplyWindow, WINDOW_WIDTH } from './window.js';
+import { ApplyWindow } from './window.js';
 import type { RunScope } from './scope.js';
 import { describeChange } from '../report/changes.js';
 import { describeError, messageOf } from '../platform/errors.js';
-import { syncDirectories } from '../platform/fs-atomic.js';
 import { beginDirCache, dropDirCache, endDirCache, recheckDirCache } from '../platform/safe-path.js';
-import { dirtyDirectories } from './durability.js';
+import { durableWrites } from '../resources/shared/durable.js';
 import { beginRun, endRun, removeStaleTempFiles } from './recovery.js';
 import { AGENT_VERSION } from '../platform/version.js';
 
@@ -100,39 +99,45 @@ async function convergeHost(loaded: LoadedHost, base: BaseContext, options: Conv
   await prefetch(resources, loaded.host.os, ctx, log);
   const changed = new Set<string>();
   const broken = new Set<string>(); // failed, or skipped because something they need failed
-  const window = new ApplyWindow<ResourceReport>(WINDOW_WIDTH, record);
-  for (const resource of resources) {
-    const source = formatLocation(resource.source);
-    const after = loaded.graph.after.get(resource.id) ?? [];
-    await window.room(after.map((e) => e.to), !resourceType(resource.type)!.concurrent || loaded.host.os === 'windows');
-    // Providers do much of their work synchronously: let a pending SIGTERM reach its handler between resources.
-    if (options.signal && !options.signal.aborted) await new Promise<void>((resolve) => setImmediate(resolve));
-    if (options.signal?.aborted) {
-      window.now({ id: resource.id, status: 'skipped', error: 'interrupted: converge was asked to stop', source });
-      continue;
+  const durable = durableWrites(ctx);
+  const width = durable.begin(); // until the window drains, the temp files of its resources are synced together
+  const window = new ApplyWindow<ResourceReport>(width, record, durable);
+  try {
+    for (const resource of resources) {
+      const source = formatLocation(resource.source);
+      const after = loaded.graph.after.get(resource.id) ?? [];
+      await window.room(after.map((e) => e.to), !resourceType(resource.type)!.concurrent || loaded.host.os === 'windows');
+      // Providers do much of their work synchronously: let a pending SIGTERM reach its handler between resources.
+      if (options.signal && !options.signal.aborted) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (options.signal?.aborted) {
+        window.now({ id: resource.id, status: 'skipped', error: 'interrupted: converge was asked to stop', source });
+        continue;
+      }
+      const blocker = after.find((e) => broken.has(e.to));
+      if (blocker) {
+        broken.add(resource.id);
+        const verb = blocker.kind === 'notify' ? 'is notified by' : blocker.kind === 'requires' ? 'requires' : 'follows';
+        window.now({ id: resource.id, status: 'skipped', error: `${verb} ${blocker.to}, which did not converge`, source });
+        continue;
+      }
+      const notifiers = (loaded.graph.notifiedBy.get(resource.id) ?? []).filter((id) => changed.has(id));
+      window.start(resource.id, async () => {
+        recheckDirCache();
+        const result = await convergeOne(resource, specHashOf(resource, loaded), notifiers, ctx, inventory, options.mode);
+        // A command, a package, a service may move or remove folders: walk again after one.
+        if (!resourceType(resource.type)!.concurrent) dropDirCache();
+        if (result.status === 'changed') changed.add(resource.id);
+        if (result.status === 'failed') broken.add(resource.id);
+        return { ...result, source };
+      });
     }
-    const blocker = after.find((e) => broken.has(e.to));
-    if (blocker) {
-      broken.add(resource.id);
-      const verb = blocker.kind === 'notify' ? 'is notified by' : blocker.kind === 'requires' ? 'requires' : 'follows';
-      window.now({ id: resource.id, status: 'skipped', error: `${verb} ${blocker.to}, which did not converge`, source });
-      continue;
-    }
-    const notifiers = (loaded.graph.notifiedBy.get(resource.id) ?? []).filter((id) => changed.has(id));
-    window.start(resource.id, async () => {
-      recheckDirCache();
-      const result = await convergeOne(resource, specHashOf(resource, loaded), notifiers, ctx, inventory, options.mode);
-      // A command, a package, a service may move or remove folders: walk again after one.
-      if (!resourceType(resource.type)!.concurrent) dropDirCache();
-      if (result.status === 'changed') changed.add(resource.id);
-      if (result.status === 'failed') broken.add(resource.id);
-      return { ...result, source };
-    });
+    await window.drain();
+  } finally {
+    durable.end(); // a throw above must not leave temp files waiting for a flush
   }
-  await window.drain();
 
   if (!scope) await prune(loaded, ctx, inventory, options.mode, record);
-  await syncDirectories(dirtyDirectories(ctx));
+  await durable.finish();
   ctx.backups.close();
   await disposeRunCache(ctx.cache, log);
   if (applying) {

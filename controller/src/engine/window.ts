@@ -1,11 +1,17 @@
-// A few resources converged side by side: a file's fsync waits on the disk, and
-// several waiting together cost about one (the journal commits them at once).
-// A resource starts only when everything it follows has finished; one whose
-// type is not marked concurrent starts alone. Results are recorded in the
-// order the resources were started, so the report reads as a sequential run.
+// Many resources converged side by side: a file waits for its temp file to be
+// on disk, and the temp files of many are made durable together (one syncfs
+// for a batch on Linux, fsyncs waiting together elsewhere). While the window
+// waits for what is in flight it says so (`hooks`), the engine's cue to sync
+// what waits. A resource starts only when everything it follows has
+// finished; one whose type is not marked concurrent starts alone. Results are
+// recorded in the order the resources were started, so the report reads as a
+// sequential run.
 
-/** How many resources may be in flight at once. */
-export const WINDOW_WIDTH = 8;
+/** What the window tells while it waits for work in flight (DurableWrites: sync what that work waits on). */
+export interface WaitHooks {
+  waiting(): void;
+  resumed(): void;
+}
 
 interface Slot<R> {
   done: boolean;
@@ -19,13 +25,18 @@ export class ApplyWindow<R> {
   constructor(
     private readonly width: number,
     private readonly record: (result: R) => void,
+    /** Told when the window starts and stops waiting for work in flight: what that work waits on (a batch of syncs) must then start. */
+    private readonly hooks: WaitHooks = { waiting() {}, resumed() {} },
   ) {}
 
   /** Wait until `after` (ids) have finished and a slot is free; `alone`: until nothing else runs. */
   async room(after: Iterable<string>, alone: boolean): Promise<void> {
     if (alone) return this.drain();
-    for (const id of after) await this.running.get(id);
-    while (this.running.size >= this.width) await Promise.race(this.running.values());
+    for (const id of after) {
+      const running = this.running.get(id);
+      if (running) await this.wait(running);
+    }
+    while (this.running.size >= this.width) await this.wait(Promise.race(this.running.values()));
   }
 
   /** Start `work` for `id`; its result is recorded once those started before it are. */
@@ -49,8 +60,17 @@ export class ApplyWindow<R> {
 
   /** Wait for everything in flight and record it. */
   async drain(): Promise<void> {
-    while (this.running.size > 0) await Promise.all(this.running.values());
+    while (this.running.size > 0) await this.wait(Promise.all(this.running.values()));
     this.flush();
+  }
+
+  private async wait(work: Promise<unknown>): Promise<void> {
+    this.hooks.waiting();
+    try {
+      await work;
+    } finally {
+      this.hooks.resumed();
+    }
   }
 
   private flush(): void {

@@ -6,8 +6,8 @@
 //
 // The system calls are synchronous on purpose (a sync call costs microseconds
 // where its promise twin pays a round trip through libuv's thread pool), but
-// for the fsync of writeFileAtomic: the engine converges a few files side by
-// side, and their fsyncs waiting together cost about one.
+// for the fsync of writeFileAtomic: the engine converges many files side by
+// side, and their temp files are made durable together (durable-writes.ts).
 import { closeSync, fstatSync, fsync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { chaseParent, closeDir, withParent } from './safe-path.js';
 import type { SafeDir } from './safe-path.js';
+import type { DurableWrites } from './durable-writes.js';
 import { openTempAt, renameAt, syncDirAt, unlinkAt, writeTempAt } from './safe-ops.js';
 
 export interface AtomicWriteOptions {
@@ -24,11 +25,12 @@ export interface AtomicWriteOptions {
   /** The root the path is walked from (the --root sandbox); default `/`. */
   root?: string;
   /**
-   * Collect the directory instead of fsyncing it at once; the caller fsyncs each
-   * collected directory once (the engine does, at the end of a run). The
-   * rename is atomic either way; the directory fsync makes it durable.
+   * The run's durable writes: the temp file is synced with others of the run
+   * before its rename, and the directory is collected to be fsynced once at the
+   * end (DurableWrites.finish), instead of each alone. The rename is atomic either
+   * way, and happens only once the temp file is on disk.
    */
-  deferDirSync?: Set<string>;
+  durable?: DurableWrites;
 }
 
 /**
@@ -45,12 +47,12 @@ export async function writeFileAtomic(
 ): Promise<Stats> {
   const { dir, name } = chaseParent(options.root ?? '/', target);
   try {
-    // The fsync goes through the thread pool: a caller converging several files at once waits for their fsyncs together.
+    // The sync waits off the main thread: a caller converging several files at once waits for them together.
     const { tmp, fd } = openTempAt(dir, name, data, options);
     let written: Stats;
     try {
       try {
-        await new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
+        await (options.durable ? options.durable.sync(fd, dir) : fsyncFd(fd));
         written = fstatSync(fd);
       } finally {
         closeSync(fd);
@@ -81,8 +83,13 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array, o
 }
 
 function finish(dir: SafeDir, options: AtomicWriteOptions): void {
-  if (options.deferDirSync) options.deferDirSync.add(dir.local);
+  if (options.durable) options.durable.directories.add(dir.local);
   else syncDirAt(dir);
+}
+
+/** fsync through the thread pool. */
+export function fsyncFd(fd: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
 }
 
 /** fsync a directory so a rename in it survives a power cut (a no-op where the OS refuses); through the thread pool. */

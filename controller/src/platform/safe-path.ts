@@ -220,7 +220,8 @@ interface Cached {
   checked: number;
 }
 
-const MAX_CACHED = 512;
+/** At most this many directories stay open in the run's cache. */
+export const DIR_CACHE_MAX = 512;
 const cache = new Map<string, Cached>();
 const byDir = new WeakMap<SafeDir, Cached>();
 let cacheRuns = 0;
@@ -284,7 +285,7 @@ function keepCached(root: string, local: string, dir: SafeDir): void {
   const entry: Cached = { dir, users: 1, kept: true, checked: round };
   cache.set(key, entry);
   byDir.set(dir, entry);
-  if (cache.size > MAX_CACHED) {
+  if (cache.size > DIR_CACHE_MAX) {
     const [oldKey, oldest] = cache.entries().next().value as [string, Cached];
     cache.delete(oldKey);
     unkeep(oldest);

@@ -13,6 +13,7 @@ import { asUser, CAN_ACT_AS_USER, spawnAsUser, userSandbox } from '../helpers/lo
 import { describeWith, requireComponent } from '../helpers/components.js';
 import { setAttributes } from '../../src/resources/shared/posix-path.js';
 import { writeFileAtomic } from '../../src/platform/fs-atomic.js';
+import { DurableWrites } from '../../src/platform/durable-writes.js';
 import { createUserDb } from '../../src/platform/users.js';
 import { beginDirCache, endDirCache, safePathStrategy } from '../../src/platform/safe-path.js';
 
@@ -102,14 +103,14 @@ describeWith(CAN_ACT_AS_USER)('a user swapping a link in a loop', () => {
     await startSwapper(box.uid, box.home, 'd', 'dlink', script);
 
     const outcome = { written: 0, refused: 0, missing: 0, other: 0 };
-    const deferDirSync = new Set<string>();
+    const durable = new DurableWrites(); // not begun: each write fsyncs alone, its directory is collected
     const started = performance.now();
     if (cached) beginDirCache();
     let tries = 0;
     while (tries < 2_000 || ((outcome.written < 25 || outcome.refused < 25) && tries < 100_000)) {
       tries++;
       try {
-        await writeFileAtomic(path.join(box.home, 'd/notes'), 'mike ALL=(ALL) NOPASSWD: ALL\n', { mode: 0o644, root: box.root, deferDirSync });
+        await writeFileAtomic(path.join(box.home, 'd/notes'), 'mike ALL=(ALL) NOPASSWD: ALL\n', { mode: 0o644, root: box.root, durable });
         outcome.written++;
       } catch (error) {
         const message = (error as Error).message;

@@ -13,7 +13,7 @@ import { readSecret } from '../../secrets/run-cache.js';
 import { rememberSecret } from '../../secrets/scrubbing.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
 import { writeRestrictedFile } from './windows-acl.js';
-import { dirtyDirectories } from '../../engine/durability.js';
+import { durableWrites } from '../shared/durable.js';
 import process from 'node:process';
 import { ConvergeError, messageOf } from '../../platform/errors.js';
 
@@ -102,7 +102,7 @@ export function envFileProvider(posix: boolean): Provider<EnvFileDesired, EnvFil
       await ctx.backups.save(local);
       // On Windows itself the file is born with an ACL in place of the mode (under --root on Linux there is none to set).
       if (!posix && process.platform === 'win32') await writeRestrictedFile(ctx.runner, local, bytes);
-      else await writeFileAtomic(local, bytes, { mode: parseInt(ENV_FILE_MODE, 8), ...(posix ? resolveIds(spec, ctx) : {}), root: ctx.root, deferDirSync: dirtyDirectories(ctx) });
+      else await writeFileAtomic(local, bytes, { mode: parseInt(ENV_FILE_MODE, 8), ...(posix ? resolveIds(spec, ctx) : {}), root: ctx.root, durable: durableWrites(ctx) });
       await (await openLedger(ctx)).record(spec.envFile, bytes);
     },
 

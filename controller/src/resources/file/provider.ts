@@ -8,7 +8,7 @@ import { contentChange } from '../shared/content-diff.js';
 import { attributeChanges, observePath, resolveIds, sealOf, setAttributes, statPath, typeChange, unlinkPath, writtenSeal } from '../shared/posix-path.js';
 import type { FileContentIdentity, PathState } from '../shared/posix-path.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
-import { dirtyDirectories } from '../../engine/durability.js';
+import { durableWrites } from '../shared/durable.js';
 import { ConvergeError } from '../../platform/errors.js';
 
 export interface FileObserved {
@@ -64,7 +64,7 @@ export const posixFileProvider: Provider<FileDesired, FileObserved> = {
     }
     const bytes = await makeRoomForFile(spec, local, current, ctx);
     const mode = parseInt(spec.mode ?? (current?.kind === 'file' ? current.mode : '0644'), 8);
-    const written = await writeFileAtomic(local, bytes, { mode, ...resolveIds(spec, ctx), root: ctx.root, deferDirSync: dirtyDirectories(ctx) });
+    const written = await writeFileAtomic(local, bytes, { mode, ...resolveIds(spec, ctx), root: ctx.root, durable: durableWrites(ctx) });
     // the observe after apply need not read back what was just written
     return { seal: writtenSeal(written) };
   },

@@ -8,7 +8,7 @@ import { attributeChanges, ensureParent, readPath, resolveIds, setAttributes, st
 import type { PathState } from '../shared/posix-path.js';
 import { unifiedDiff } from '../shared/content-diff.js';
 import { writeFileAtomic } from '../../platform/fs-atomic.js';
-import { dirtyDirectories } from '../../engine/durability.js';
+import { durableWrites } from '../shared/durable.js';
 import { AGENT_VERSION } from '../../platform/version.js';
 import { errnoOf } from '../../platform/errors.js';
 import { UnsafePathError } from '../../platform/safe-path.js';
@@ -137,13 +137,13 @@ export const statusFileProvider: Provider<StatusDesired, StatusObserved> = {
     await ensureParent(local, ctx);
     const current = await statPath(local, ctx);
     const mode = parseInt(spec.mode ?? (current?.kind === 'file' ? current.mode : '0644'), 8);
-    await writeFileAtomic(local, render(spec.document ?? {}), { mode, ...resolveIds(spec, ctx), root: ctx.root, deferDirSync: dirtyDirectories(ctx) });
+    await writeFileAtomic(local, render(spec.document ?? {}), { mode, ...resolveIds(spec, ctx), root: ctx.root, durable: durableWrites(ctx) });
   },
 
   async touch(spec, observed, ctx) {
     if (!observed || observed.state.kind !== 'file') return;
     const local = ctx.local(spec.statusFile);
-    await writeFileAtomic(local, render(spec.document ?? {}), { mode: parseInt(observed.state.mode, 8), root: ctx.root, deferDirSync: dirtyDirectories(ctx) });
+    await writeFileAtomic(local, render(spec.document ?? {}), { mode: parseInt(observed.state.mode, 8), root: ctx.root, durable: durableWrites(ctx) });
     if (ctx.privileged) await setAttributes(local, { owner: observed.state.owner, group: observed.state.group }, ctx).catch(() => undefined);
   },
 

@@ -5,7 +5,7 @@ import { attributeChanges, ensureParent, readPath, statPath, unlinkPath } from '
 import type { PathState } from '../posix-path.js';
 import { contentChange } from '../content-diff.js';
 import { writeFileAtomic } from '../../../platform/fs-atomic.js';
-import { dirtyDirectories } from '../../../engine/durability.js';
+import { durableWrites } from '../durable.js';
 
 /** A unit file on disk: its state and text, or null when absent. */
 export interface UnitFileObserved {
@@ -43,7 +43,7 @@ export async function writeUnitFile(ctx: Context, hostPath: string, content: str
   const local = ctx.local(hostPath);
   await ensureParent(local, ctx);
   await ctx.backups.save(local);
-  await writeFileAtomic(local, content, { mode: 0o644, root: ctx.root, deferDirSync: dirtyDirectories(ctx) });
+  await writeFileAtomic(local, content, { mode: 0o644, root: ctx.root, durable: durableWrites(ctx) });
 }
 
 /** Remove a unit file (backed up first); true when there was one. */
