@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// What the fsyncs of a first converge cost: the peers' workload (gen.py) at N,
+// What the syncs of a first converge cost (its temp files' fsyncs, or on Linux the
+// syncfs of each batch of them, and its directories' fsyncs): the peers' workload (gen.py) at N,
 // converged on an empty root by bench/converge-detailed.sh and by
 // bench/converge-nofsync.sh (the same under eatmydata), taking turns, PAIRS times.
 // Each run gets a folder never used before (creating files near a deleted tree is
@@ -60,6 +61,6 @@ try {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const withSync = median(times['converge-detailed']);
 const without = median(times['converge-nofsync']);
-console.log(`\nN=${n}, ${pairs} pairs, first converge, median: with fsyncs ${withSync.toFixed(3)} s, without ${without.toFixed(3)} s;`);
-console.log(`the fsyncs cost ${(withSync - without).toFixed(3)} s, ${(((withSync - without) / withSync) * 100).toFixed(0)}% of the run`);
+console.log(`\nN=${n}, ${pairs} pairs, first converge, median: with its syncs ${withSync.toFixed(3)} s, without ${without.toFixed(3)} s;`);
+console.log(`the syncs cost ${(withSync - without).toFixed(3)} s, ${(((withSync - without) / withSync) * 100).toFixed(0)}% of the run`);
 console.log(`\nreproduce: npm run build && CONVERGE_NODE=$(scripts/device-node.sh) node bench/fsync-cost.mjs ${n} ${pairs}`);
