@@ -46,7 +46,7 @@ interface Waiter {
 
 /** A `sync -f` that failed once (an option it lacks, an I/O error) is not tried again by this process. */
 let syncfsBroken = false;
-/** Per device: does syncfs make its files durable (known filesystem type)? */
+/** Per device, for this run: does syncfs make its files durable (known filesystem type)? */
 const syncfsByDev = new Map<number, boolean>();
 
 export class DurableWrites {
@@ -67,6 +67,7 @@ export class DurableWrites {
   begin(): number {
     this.batching = process.platform === 'linux' && !syncfsBroken;
     if (!this.batching) return UNBATCHED_WIDTH;
+    syncfsByDev.clear(); // a device number freed by an unmount may come back as another filesystem
     // Each resource in flight may hold a temp file and a directory open, beside the
     // run's directory cache: a process allowed 1,024 descriptors keeps 192 in flight, in batches of 96.
     const spare = Math.floor((openFileLimit() - DIR_CACHE_MAX - 128) / 4);
