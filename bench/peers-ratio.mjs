@@ -48,7 +48,7 @@ for (const file of files) {
   runs.push({ n, bin, runs: c[col('noop_runs')], tools: rows.map((r) => r[0]).join(' '), sandbox: path.dirname(path.dirname(path.resolve(file))), file });
   const ok = rows.every((r) => r[col('checks')] === 'ok') ? 'all checks ok' : `checks: ${rows.map((r) => `${r[0]} ${r[col('checks')]}`).join(', ')}`;
   console.log(`N=${n} (${c[col('resources')]} resources), ${file} — ${ok}`);
-  if (bin.endsWith('converge-nofsync.sh')) console.log('  converge ran under eatmydata, its fsyncs skipped (bench/converge-nofsync.sh): what they cost, not a way to run it');
+  if (bin.endsWith('converge-nofsync.sh')) console.log('  converge ran under eatmydata, its syncs skipped (bench/converge-nofsync.sh): what they cost, not a way to run it');
   for (const peer of ['cfengine', 'puppet']) {
     if (!byTool.has(peer)) continue;
     const first = num('converge', 'first_wall_s') / num(peer, 'first_wall_s');

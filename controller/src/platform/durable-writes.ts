@@ -116,7 +116,7 @@ export class DurableWrites {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    if (batch.length < MIN_SYNCFS_BATCH || syncfsBroken) return fsyncEach(batch);
+    if (syncfsBroken) return fsyncEach(batch);
     const byDev = new Map<number, Waiter[]>();
     for (const w of batch) {
       const group = byDev.get(w.dev);
@@ -137,8 +137,14 @@ export class DurableWrites {
   }
 }
 
-/** The soft limit on open descriptors (Node raises it to the hard one as it starts). */
+let fileLimit: number | undefined;
+
+/** The soft limit on open descriptors (Node raises it to the hard one as it starts), read once per process. */
 function openFileLimit(): number {
+  return (fileLimit ??= readFileLimit());
+}
+
+function readFileLimit(): number {
   try {
     const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
     const soft = line?.split(/\s{2,}/)[1];
