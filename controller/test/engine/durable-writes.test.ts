@@ -4,7 +4,7 @@
 // of the converge process and of the `sync -f` it starts: for each temp file,
 // its last write and its rename, and the syncs in between. Before batching, a
 // first converge of 300 files made 300 fsyncs of temp files and no syncfs.
-import { afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -194,5 +194,23 @@ describeWith(HAS_STRACE)('temp files on disk before their rename', () => {
       expect(renamedBeforeSynced(run)).toEqual([]);
       expect([...run.temps.values()].filter((t) => t.fsyncs.length === 0)).toHaveLength(0);
     });
+  });
+});
+
+describe('batches within the descriptors allowed', () => {
+  it('in a process allowed 700 descriptors, 600 files in 600 folders converge: the batches shrink to fit', () => {
+    // 512 cached folders and up to 512 resources in flight with their temp files open: unbounded, this run peaked at 812
+    // descriptors (EMFILE here); bounded, at 32 in flight.
+    const lines = ['resources:'];
+    for (let i = 0; i < 600; i++) lines.push(`  - file: /d${i}/f`, `    content: "file ${i}\\n"`);
+    const fleet = createFleet({ 'hosts/h/host.yml': 'os: linux\n', 'hosts/h/files.yml': lines.join('\n') + '\n' });
+    const base = diskTempDir();
+    const root = path.join(base, 'root');
+    const script = `ulimit -n 700 && exec '${process.execPath}' '${CONVERGE_BIN}' apply --repo '${fleet.dir}' --host h --root '${root}' --state-dir '${path.join(base, 'state')}'`;
+    const r = spawnSync('sh', ['-c', script], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 });
+    expect(r.stdout + r.stderr).not.toMatch(/EMFILE|too many open files/i);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('changed   file:'))).toHaveLength(600);
+    for (const i of [0, 299, 599]) expect(readFileSync(path.join(root, `d${i}/f`), 'utf8')).toBe(`file ${i}\n`);
   });
 });
